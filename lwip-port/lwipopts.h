@@ -1,0 +1,89 @@
+/* lwipopts.h — how tcpsim configures lwIP 2.1.3. Every option that differs from opt.h's
+ * default is here with the reason. lwIP itself is never patched: this file, arch/, the hooks and
+ * the port are the only levers. Shared by every instance (one build, several copies).
+ */
+#ifndef TCPSIM_LWIPOPTS_H
+#define TCPSIM_LWIPOPTS_H
+
+/* ---- OS integration: threads are coroutines of the simulator's scheduler ---- */
+#define NO_SYS                          0   /* sockets and netconn need the threaded API */
+#define SYS_LIGHTWEIGHT_PROT            1   /* default; protect/unprotect are no-ops (cooperative) */
+#define LWIP_TCPIP_CORE_LOCKING         1   /* socket calls run lwIP code directly under the core
+                                               lock, as most real ports do */
+#define LWIP_TCPIP_CORE_LOCKING_INPUT   0   /* link input only posts to the tcpip mailbox, so the
+                                               link (scheduler context) never takes a lock */
+#define TCPIP_MBOX_SIZE                 8192 /* a burst of thousands of SYNs must not be dropped
+                                               at the mailbox: the link already models loss */
+#define DEFAULT_TCP_RECVMBOX_SIZE       128
+#define DEFAULT_ACCEPTMBOX_SIZE         4096
+#define TCPIP_THREAD_STACKSIZE          0   /* ignored: coroutine stacks are sized by sim/sched */
+
+/* ---- APIs ---- */
+#define LWIP_NETCONN                    1
+#define LWIP_SOCKET                     1
+#define LWIP_COMPAT_SOCKETS             0   /* only lwip_* names: no clash with the host libc */
+#define LWIP_POSIX_SOCKETS_IO_NAMES     0   /* no read/write/close macros */
+#define LWIP_SO_SNDTIMEO                1   /* scenarios set send/receive timeouts */
+#define LWIP_SO_RCVTIMEO                1
+#define LWIP_SO_LINGER                  1   /* SO_LINGER {on, 0} is the abortive-close scenario */
+#define LWIP_TCP_KEEPALIVE              1   /* per-socket keepalive timing options */
+#define SO_REUSE                        1   /* SO_REUSEADDR, so a server can rebind during
+                                               TIME_WAIT like on Linux */
+#define LWIP_ERRNO_STDINCLUDE           1   /* errno values are the host's (Linux) numbers:
+                                               ECONNRESET 104, EPIPE 32, ... */
+#define LWIP_NETIF_API                  0
+#define LWIP_DNS                        0   /* no names: addresses are given in scenarios */
+
+/* ---- protocols: IPv4 + TCP + ICMP on a point-to-point link without ARP ---- */
+#define LWIP_IPV4                       1
+#define LWIP_IPV6                       0
+#define LWIP_ARP                        0   /* the link carries bare IPv4 packets */
+#define LWIP_ETHERNET                   0
+#define LWIP_ICMP                       1   /* echo, and destination-unreachable handling */
+#define LWIP_RAW                        0
+#define LWIP_UDP                        0   /* nothing in the catalog uses UDP */
+#define LWIP_DHCP                       0
+#define LWIP_AUTOIP                     0
+#define LWIP_IGMP                       0
+#define LWIP_HAVE_LOOPIF                0
+#define LWIP_NETIF_LOOPBACK             0
+#define IP_REASSEMBLY                   0   /* its 1 s timer would run forever and a world with
+                                               nothing left to do would never be idle; nothing
+                                               fragments here (MSS 1460 fits the 1500 MTU) */
+#define IP_FRAG                         0
+
+/* ---- TCP ---- */
+#define LWIP_TCP                        1
+#define TCP_MSS                         1460
+#define TCP_WND                         (4 * TCP_MSS)  /* 5840 B: small enough that a scenario can
+                                               fill the peer's window and leave data unread */
+#define TCP_SND_BUF                     (4 * TCP_MSS)  /* 5840 B: a send loop fills it quickly */
+#define TCP_SND_QUEUELEN                ((4 * (TCP_SND_BUF) + (TCP_MSS - 1)) / (TCP_MSS))
+#define TCP_LISTEN_BACKLOG              1   /* honour listen(fd, backlog) as applications expect */
+#define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1 /* ephemeral ports from the seeded LWIP_RAND */
+/* TCP_MSL stays at its default 60000 ms: lwIP keeps TIME_WAIT for 2 * TCP_MSL = 120 s
+ * (Linux: 60 s). TCP_MAXRTX (12) and TCP_SYNMAXRTX (6) stay at their defaults too. */
+
+/* ---- memory: pools big enough for thousands of connections, so that scenarios hit the limit
+ * they are about (an fd limit) before an lwIP pool. ---- */
+#define MEM_SIZE                        (4 * 1024 * 1024)
+#define MEMP_NUM_TCP_PCB                4096
+#define MEMP_NUM_TCP_PCB_LISTEN         16
+#define MEMP_NUM_TCP_SEG                8192
+#define MEMP_NUM_NETCONN                4096  /* also the number of sockets (NUM_SOCKETS) */
+#define MEMP_NUM_TCPIP_MSG_API          1024
+#define MEMP_NUM_TCPIP_MSG_INPKT        8192
+#define PBUF_POOL_SIZE                  8192
+#define MEMP_NUM_PBUF                   1024
+
+/* ---- statistics: the simulator reads pool usage for leak and exhaustion checks ---- */
+#define LWIP_STATS                      1
+#define LWIP_STATS_DISPLAY              0
+#define MEM_STATS                       1
+#define MEMP_STATS                      1
+
+/* ---- hooks: ISNs from the run's seed (port_hooks.h) ---- */
+#define LWIP_HOOK_FILENAME              "port_hooks.h"
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) port_tcp_isn()
+
+#endif

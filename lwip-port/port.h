@@ -1,0 +1,10 @@
+/* port.h — private glue between the files of one lwIP instance (not part of the door). */
+#ifndef TCPSIM_PORT_H
+#define TCPSIM_PORT_H
+
+void *port_host(void);            /* the env->host cookie of this instance */
+const char *port_host_name(void);
+void port_step(void);             /* tell the simulator the tcpip thread reached a step boundary */
+void port_sys_free_all(void);     /* free every sys_arch object (reset) */
+
+#endif

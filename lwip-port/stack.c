@@ -1,0 +1,331 @@
+/* stack.c — one lwIP instance behind the door of stack.h: start-up, the link netif, the socket
+ * calls, the pcb walk and power-on reset.
+ *
+ * This file is compiled once and linked into every instance object; `tcpsim_stack` is renamed
+ * to lwip_stack_<n> and is the only symbol left global (see lwip-port/README.md). */
+#include "lwip/opt.h"
+#include "lwip/init.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/memp.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/sockets.h"
+#include "lwip/stats.h"
+#include "lwip/tcpip.h"
+
+#include "port.h"
+#include "port_hooks.h"
+#include "sched.h"
+#include "stack.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+static struct stack_env env;
+static struct netif sim_netif;
+
+void *port_host(void) { return env.host; }
+const char *port_host_name(void) { return env.name ? env.name : "?"; }
+void port_step(void) { if (env.step) env.step(env.host); }
+uint32_t port_rand32(void) { return env.rand32(env.host); }
+u32_t port_tcp_isn(void) { return env.rand32(env.host); }
+
+void port_assert_failed(const char *msg, const char *file, int line)
+{
+    if (env.fail) env.fail(env.host, msg, file, line);
+    sched_panic("lwIP assertion \"%s\" failed at %s:%d", msg, file, line);
+}
+
+/* ---- power-on reset ----
+ * instance.ld gathers the whole instance's .data and .bss between these symbols. The first reset
+ * snapshots .data (its initial values); every reset restores it and zeroes .bss. The snapshot
+ * pointer lives in its own section so that the reset does not wipe it. */
+extern char tcpsim_data_start[], tcpsim_data_end[], tcpsim_bss_start[], tcpsim_bss_end[];
+static char *data_snapshot __attribute__((section("tcpsim_keep"))) = NULL;
+
+static void stack_reset(void)
+{
+    size_t data_bytes = (size_t)(tcpsim_data_end - tcpsim_data_start);
+    port_sys_free_all();
+    if (!data_snapshot) {
+        data_snapshot = malloc(data_bytes ? data_bytes : 1);
+        if (!data_snapshot) sched_panic("out of memory for the instance snapshot");
+        memcpy(data_snapshot, tcpsim_data_start, data_bytes);
+    } else {
+        memcpy(tcpsim_data_start, data_snapshot, data_bytes);
+    }
+    memset(tcpsim_bss_start, 0, (size_t)(tcpsim_bss_end - tcpsim_bss_start));
+}
+
+/* ---- the link netif: bare IPv4 packets, no ARP ---- */
+
+static err_t netif_output_to_link(struct netif *netif, struct pbuf *p, const ip4_addr_t *dest)
+{
+    (void)netif;
+    (void)dest;
+    uint8_t frame[2048];
+    if (p->tot_len > sizeof frame) return ERR_BUF;
+    u16_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
+    env.output(env.host, frame, len);
+    return ERR_OK;
+}
+
+static err_t netif_setup(struct netif *netif)
+{
+    netif->name[0] = 's';
+    netif->name[1] = 'l';
+    netif->mtu = 1500;
+    netif->output = netif_output_to_link;
+    netif->flags = NETIF_FLAG_LINK_UP;
+    return ERR_OK;
+}
+
+static int stack_start(const struct stack_env *e)
+{
+    env = *e;
+    tcpip_init(NULL, NULL);
+    ip4_addr_t ip, mask, gw;
+    ip4_addr_set_u32(&ip, lwip_htonl(e->ip));
+    ip4_addr_set_u32(&mask, lwip_htonl(e->netmask));
+    ip4_addr_set_zero(&gw);
+    LOCK_TCPIP_CORE();
+    struct netif *n = netif_add(&sim_netif, &ip, &mask, &gw, NULL, netif_setup, tcpip_input);
+    if (n) {
+        netif_set_default(n);
+        netif_set_up(n);
+    }
+    UNLOCK_TCPIP_CORE();
+    return n ? 0 : -1;
+}
+
+static int stack_input(const uint8_t *packet, size_t len)
+{
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+    if (!p) return -1;
+    pbuf_take(p, packet, (u16_t)len);
+    if (sim_netif.input(p, &sim_netif) != ERR_OK) {
+        pbuf_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- socket calls: lwIP's own, with addresses converted at the door ---- */
+
+/* Runs one lwIP call and reports its errno: lwIP sets errno only on failure. */
+#define DOOR_CALL(ret_type, call, err)                                                             \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        ret_type r_ = (call);                                                                      \
+        *(err) = r_ < 0 ? (errno ? errno : EIO) : 0;                                              \
+        return r_;                                                                                 \
+    } while (0)
+
+static struct sockaddr_in to_sockaddr(uint32_t ip, uint16_t port)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_len = sizeof sa;
+    sa.sin_family = AF_INET;
+    sa.sin_port = lwip_htons(port);
+    sa.sin_addr.s_addr = lwip_htonl(ip);
+    return sa;
+}
+
+static void from_sockaddr(const struct sockaddr_in *sa, uint32_t *ip, uint16_t *port)
+{
+    if (ip) *ip = lwip_ntohl(sa->sin_addr.s_addr);
+    if (port) *port = lwip_ntohs(sa->sin_port);
+}
+
+static int door_flags(int flags)
+{
+    return ((flags & STACK_MSG_PEEK) ? MSG_PEEK : 0) |
+           ((flags & STACK_MSG_DONTWAIT) ? MSG_DONTWAIT : 0) |
+           ((flags & STACK_MSG_MORE) ? MSG_MORE : 0);
+}
+
+static int door_socket(int *err) { DOOR_CALL(int, lwip_socket(AF_INET, SOCK_STREAM, 0), err); }
+
+static int door_bind(int s, uint32_t ip, uint16_t port, int *err)
+{
+    struct sockaddr_in sa = to_sockaddr(ip, port);
+    DOOR_CALL(int, lwip_bind(s, (struct sockaddr *)&sa, sizeof sa), err);
+}
+
+static int door_listen(int s, int backlog, int *err) { DOOR_CALL(int, lwip_listen(s, backlog), err); }
+
+static int door_accept(int s, uint32_t *peer_ip, uint16_t *peer_port, int *err)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    memset(&sa, 0, sizeof sa);
+    errno = 0;
+    int r = lwip_accept(s, (struct sockaddr *)&sa, &len);
+    *err = r < 0 ? (errno ? errno : EIO) : 0;
+    if (r >= 0) from_sockaddr(&sa, peer_ip, peer_port);
+    return r;
+}
+
+static int door_connect(int s, uint32_t ip, uint16_t port, int *err)
+{
+    struct sockaddr_in sa = to_sockaddr(ip, port);
+    DOOR_CALL(int, lwip_connect(s, (struct sockaddr *)&sa, sizeof sa), err);
+}
+
+static long door_send(int s, const void *buf, size_t len, int flags, int *err)
+{
+    DOOR_CALL(long, lwip_send(s, buf, len, door_flags(flags)), err);
+}
+
+static long door_recv(int s, void *buf, size_t len, int flags, int *err)
+{
+    DOOR_CALL(long, lwip_recv(s, buf, len, door_flags(flags)), err);
+}
+
+static int door_shutdown(int s, int how, int *err) { DOOR_CALL(int, lwip_shutdown(s, how), err); }
+static int door_close(int s, int *err) { DOOR_CALL(int, lwip_close(s), err); }
+
+static int door_setsockopt(int s, const struct stack_opt *opt, int *err)
+{
+    int on = opt->value != 0;
+    struct timeval tv = { .tv_sec = opt->value / 1000, .tv_usec = (opt->value % 1000) * 1000 };
+    struct linger lg = { .l_onoff = on, .l_linger = opt->linger_s };
+    switch (opt->name) {
+    case STACK_SO_LINGER:
+        DOOR_CALL(int, lwip_setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), err);
+    case STACK_SO_RCVTIMEO:
+        DOOR_CALL(int, lwip_setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), err);
+    case STACK_SO_SNDTIMEO:
+        DOOR_CALL(int, lwip_setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), err);
+    case STACK_SO_KEEPALIVE:
+        DOOR_CALL(int, lwip_setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on), err);
+    case STACK_SO_REUSEADDR:
+        DOOR_CALL(int, lwip_setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on), err);
+    case STACK_TCP_NODELAY:
+        DOOR_CALL(int, lwip_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), err);
+    case STACK_SOCKOPT_COUNT:
+        break;
+    }
+    *err = EINVAL;
+    return -1;
+}
+
+static int door_set_nonblocking(int s, int on, int *err)
+{
+    errno = 0;
+    int fl = lwip_fcntl(s, F_GETFL, 0);
+    if (fl < 0) {
+        *err = errno ? errno : EIO;
+        return -1;
+    }
+    fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+    DOOR_CALL(int, lwip_fcntl(s, F_SETFL, fl), err);
+}
+
+static int door_local_addr(int s, uint32_t *ip, uint16_t *port, int *err)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    memset(&sa, 0, sizeof sa);
+    errno = 0;
+    int r = lwip_getsockname(s, (struct sockaddr *)&sa, &len);
+    *err = r < 0 ? (errno ? errno : EIO) : 0;
+    if (r == 0) from_sockaddr(&sa, ip, port);
+    return r;
+}
+
+/* ---- observation ---- */
+
+static enum stack_tcp_state door_state(enum tcp_state s)
+{
+    switch (s) {
+    case CLOSED: return STACK_CLOSED;
+    case LISTEN: return STACK_LISTEN;
+    case SYN_SENT: return STACK_SYN_SENT;
+    case SYN_RCVD: return STACK_SYN_RCVD;
+    case ESTABLISHED: return STACK_ESTABLISHED;
+    case FIN_WAIT_1: return STACK_FIN_WAIT_1;
+    case FIN_WAIT_2: return STACK_FIN_WAIT_2;
+    case CLOSE_WAIT: return STACK_CLOSE_WAIT;
+    case CLOSING: return STACK_CLOSING;
+    case LAST_ACK: return STACK_LAST_ACK;
+    case TIME_WAIT: return STACK_TIME_WAIT;
+    }
+    return STACK_CLOSED;
+}
+
+static void visit_list(struct tcp_pcb *list, void *ctx,
+                       void (*visit)(void *ctx, const struct stack_pcb *pcb))
+{
+    for (struct tcp_pcb *p = list; p; p = p->next) {
+        struct stack_pcb v = {
+            .state = door_state(p->state),
+            .local_ip = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&p->local_ip))),
+            .remote_ip = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&p->remote_ip))),
+            .local_port = p->local_port,
+            .remote_port = p->remote_port,
+        };
+        visit(ctx, &v);
+    }
+}
+
+static void door_pcb_walk(void *ctx, void (*visit)(void *ctx, const struct stack_pcb *pcb))
+{
+    for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l; l = l->next) {
+        struct stack_pcb v = {
+            .state = STACK_LISTEN,
+            .local_ip = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&l->local_ip))),
+            .local_port = l->local_port,
+        };
+        visit(ctx, &v);
+    }
+    visit_list(tcp_bound_pcbs, ctx, visit);
+    visit_list(tcp_active_pcbs, ctx, visit);
+    visit_list(tcp_tw_pcbs, ctx, visit);
+}
+
+/* lwIP's pool names, in memp_t order (the same X-macro lwIP uses to build its pools). */
+static const char *const pool_names[MEMP_MAX] = {
+#define LWIP_MEMPOOL(name, num, size, desc) #name,
+#include "lwip/priv/memp_std.h"
+};
+
+static size_t door_pools(struct stack_pool *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < MEMP_MAX && n < max; i++) {
+        const struct stats_mem *m = lwip_stats.memp[i];
+        if (!m) continue;
+        out[n++] = (struct stack_pool){ pool_names[i], m->used, m->max, m->avail, m->err };
+    }
+    if (n < max) {
+        const struct stats_mem *m = &lwip_stats.mem;
+        out[n++] = (struct stack_pool){ "HEAP", (uint32_t)m->used, (uint32_t)m->max,
+                                        (uint32_t)m->avail, m->err };
+    }
+    return n;
+}
+
+const struct lwip_stack tcpsim_stack = {
+    .name = "lwIP " LWIP_VERSION_STRING,
+    .reset = stack_reset,
+    .start = stack_start,
+    .input = stack_input,
+    .socket = door_socket,
+    .bind = door_bind,
+    .listen = door_listen,
+    .accept = door_accept,
+    .connect = door_connect,
+    .send = door_send,
+    .recv = door_recv,
+    .shutdown = door_shutdown,
+    .close = door_close,
+    .setsockopt = door_setsockopt,
+    .set_nonblocking = door_set_nonblocking,
+    .local_addr = door_local_addr,
+    .pcb_walk = door_pcb_walk,
+    .pools = door_pools,
+};

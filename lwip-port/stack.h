@@ -1,0 +1,114 @@
+/* stack.h — the only door into one lwIP instance.
+ *
+ * Each lwIP instance is lwIP 2.1.3 + this port, linked into one relocatable object whose only
+ * global symbol is its `struct lwip_stack` table (lwip_stack_0, lwip_stack_1, ...; see
+ * lwip-port/README.md). Everything else inside is local, so instances share no state. Calls out
+ * of an instance go to the scheduler (sim/sched.h) and to the callbacks in `struct stack_env`.
+ *
+ * Types here are plain C on purpose: the simulator never includes lwIP headers (lwIP's
+ * `struct sockaddr_in` and socket constants differ from the host libc's). Addresses are IPv4 in
+ * host byte order, ports in host byte order. Socket calls are lwIP's own BSD calls: they return
+ * what lwIP returns and store lwIP's errno (Linux numbering) in *err, 0 on success.
+ * Socket calls must be made from a coroutine (they may block); `input` and the read-only
+ * queries may be made from anywhere and never block.
+ */
+#ifndef TCPSIM_STACK_H
+#define TCPSIM_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What the simulator gives an instance. */
+struct stack_env {
+    void *host;                 /* opaque; passed back in every callback and as coroutine owner */
+    const char *name;           /* the host's name, for coroutine names and messages */
+    uint32_t ip, netmask;
+    /* One IPv4 packet leaving the instance. The buffer is only valid during the call. */
+    void (*output)(void *host, const uint8_t *packet, size_t len);
+    /* LWIP_RAND and the TCP ISN hook draw from here (the host's seeded generator). */
+    uint32_t (*rand32)(void *host);
+    /* The tcpip thread is about to take its next message: the previous one is fully processed,
+     * a consistent point to observe the pcbs. */
+    void (*step)(void *host);
+    /* An lwIP assertion failed: report and stop (never returns). */
+    void (*fail)(void *host, const char *msg, const char *file, int line);
+};
+
+/* lwIP's TCP states, in lwIP's order (tcpbase.h). */
+enum stack_tcp_state {
+    STACK_CLOSED, STACK_LISTEN, STACK_SYN_SENT, STACK_SYN_RCVD, STACK_ESTABLISHED,
+    STACK_FIN_WAIT_1, STACK_FIN_WAIT_2, STACK_CLOSE_WAIT, STACK_CLOSING, STACK_LAST_ACK,
+    STACK_TIME_WAIT, STACK_TCP_STATE_COUNT
+};
+
+/* One TCP protocol control block as seen from outside. */
+struct stack_pcb {
+    enum stack_tcp_state state;
+    uint32_t local_ip, remote_ip;
+    uint16_t local_port, remote_port;
+};
+
+enum stack_sockopt {
+    STACK_SO_LINGER,     /* value: on (0/1), linger_s: seconds */
+    STACK_SO_RCVTIMEO,   /* value: milliseconds, 0 = block forever */
+    STACK_SO_SNDTIMEO,   /* value: milliseconds, 0 = block forever */
+    STACK_SO_KEEPALIVE,  /* value: 0/1 */
+    STACK_SO_REUSEADDR,  /* value: 0/1 */
+    STACK_TCP_NODELAY,   /* value: 0/1 */
+    STACK_SOCKOPT_COUNT
+};
+
+struct stack_opt {
+    enum stack_sockopt name;
+    int value;
+    int linger_s;
+};
+
+/* Flags for send/recv, translated to lwIP's values inside the door. */
+enum {
+    STACK_MSG_PEEK = 1 << 0,
+    STACK_MSG_DONTWAIT = 1 << 1,
+    STACK_MSG_MORE = 1 << 2,
+};
+
+/* One memory pool (lwIP memp pools, plus the heap as "HEAP"), for leak and exhaustion checks. */
+struct stack_pool {
+    const char *name;
+    uint32_t used, max_used, avail, errors;
+};
+
+struct lwip_stack {
+    const char *name;
+
+    /* Power-on state: frees the port's objects, restores the instance's .data and zeroes its
+     * .bss, so the instance can be started again (a new world, or a host reboot). Call it only
+     * when no coroutine of the instance is alive. */
+    void (*reset)(void);
+    /* tcpip_init + one netif with env->ip. Called outside coroutines; the tcpip thread starts
+     * as a coroutine at the current virtual time. Returns 0 or -1. */
+    int (*start)(const struct stack_env *env);
+    /* A packet arriving from the link (copied). Returns 0, or -1 when lwIP refused it
+     * (no pbuf, tcpip mailbox full): the packet is then lost inside the host. */
+    int (*input)(const uint8_t *packet, size_t len);
+
+    int (*socket)(int *err);
+    int (*bind)(int s, uint32_t ip, uint16_t port, int *err);
+    int (*listen)(int s, int backlog, int *err);
+    int (*accept)(int s, uint32_t *peer_ip, uint16_t *peer_port, int *err);
+    int (*connect)(int s, uint32_t ip, uint16_t port, int *err);
+    long (*send)(int s, const void *buf, size_t len, int flags, int *err);
+    long (*recv)(int s, void *buf, size_t len, int flags, int *err);
+    int (*shutdown)(int s, int how, int *err);
+    int (*close)(int s, int *err);
+    int (*setsockopt)(int s, const struct stack_opt *opt, int *err);
+    int (*set_nonblocking)(int s, int on, int *err);
+    /* getsockname: the local address of a socket. */
+    int (*local_addr)(int s, uint32_t *ip, uint16_t *port, int *err);
+
+    /* Every pcb in lwIP's lists (listen, bound, active, TIME_WAIT), in list order. */
+    void (*pcb_walk)(void *ctx, void (*visit)(void *ctx, const struct stack_pcb *pcb));
+    /* Memory pools; returns how many were written (at most max). */
+    size_t (*pools)(struct stack_pool *out, size_t max);
+};
+
+#endif

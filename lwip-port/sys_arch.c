@@ -1,0 +1,222 @@
+/* sys_arch.c — lwIP's semaphores, mutexes, mailboxes, threads and clock on the simulator's
+ * cooperative scheduler (sim/sched.h) and virtual clock.
+ *
+ * Blocking here means sched_wait on a wait queue: the calling coroutine (a tcpip thread or a
+ * simulated process) gives control back to the scheduler, and the clock can jump. Because only
+ * one coroutine runs at a time and none is ever preempted, sys_arch_protect needs no lock.
+ * Every object is kept on a per-instance list so that port_sys_free_all can release them when
+ * the instance is reset (world teardown, host reboot). */
+#include "lwip/opt.h"
+#include "lwip/sys.h"
+#include "lwip/err.h"
+
+#include "port.h"
+#include "sched.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct port_obj {
+    struct port_obj *prev, *next;
+    void *extra;                /* a second allocation owned by the object (mailbox slots) */
+};
+
+struct port_sem {
+    struct port_obj obj;
+    unsigned count;
+    struct waitq waiters;
+};
+
+struct port_mutex {
+    struct port_obj obj;
+    int locked;
+    struct waitq waiters;
+};
+
+struct port_mbox {
+    struct port_obj obj;
+    void **slots;
+    size_t size, head, len;
+    struct waitq readers, writers;
+};
+
+static struct port_obj *port_objects;   /* every live object of this instance */
+
+static void *port_obj_new(size_t bytes)
+{
+    struct port_obj *o = calloc(1, bytes);
+    if (!o) sched_panic("out of memory in sys_arch");
+    o->next = port_objects;
+    if (port_objects) port_objects->prev = o;
+    port_objects = o;
+    return o;
+}
+
+static void port_obj_free(void *p)
+{
+    struct port_obj *o = p;
+    if (o->prev) o->prev->next = o->next; else port_objects = o->next;
+    if (o->next) o->next->prev = o->prev;
+    free(o->extra);
+    free(o);
+}
+
+void port_sys_free_all(void)
+{
+    while (port_objects) port_obj_free(port_objects);
+}
+
+/* lwIP timeouts are milliseconds, 0 meaning forever. */
+static uint64_t deadline_after_ms(u32_t timeout_ms)
+{
+    return timeout_ms == 0 ? SCHED_FOREVER : sched_now_us() + (uint64_t)timeout_ms * 1000u;
+}
+
+static u32_t elapsed_ms_since(uint64_t start_us)
+{
+    return (u32_t)((sched_now_us() - start_us) / 1000u);
+}
+
+void sys_init(void) {}
+
+u32_t sys_now(void) { return (u32_t)(sched_now_us() / 1000u); }
+
+sys_prot_t sys_arch_protect(void) { return 0; }
+void sys_arch_unprotect(sys_prot_t pval) { (void)pval; }
+
+/* ---- semaphores ---- */
+
+err_t sys_sem_new(sys_sem_t *sem, u8_t count)
+{
+    *sem = port_obj_new(sizeof **sem);
+    (*sem)->count = count;
+    return ERR_OK;
+}
+
+void sys_sem_free(sys_sem_t *sem) { port_obj_free(*sem); *sem = NULL; }
+int sys_sem_valid(sys_sem_t *sem) { return sem && *sem; }
+void sys_sem_set_invalid(sys_sem_t *sem) { *sem = NULL; }
+
+void sys_sem_signal(sys_sem_t *sem)
+{
+    (*sem)->count++;
+    sched_wake_one(&(*sem)->waiters);
+}
+
+u32_t sys_arch_sem_wait(sys_sem_t *sem, u32_t timeout_ms)
+{
+    uint64_t start_us = sched_now_us(), deadline_us = deadline_after_ms(timeout_ms);
+    while ((*sem)->count == 0)
+        if (sched_wait(&(*sem)->waiters, deadline_us) == WAIT_TIMEOUT) return SYS_ARCH_TIMEOUT;
+    (*sem)->count--;
+    return elapsed_ms_since(start_us);
+}
+
+/* ---- mutexes (the core lock); never contended for long: holders do not block, except in
+ * lwIP's own waits, which release the core lock first ---- */
+
+err_t sys_mutex_new(sys_mutex_t *mutex)
+{
+    *mutex = port_obj_new(sizeof **mutex);
+    return ERR_OK;
+}
+
+void sys_mutex_free(sys_mutex_t *mutex) { port_obj_free(*mutex); *mutex = NULL; }
+int sys_mutex_valid(sys_mutex_t *mutex) { return mutex && *mutex; }
+void sys_mutex_set_invalid(sys_mutex_t *mutex) { *mutex = NULL; }
+
+void sys_mutex_lock(sys_mutex_t *mutex)
+{
+    while ((*mutex)->locked) sched_wait(&(*mutex)->waiters, SCHED_FOREVER);
+    (*mutex)->locked = 1;
+}
+
+void sys_mutex_unlock(sys_mutex_t *mutex)
+{
+    (*mutex)->locked = 0;
+    sched_wake_one(&(*mutex)->waiters);
+}
+
+/* ---- mailboxes: a ring of `size` slots ---- */
+
+err_t sys_mbox_new(sys_mbox_t *mbox, int size)
+{
+    if (size <= 0) size = 64;
+    *mbox = port_obj_new(sizeof **mbox);
+    (*mbox)->slots = (*mbox)->obj.extra = calloc((size_t)size, sizeof *(*mbox)->slots);
+    if (!(*mbox)->slots) sched_panic("out of memory in sys_mbox_new");
+    (*mbox)->size = (size_t)size;
+    return ERR_OK;
+}
+
+void sys_mbox_free(sys_mbox_t *mbox)
+{
+    port_obj_free(*mbox);
+    *mbox = NULL;
+}
+
+int sys_mbox_valid(sys_mbox_t *mbox) { return mbox && *mbox; }
+void sys_mbox_set_invalid(sys_mbox_t *mbox) { *mbox = NULL; }
+
+static void mbox_put(struct port_mbox *m, void *msg)
+{
+    m->slots[(m->head + m->len++) % m->size] = msg;
+    sched_wake_one(&m->readers);
+}
+
+static void *mbox_take(struct port_mbox *m)
+{
+    void *msg = m->slots[m->head];
+    m->head = (m->head + 1) % m->size;
+    m->len--;
+    sched_wake_one(&m->writers);
+    return msg;
+}
+
+void sys_mbox_post(sys_mbox_t *mbox, void *msg)
+{
+    while ((*mbox)->len == (*mbox)->size) sched_wait(&(*mbox)->writers, SCHED_FOREVER);
+    mbox_put(*mbox, msg);
+}
+
+err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
+{
+    if ((*mbox)->len == (*mbox)->size) return ERR_MEM;
+    mbox_put(*mbox, msg);
+    return ERR_OK;
+}
+
+err_t sys_mbox_trypost_fromisr(sys_mbox_t *mbox, void *msg) { return sys_mbox_trypost(mbox, msg); }
+
+u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout_ms)
+{
+    uint64_t start_us = sched_now_us(), deadline_us = deadline_after_ms(timeout_ms);
+    /* Each message a thread takes is one step of the stack: let observers see the state the
+     * previous message left before this one is processed. */
+    port_step();
+    while ((*mbox)->len == 0)
+        if (sched_wait(&(*mbox)->readers, deadline_us) == WAIT_TIMEOUT) return SYS_ARCH_TIMEOUT;
+    void *m = mbox_take(*mbox);
+    if (msg) *msg = m;
+    return elapsed_ms_since(start_us);
+}
+
+u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mbox, void **msg)
+{
+    if ((*mbox)->len == 0) return SYS_MBOX_EMPTY;
+    void *m = mbox_take(*mbox);
+    if (msg) *msg = m;
+    return 0;
+}
+
+/* ---- threads ---- */
+
+sys_thread_t sys_thread_new(const char *name, lwip_thread_fn thread, void *arg, int stacksize,
+                            int prio)
+{
+    (void)stacksize;
+    (void)prio;
+    char full[48];
+    snprintf(full, sizeof full, "%s/%s", port_host_name(), name);
+    return sched_spawn(full, CORO_DAEMON, port_host(), sched_now_us(), thread, arg);
+}

@@ -1,0 +1,39 @@
+/* packet — decoding of the IPv4 packets that cross the link (TCP and ICMP), for tracing.
+ * Pure functions over bytes; nothing here knows about hosts or lwIP. */
+#ifndef TCPSIM_PACKET_H
+#define TCPSIM_PACKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08, TCP_ACK = 0x10, TCP_URG = 0x20,
+};
+
+enum packet_proto { PACKET_TCP, PACKET_ICMP, PACKET_OTHER, PACKET_PROTO_COUNT };
+
+struct packet_info {
+    enum packet_proto proto;
+    uint32_t src_ip, dst_ip;        /* host byte order */
+    uint16_t src_port, dst_port;    /* TCP only */
+    uint32_t seq, ack;              /* TCP, absolute */
+    uint8_t flags;                  /* TCP_* bits */
+    uint16_t win;
+    uint32_t payload_len;           /* TCP payload bytes */
+    uint8_t icmp_type, icmp_code;   /* ICMP only */
+};
+
+/* False when the bytes are not a well-formed IPv4 packet (truncated, bad header length). */
+bool packet_decode(const uint8_t *pkt, size_t len, struct packet_info *out);
+
+/* tcpdump's flag notation: S F R P U letters in that order, then "." for ACK ("S.", "FP.", "R").
+ * buf needs 8 bytes. */
+const char *packet_flags_str(uint8_t flags, char buf[8]);
+
+/* "10.0.0.1" from a host-order address; buf needs 16 bytes. */
+const char *ip4_str(uint32_t ip, char buf[16]);
+/* Parses a dotted quad; false on anything else. */
+bool ip4_parse(const char *s, uint32_t *ip);
+
+#endif

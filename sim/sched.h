@@ -1,0 +1,103 @@
+/* sched — the virtual clock, the timer queue and the cooperative coroutines of one simulation.
+ *
+ * Everything simulated runs here: each stack's tcpip thread and each simulated process is a
+ * coroutine; link deliveries and timeouts are timer events. Exactly one coroutine runs at a time
+ * and only gives control back when it blocks (sched_wait, sched_sleep_us) or finishes, so no
+ * locking is needed anywhere and runs are deterministic:
+ *   - ready coroutines run FIFO in the order they became ready (sequence number);
+ *   - timer events fire by (time, insertion sequence);
+ *   - only when nothing is ready does the clock jump to the earliest timer.
+ * The clock is virtual microseconds and never reads the wall clock.
+ *
+ * There is one scheduler per process (a global): lwIP instances are globals too, so two
+ * simulations at once could not be isolated anyway. sched_init() starts it, sched_fini() frees
+ * every coroutine and event. Errors in use (waiting outside a coroutine, ...) are invariant
+ * failures: they print and exit(3), because the simulation cannot go on meaningfully.
+ */
+#ifndef TCPSIM_SCHED_H
+#define TCPSIM_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCHED_FOREVER UINT64_MAX
+
+struct coro;
+
+/* A queue of coroutines blocked on one condition. Zero-initialised means empty. */
+struct waitq {
+    struct coro *head, *tail;
+};
+
+enum coro_kind {
+    CORO_DAEMON,  /* a stack's tcpip thread: blocked forever is its normal idle state */
+    CORO_PROCESS, /* a simulated process: blocked forever with nothing pending is a deadlock */
+    CORO_KIND_COUNT
+};
+
+enum wait_result {
+    WAIT_WOKEN,   /* sched_wake_* chose this coroutine */
+    WAIT_TIMEOUT, /* the deadline passed first */
+    WAIT_RESULT_COUNT
+};
+
+enum run_result {
+    RUN_IDLE,     /* nothing ready, nothing pending, no process blocked */
+    RUN_UNTIL,    /* stopped at the requested virtual time */
+    RUN_DEADLOCK, /* nothing ready or pending, but processes are blocked forever */
+    RUN_RESULT_COUNT
+};
+
+void sched_init(void);
+void sched_fini(void);
+
+uint64_t sched_now_us(void);
+
+/* A timer event at t_us (>= now). fn runs in scheduler context (not in a coroutine), so it
+ * must never block; events at the same time fire in the order they were scheduled. */
+void sched_at(uint64_t t_us, void (*fn)(void *arg), void *arg);
+
+/* Coroutines. `owner` is an opaque pointer (the host) handed to the step hook. A coroutine
+ * starts at start_us (>= now) and is freed when fn returns. */
+struct coro *sched_spawn(const char *name, enum coro_kind kind, void *owner, uint64_t start_us,
+                         void (*fn)(void *arg), void *arg);
+struct coro *sched_current(void);   /* NULL in scheduler context */
+const char *coro_name(const struct coro *c);
+void *coro_owner(const struct coro *c);
+bool coro_is_done(const struct coro *c);
+
+/* What the current coroutine is doing, for the deadlock report ("recv(fd 3)"). The string is
+ * copied. NULL clears it. */
+void sched_set_activity(const char *what);
+
+/* Block the current coroutine on q until woken or until the absolute deadline_us
+ * (SCHED_FOREVER: no deadline). Must be called from a coroutine. */
+enum wait_result sched_wait(struct waitq *q, uint64_t deadline_us);
+void sched_sleep_us(uint64_t delay_us);
+/* Let every other ready coroutine run once, then continue. */
+void sched_yield(void);
+bool sched_wake_one(struct waitq *q);   /* false when q was empty */
+void sched_wake_all(struct waitq *q);
+
+/* Run until idle, deadlock, or until the clock would pass until_us (SCHED_FOREVER: no limit). */
+enum run_result sched_run(uint64_t until_us);
+
+/* Called after every coroutine slice with that coroutine's owner, and with NULL after every
+ * timer event: the point where observers (the pcb state tracker) look at the stacks. */
+void sched_set_step_hook(void (*hook)(void *owner, void *ctx), void *ctx);
+
+/* Writes one line per blocked process ("  client/app blocked in recv(fd 3)") into buf;
+ * returns the number of blocked processes. */
+size_t sched_describe_blocked(char *buf, size_t size);
+
+/* Counters, for benchmarks and tests. */
+struct sched_stats {
+    uint64_t switches, timers_fired, coros_spawned, coros_live;
+};
+struct sched_stats sched_stats(void);
+
+/* Print "tcpsim: internal error at t=...: <msg>" and exit(3). */
+_Noreturn void sched_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,125 @@
+/* trace — every event of a run, in order, handed to every sink.
+ *
+ * The simulator reports what happens (segments on the link, TCP state changes, socket calls,
+ * process/host/link events); the trace numbers sequence per direction relative to each ISN, keeps
+ * the whole run in memory (for tests and expectations) and forwards each event to its sinks
+ * (timeline.txt, later JSON Lines, pcap, DOT). Sinks only observe: they never change the run.
+ * Event strings that are not arrays point at names that live as long as the world. */
+#ifndef TCPSIM_TRACE_H
+#define TCPSIM_TRACE_H
+
+#include "connmap.h"
+#include "link.h"
+#include "stack.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum trace_type {
+    TRACE_SEGMENT, TRACE_STATE, TRACE_CALL, TRACE_SIGNAL, TRACE_PROCESS, TRACE_HOST, TRACE_LINK,
+    TRACE_EXPECT, TRACE_TYPE_COUNT
+};
+
+struct trace_segment {
+    const char *from, *to;          /* host names ("?" when unknown) */
+    uint32_t src_ip, dst_ip;
+    uint16_t src_port, dst_port;
+    uint8_t flags;                  /* TCP_* from packet.h */
+    uint32_t seq, ack;              /* relative to each direction's ISN */
+    uint32_t len;
+    uint16_t win;
+    bool delivered;
+    uint64_t arrive_us;             /* when delivered */
+    char fate[40];                  /* "delivered" or "dropped:<reason>" */
+    const uint8_t *packet;          /* raw IPv4 bytes; only valid while sinks see the event */
+    size_t packet_len;
+};
+
+struct trace_state {
+    const char *host;
+    char conn[48];                  /* "10.0.0.1:49153>10.0.0.2:7", listener "10.0.0.2:7>*" */
+    enum stack_tcp_state from, to;
+    const char *cause;
+};
+
+struct trace_call {
+    const char *host, *proc;
+    const char *call;               /* "socket", "connect", ... */
+    char args[48];                  /* shown in the text timeline, e.g. "10.0.0.2:7" */
+    int fd;                         /* -1 when the call has none */
+    uint64_t start_us;              /* when the (possibly blocking) call began */
+    long ret;
+    int err;                        /* errno, 0 for none */
+    long bytes;                     /* send/recv byte count, -1 when not applicable */
+};
+
+struct trace_process {
+    const char *host, *proc;
+    const char *event;              /* "start", "exit", "killed" */
+    int status;
+};
+
+struct trace_host {
+    const char *host;
+    const char *event;              /* "up", "crash", "reboot", "shutdown" */
+};
+
+struct trace_link {
+    const char *event;              /* "rule", "partition", "heal" */
+    char detail[96];
+};
+
+struct trace_event {
+    enum trace_type type;
+    uint64_t t_us;
+    union {
+        struct trace_segment segment;
+        struct trace_state state;
+        struct trace_call call;
+        struct trace_process process;
+        struct trace_host host;
+        struct trace_link link;
+    } u;
+};
+
+struct trace_header {
+    const char *scenario;
+    uint64_t seed;
+    size_t host_count;
+    struct { const char *name; uint32_t ip; } hosts[LINK_MAX_ENDPOINTS];
+};
+
+struct trace;
+
+struct trace_sink {
+    void (*begin)(struct trace_sink *sink, const struct trace_header *header);
+    void (*event)(struct trace_sink *sink, const struct trace_event *ev);
+    /* Flush and close; returns 0, or -1 with a message in err. */
+    int (*finish)(struct trace_sink *sink, char *err, size_t err_size);
+    void (*free)(struct trace_sink *sink);
+};
+
+struct trace *trace_new(void);
+void trace_free(struct trace *t);           /* frees the sinks too */
+void trace_add_sink(struct trace *t, struct trace_sink *sink);
+void trace_begin(struct trace *t, const struct trace_header *header);
+void trace_emit(struct trace *t, struct trace_event *ev);
+/* A packet put on the link: decoded, numbered relative to its ISNs, and emitted. */
+void trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
+                  size_t len, struct link_fate fate);
+int trace_finish(struct trace *t, char *err, size_t err_size);
+
+/* The recorded run: every event emitted so far, in order (packet pointers cleared). */
+const struct trace_event *trace_events(const struct trace *t, size_t *count);
+
+const char *tcp_state_name(enum stack_tcp_state s);
+/* "ECONNRESET" for 104; "E<n>" for numbers it does not know; NULL for 0. */
+const char *errno_name(int err);
+/* One event as a timeline line (no newline); returns the length. */
+size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
+
+/* Sinks */
+struct trace_sink *trace_text_new(const char *path);   /* timeline.txt; NULL if it cannot open */
+
+#endif
