@@ -35,6 +35,7 @@ Q = @
 msg = @printf '  %-7s %s\n'
 endif
 
+.SECONDARY:
 .PHONY: all catalog test deps lint clean distclean install uninstall check-lwip
 .DEFAULT_GOAL := all
 all: catalog
@@ -111,7 +112,7 @@ build/tcpsim: build/sim/main.o $(ALL_OBJS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(COMMON_FLAGS) -o $@ $^ $(LDLIBS)
 
-catalog: build/tcpsim
+catalog: build/tcpsim | deps
 	$(Q)build/tcpsim all --out out
 
 # ---- tests (cmocka): one binary per tests/test_*.c, linked with the same objects ----

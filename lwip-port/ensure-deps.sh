@@ -1,0 +1,29 @@
+#!/bin/sh
+# Make sure the Debian packages the build and the tests need are installed.
+# Installs the missing ones with apt-get when run as root (or with passwordless sudo);
+# otherwise stops and prints the exact command to run. Usage: ensure-deps.sh [package ...]
+# (default: what `make` and `make test` need).
+set -eu
+
+PACKAGES=${*:-"libcmocka-dev graphviz"}
+missing=
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
+    || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" = 0 ]; then
+  sudo=
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  sudo="sudo -n"
+else
+  echo "tcpsim needs these Debian packages:$missing" >&2
+  echo "run:  sudo apt-get update && sudo $cmd" >&2
+  exit 1
+fi
+echo "ensure-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q >/dev/null || true
+$sudo $cmd >/dev/null || { echo "ensure-deps: '$cmd' failed" >&2; exit 1; }
