@@ -22,9 +22,10 @@ SIM_STD = -std=gnu11
 # lwIP and the port build as strict C11: glibc then leaves out <sys/select.h>, so lwIP defines
 # its own fd_set, sized for MEMP_NUM_NETCONN sockets (the libc one stops at 1024).
 PORT_STD = -std=c11
-PORT_INC = -Ilwip-port -I$(LWIPDIR)/include -Isim
-SIM_INC = -Isim -Ilwip-port
-LDLIBS = $(EXTRA_LDFLAGS)
+# -iquote: sim/sched.h must not shadow the libc <sched.h>
+PORT_INC = -Ilwip-port -I$(LWIPDIR)/include -iquote sim
+SIM_INC = -iquote sim -iquote lwip-port
+LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson
 CMOCKA_LIBS = -lcmocka
 
 ifeq ($(V),1)
@@ -36,7 +37,7 @@ msg = @printf '  %-7s %s\n'
 endif
 
 .SECONDARY:
-.PHONY: all catalog test deps lint clean distclean install uninstall check-lwip
+.PHONY: all catalog test deps test-deps golden lint clean distclean install uninstall check-lwip
 .DEFAULT_GOAL := all
 all: catalog
 
@@ -99,7 +100,7 @@ SIM_SRCS = $(filter-out sim/main.c,$(wildcard sim/*.c))
 SIM_OBJS = $(patsubst sim/%.c,build/sim/%.o,$(SIM_SRCS)) build/sim/stacks.o
 ALL_OBJS = $(SIM_OBJS) $(STACK_OBJS)
 
-build/sim/%.o: sim/%.c build/flags
+build/sim/%.o: sim/%.c build/flags | deps
 	@mkdir -p $(@D)
 	$(msg) CC $<
 	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(WARN) $(DEPFLAGS) $(SIM_INC) -c $< -o $@
@@ -122,21 +123,33 @@ TEST_BINS = $(patsubst tests/%.c,build/tests/%,$(TEST_SRCS))
 build/tests/%.o: tests/%.c build/flags | deps
 	@mkdir -p $(@D)
 	$(msg) CC $<
-	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(WARN) -Wno-missing-prototypes $(DEPFLAGS) $(SIM_INC) -Itests -c $< -o $@
+	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(WARN) -Wno-missing-prototypes $(DEPFLAGS) $(SIM_INC) -iquote tests -c $< -o $@
 
 build/tests/%: build/tests/%.o $(ALL_OBJS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(COMMON_FLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
-test: $(TEST_BINS) build/tcpsim
+test: $(TEST_BINS) build/tcpsim | test-deps
 	$(Q)sh tests/run-tests.sh $(TEST_BINS)
 
-# ---- what the build needs from Debian ----
+# Rewrite the golden traces from the current build (review `git diff tests/golden` after).
+GOLDEN_FILES = timeline.txt timeline.jsonl capture.pcap states.dot
+golden: build/tcpsim
+	$(Q)for d in tests/golden/*/; do id=$$(basename $$d); \
+	  build/tcpsim run $$id --out build/golden >/dev/null || exit 1; \
+	  for f in $(GOLDEN_FILES); do cp build/golden/$$id/$$f $$d; done; \
+	  echo "  GOLDEN  $$d"; done
+
+# ---- what the build and the tests need from Debian ----
+BUILD_PACKAGES = libcmocka-dev graphviz libpcap-dev libjansson-dev
+TEST_PACKAGES = $(BUILD_PACKAGES) tshark
 deps:
-	@sh lwip-port/ensure-deps.sh
+	@sh lwip-port/ensure-deps.sh $(BUILD_PACKAGES)
+test-deps:
+	@sh lwip-port/ensure-deps.sh $(TEST_PACKAGES)
 
 lint:
-	$(Q)! grep -nE '\b(time|gettimeofday|clock_gettime|rand|srand|random|srandom)[[:space:]]*\(' \
+	$(Q)! grep -nE '(^|[^[:alnum:]_."])(time|gettimeofday|clock_gettime|rand|srand|random|srandom)[[:space:]]*\(' \
 	  sim/*.c sim/*.h lwip-port/*.c lwip-port/*.h lwip-port/arch/*.h \
 	  || { echo 'lint: wall clock or libc randomness in sim/ or lwip-port/ (use sched_now_us / prng)'; exit 1; }
 	@echo 'lint: ok'

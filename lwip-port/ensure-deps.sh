@@ -5,7 +5,7 @@
 # (default: what `make` and `make test` need).
 set -eu
 
-PACKAGES=${*:-"libcmocka-dev graphviz"}
+PACKAGES=${*:-"libcmocka-dev graphviz libpcap-dev libjansson-dev"}
 missing=
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \

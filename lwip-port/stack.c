@@ -267,6 +267,7 @@ static void visit_list(struct tcp_pcb *list, void *ctx,
             .remote_ip = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&p->remote_ip))),
             .local_port = p->local_port,
             .remote_port = p->remote_port,
+            .nrtx = p->nrtx,
         };
         visit(ctx, &v);
     }

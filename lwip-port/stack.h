@@ -46,6 +46,7 @@ struct stack_pcb {
     enum stack_tcp_state state;
     uint32_t local_ip, remote_ip;
     uint16_t local_port, remote_port;
+    uint8_t nrtx;               /* retransmissions of the oldest unacked segment (lwIP's nrtx) */
 };
 
 enum stack_sockopt {

@@ -128,10 +128,63 @@ static void summarise(struct world *w, struct run_summary *s)
     s->end_us = sched_now_us();
 }
 
+/* The files of out/<id>/, one trace sink each (states.svg is rendered from states.dot). */
+static const struct {
+    const char *file;
+    struct trace_sink *(*make)(const char *path);
+} outputs[] = {
+    { "timeline.txt", trace_text_new },
+    { "timeline.jsonl", trace_jsonl_new },
+    { "capture.pcap", trace_pcap_new },
+    { "states.dot", trace_dot_new },
+};
+
+static int add_sinks(struct trace *trace, const char *dir)
+{
+    char path[4200];
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
+        struct trace_sink *sink = outputs[i].make(path);
+        if (!sink) {
+            fprintf(stderr, "tcpsim: cannot write %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+        trace_add_sink(trace, sink);
+    }
+    return 0;
+}
+
+/* Runs the world to its end and writes every output into dir; 0, or -1 with err filled. */
+static int run_into(const struct catalog_entry *e, const struct options *o, const char *dir,
+                    struct run_summary *s, char *err, size_t err_size)
+{
+    struct world_config cfg = world_config_default();
+    cfg.scenario = e->id;
+    cfg.seed = o->seed;
+    struct world *w = world_new(&cfg);
+    if (add_sinks(world_trace(w), dir) != 0) {
+        world_free(w);
+        snprintf(err, err_size, "cannot open the output files");
+        return -1;
+    }
+    e->setup(w);
+    s->result = world_run(w, SCHED_FOREVER);
+    summarise(w, s);
+    if (s->result == RUN_DEADLOCK) world_describe_blocked(w, s->blocked, sizeof s->blocked);
+    int rc = trace_finish(world_trace(w), err, err_size);
+    world_free(w);
+    if (rc != 0) return -1;
+
+    char dot[4200], svg[4200];
+    snprintf(dot, sizeof dot, "%s/states.dot", dir);
+    snprintf(svg, sizeof svg, "%s/states.svg", dir);
+    return trace_dot_render_svg(dot, svg, err, err_size) < 0 ? -1 : 0;
+}
+
 /* Runs one scenario into out_dir/<id>; returns an exit code. */
 static int run_one(const struct catalog_entry *e, const struct options *o)
 {
-    char tmp[4096], final[4096], path[4200], err[512] = "";
+    char tmp[4096], final[4096], err[512] = "";
     if (make_dirs(o->out_dir) != 0) {
         fprintf(stderr, "tcpsim: cannot create output directory %s: %s\n", o->out_dir,
                 strerror(errno));
@@ -144,29 +197,9 @@ static int run_one(const struct catalog_entry *e, const struct options *o)
         fprintf(stderr, "tcpsim: cannot create %s: %s\n", tmp, strerror(errno));
         return EXIT_USAGE;
     }
-
-    struct world_config cfg = world_config_default();
-    cfg.scenario = e->id;
-    cfg.seed = o->seed;
-    struct world *w = world_new(&cfg);
-    snprintf(path, sizeof path, "%s/timeline.txt", tmp);
-    struct trace_sink *text = trace_text_new(path);
-    if (!text) {
-        fprintf(stderr, "tcpsim: cannot write %s: %s\n", path, strerror(errno));
-        world_free(w);
-        remove_tree(tmp);
-        return EXIT_USAGE;
-    }
-    trace_add_sink(world_trace(w), text);
-    e->setup(w);
-
-    struct run_summary s = { .result = world_run(w, SCHED_FOREVER) };
-    summarise(w, &s);
-    if (s.result == RUN_DEADLOCK) world_describe_blocked(w, s.blocked, sizeof s.blocked);
-    int finished = trace_finish(world_trace(w), err, sizeof err);
-    world_free(w);
-
-    if (finished != 0 || remove_tree(final) != 0 || rename(tmp, final) != 0) {
+    struct run_summary s = { 0 };
+    if (run_into(e, o, tmp, &s, err, sizeof err) != 0 || remove_tree(final) != 0 ||
+        rename(tmp, final) != 0) {
         fprintf(stderr, "tcpsim: %s: cannot write outputs: %s\n", e->id,
                 err[0] ? err : strerror(errno));
         remove_tree(tmp);

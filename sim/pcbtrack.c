@@ -41,6 +41,7 @@ static void collect(void *ctx, const struct stack_pcb *pcb)
     t->cur[t->cur_len++] = (struct pcbtrack_entry){
         .key = { pcb->local_ip, pcb->remote_ip, pcb->local_port, pcb->remote_port },
         .state = pcb->state,
+        .nrtx = pcb->nrtx,
     };
 }
 
@@ -57,6 +58,8 @@ static const char *cause_of(const struct pcbtrack_entry *before, enum stack_tcp_
     if (to == STACK_CLOSED) {
         if (before && before->rst_rcvd) return "rcv RST";
         if (before && before->rst_sent) return "abort / snd RST";
+        /* lwIP's tcp_slowtmr drops a pcb after TCP_SYNMAXRTX / TCP_MAXRTX retransmissions */
+        if (before && before->nrtx > 0) return "rtx give-up";
         switch (from) {
         case STACK_TIME_WAIT: return "2MSL timeout";
         case STACK_LAST_ACK: return "rcv ACK of FIN";

@@ -16,6 +16,7 @@
 struct pcbtrack_entry {
     struct conn_key key;
     enum stack_tcp_state state;
+    uint8_t nrtx;                   /* > 0: it was retransmitting when last seen */
     bool rst_sent, rst_rcvd;        /* hints for the cause of a disappearance */
 };
 

@@ -119,7 +119,15 @@ const char *errno_name(int err);
 /* One event as a timeline line (no newline); returns the length. */
 size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
 
-/* Sinks */
-struct trace_sink *trace_text_new(const char *path);   /* timeline.txt; NULL if it cannot open */
+/* Sinks (each writes <path>.tmp and renames it in finish: no partial file ever). NULL when the
+ * file cannot be opened. */
+struct trace_sink *trace_text_new(const char *path);    /* timeline.txt */
+struct trace_sink *trace_jsonl_new(const char *path);   /* timeline.jsonl (docs/trace-format.md) */
+struct trace_sink *trace_pcap_new(const char *path);    /* capture.pcap, LINKTYPE_RAW (IPv4) */
+/* states.dot: the RFC 793 state machine greyed, each endpoint's transitions drawn over it. */
+struct trace_sink *trace_dot_new(const char *path);
+/* Runs Graphviz `dot -Tsvg dot_path -o svg_path`; 0 ok, 1 when `dot` is not installed
+ * (nothing written), -1 on failure with a message in err. Never leaves a partial svg. */
+int trace_dot_render_svg(const char *dot_path, const char *svg_path, char *err, size_t err_size);
 
 #endif

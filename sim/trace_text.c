@@ -6,6 +6,7 @@
  * never leaves a partial timeline behind. */
 #include "trace.h"
 
+#include "outfile.h"
 #include "packet.h"
 
 #include <errno.h>
@@ -16,8 +17,7 @@
 
 struct text_sink {
     struct trace_sink base;
-    FILE *f;
-    char *path, *tmp_path;
+    struct outfile out;
 };
 
 static size_t appendf(char *buf, size_t size, size_t used, const char *fmt, ...)
@@ -106,13 +106,13 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
 static void text_begin(struct trace_sink *sink, const struct trace_header *h)
 {
     struct text_sink *s = (struct text_sink *)sink;
-    fprintf(s->f, "# tcpsim timeline  scenario %s  seed %llu  lwIP 2.1.3\n", h->scenario,
+    fprintf(s->out.f, "# tcpsim timeline  scenario %s  seed %llu  lwIP 2.1.3\n", h->scenario,
             (unsigned long long)h->seed);
     for (size_t i = 0; i < h->host_count; i++) {
         char ip[16];
-        fprintf(s->f, "# host %-8s %s\n", h->hosts[i].name, ip4_str(h->hosts[i].ip, ip));
+        fprintf(s->out.f, "# host %-8s %s\n", h->hosts[i].name, ip4_str(h->hosts[i].ip, ip));
     }
-    fprintf(s->f, "# %11s  %s\n", "time (s)", "event (seq/ack relative to each direction's ISN)");
+    fprintf(s->out.f, "# %11s  %s\n", "time (s)", "event (seq/ack relative to each direction's ISN)");
 }
 
 static void text_event(struct trace_sink *sink, const struct trace_event *ev)
@@ -120,50 +120,26 @@ static void text_event(struct trace_sink *sink, const struct trace_event *ev)
     struct text_sink *s = (struct text_sink *)sink;
     char line[512];
     trace_format_text(ev, line, sizeof line);
-    fprintf(s->f, "%s\n", line);
+    fprintf(s->out.f, "%s\n", line);
 }
 
 static int text_finish(struct trace_sink *sink, char *err, size_t err_size)
 {
-    struct text_sink *s = (struct text_sink *)sink;
-    if (!s->f) return 0;
-    int bad = ferror(s->f) | (fclose(s->f) != 0);
-    s->f = NULL;
-    if (bad || rename(s->tmp_path, s->path) != 0) {
-        snprintf(err, err_size, "%s: %s", s->path, strerror(errno));
-        remove(s->tmp_path);
-        return -1;
-    }
-    return 0;
+    return outfile_commit(&((struct text_sink *)sink)->out, err, err_size);
 }
 
 static void text_free(struct trace_sink *sink)
 {
-    struct text_sink *s = (struct text_sink *)sink;
-    if (s->f) {
-        fclose(s->f);
-        remove(s->tmp_path);
-    }
-    free(s->path);
-    free(s->tmp_path);
-    free(s);
+    outfile_discard(&((struct text_sink *)sink)->out);
+    free(sink);
 }
 
 struct trace_sink *trace_text_new(const char *path)
 {
     struct text_sink *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    size_t len = strlen(path);
-    s->path = strdup(path);
-    s->tmp_path = malloc(len + 5);
-    if (!s->path || !s->tmp_path) {
-        text_free(&s->base);
-        return NULL;
-    }
-    snprintf(s->tmp_path, len + 5, "%s.tmp", path);
-    s->f = fopen(s->tmp_path, "w");
-    if (!s->f) {
-        text_free(&s->base);
+    if (outfile_open(&s->out, path) != 0) {
+        free(s);
         return NULL;
     }
     s->base = (struct trace_sink){ text_begin, text_event, text_finish, text_free };

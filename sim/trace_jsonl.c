@@ -1,0 +1,161 @@
+/* trace_jsonl — the timeline.jsonl sink: one JSON object per line, the schema of the trace
+ * contract (docs/trace-format.md). Built with jansson, keys in insertion order
+ * (JSON_PRESERVE_ORDER) so the bytes are the same on every run. Written to <path>.tmp and
+ * renamed by finish. */
+#include "trace.h"
+
+#include "outfile.h"
+#include "packet.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct jsonl_sink {
+    struct trace_sink base;
+    struct outfile out;
+};
+
+static void write_line(struct jsonl_sink *s, json_t *obj)
+{
+    char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    if (line) {
+        fprintf(s->out.f, "%s\n", line);
+        free(line);
+    }
+    json_decref(obj);
+}
+
+static json_t *addr(uint32_t ip, uint16_t port)
+{
+    char buf[16], text[24];
+    snprintf(text, sizeof text, "%s:%u", ip4_str(ip, buf), port);
+    return json_string(text);
+}
+
+static json_t *string_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static void set(json_t *obj, const char *key, json_t *value) { json_object_set_new(obj, key, value); }
+
+static void add_segment(json_t *o, const struct trace_segment *s)
+{
+    char flags[8];
+    set(o, "from", json_string(s->from));
+    set(o, "to", json_string(s->to));
+    set(o, "src", addr(s->src_ip, s->src_port));
+    set(o, "dst", addr(s->dst_ip, s->dst_port));
+    set(o, "flags", json_string(packet_flags_str(s->flags, flags)));
+    set(o, "seq", json_integer(s->seq));
+    set(o, "ack", json_integer(s->ack));
+    set(o, "len", json_integer(s->len));
+    set(o, "win", json_integer(s->win));
+    set(o, "fate", json_string(s->fate));
+    set(o, "arrive_us", s->delivered ? json_integer((json_int_t)s->arrive_us) : json_null());
+}
+
+static void add_call(json_t *o, const struct trace_call *c)
+{
+    set(o, "host", json_string(c->host));
+    set(o, "proc", json_string(c->proc));
+    set(o, "call", json_string(c->call));
+    set(o, "fd", c->fd >= 0 ? json_integer(c->fd) : json_null());
+    set(o, "start_us", json_integer((json_int_t)c->start_us));
+    set(o, "ret", json_integer(c->ret));
+    set(o, "errno", string_or_null(errno_name(c->err)));
+    set(o, "bytes", c->bytes >= 0 ? json_integer(c->bytes) : json_null());
+}
+
+static json_t *event_object(const struct trace_event *ev)
+{
+    static const char *const type_names[TRACE_TYPE_COUNT] = {
+        [TRACE_SEGMENT] = "segment", [TRACE_STATE] = "state", [TRACE_CALL] = "call",
+        [TRACE_SIGNAL] = "signal", [TRACE_PROCESS] = "process", [TRACE_HOST] = "host",
+        [TRACE_LINK] = "link", [TRACE_EXPECT] = "expect",
+    };
+    json_t *o = json_object();
+    set(o, "t_us", json_integer((json_int_t)ev->t_us));
+    set(o, "type", json_string(type_names[ev->type]));
+    switch (ev->type) {
+    case TRACE_SEGMENT:
+        add_segment(o, &ev->u.segment);
+        break;
+    case TRACE_STATE:
+        set(o, "host", json_string(ev->u.state.host));
+        set(o, "conn", json_string(ev->u.state.conn));
+        set(o, "from", json_string(tcp_state_name(ev->u.state.from)));
+        set(o, "to", json_string(tcp_state_name(ev->u.state.to)));
+        set(o, "cause", json_string(ev->u.state.cause));
+        break;
+    case TRACE_CALL:
+        add_call(o, &ev->u.call);
+        break;
+    case TRACE_PROCESS:
+        set(o, "host", json_string(ev->u.process.host));
+        set(o, "proc", json_string(ev->u.process.proc));
+        set(o, "event", json_string(ev->u.process.event));
+        set(o, "status", json_integer(ev->u.process.status));
+        break;
+    case TRACE_HOST:
+        set(o, "host", json_string(ev->u.host.host));
+        set(o, "event", json_string(ev->u.host.event));
+        break;
+    case TRACE_LINK:
+        set(o, "event", json_string(ev->u.link.event));
+        set(o, "detail", json_string(ev->u.link.detail));
+        break;
+    case TRACE_SIGNAL:
+    case TRACE_EXPECT:
+    case TRACE_TYPE_COUNT:
+        break;
+    }
+    return o;
+}
+
+static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
+{
+    json_t *o = json_object(), *hosts = json_array();
+    set(o, "type", json_string("header"));
+    set(o, "format", json_integer(1));
+    set(o, "scenario", json_string(h->scenario));
+    set(o, "seed", json_integer((json_int_t)h->seed));
+    set(o, "lwip", json_string("2.1.3"));
+    for (size_t i = 0; i < h->host_count; i++) {
+        char ip[16];
+        json_t *host = json_object();
+        set(host, "name", json_string(h->hosts[i].name));
+        set(host, "ip", json_string(ip4_str(h->hosts[i].ip, ip)));
+        json_array_append_new(hosts, host);
+    }
+    set(o, "hosts", hosts);
+    write_line((struct jsonl_sink *)sink, o);
+}
+
+static void jsonl_event(struct trace_sink *sink, const struct trace_event *ev)
+{
+    write_line((struct jsonl_sink *)sink, event_object(ev));
+}
+
+static int jsonl_finish(struct trace_sink *sink, char *err, size_t err_size)
+{
+    return outfile_commit(&((struct jsonl_sink *)sink)->out, err, err_size);
+}
+
+static void jsonl_free(struct trace_sink *sink)
+{
+    outfile_discard(&((struct jsonl_sink *)sink)->out);
+    free(sink);
+}
+
+struct trace_sink *trace_jsonl_new(const char *path)
+{
+    struct jsonl_sink *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    if (outfile_open(&s->out, path) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->base = (struct trace_sink){ jsonl_begin, jsonl_event, jsonl_finish, jsonl_free };
+    return &s->base;
+}
