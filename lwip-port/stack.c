@@ -237,6 +237,30 @@ static int door_local_addr(int s, uint32_t *ip, uint16_t *port, int *err)
     return r;
 }
 
+static int door_poll(int s, int events)
+{
+    struct pollfd pfd = { .fd = s, .events = 0 };
+    if (events & STACK_POLLIN) pfd.events |= POLLIN;
+    if (events & STACK_POLLOUT) pfd.events |= POLLOUT;
+    if (lwip_poll(&pfd, 1, 0) <= 0) return 0;
+    return ((pfd.revents & POLLIN) ? STACK_POLLIN : 0) | ((pfd.revents & POLLOUT) ? STACK_POLLOUT : 0) |
+           ((pfd.revents & POLLERR) ? STACK_POLLERR : 0) | ((pfd.revents & POLLHUP) ? STACK_POLLHUP : 0) |
+           ((pfd.revents & POLLNVAL) ? STACK_POLLNVAL : 0);
+}
+
+static int door_so_error(int s, int *err)
+{
+    int value = 0;
+    socklen_t len = sizeof value;
+    errno = 0;
+    if (lwip_getsockopt(s, SOL_SOCKET, SO_ERROR, &value, &len) < 0) {
+        *err = errno ? errno : EIO;
+        return -1;
+    }
+    *err = 0;
+    return value;
+}
+
 /* ---- observation ---- */
 
 static enum stack_tcp_state door_state(enum tcp_state s)
@@ -327,6 +351,8 @@ const struct lwip_stack tcpsim_stack = {
     .setsockopt = door_setsockopt,
     .set_nonblocking = door_set_nonblocking,
     .local_addr = door_local_addr,
+    .poll = door_poll,
+    .so_error = door_so_error,
     .pcb_walk = door_pcb_walk,
     .pools = door_pools,
 };

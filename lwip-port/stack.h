@@ -65,6 +65,15 @@ struct stack_opt {
     int linger_s;
 };
 
+/* poll() events, translated to lwIP's POLL* values inside the door. */
+enum {
+    STACK_POLLIN = 1 << 0,
+    STACK_POLLOUT = 1 << 1,
+    STACK_POLLERR = 1 << 2,
+    STACK_POLLHUP = 1 << 3,
+    STACK_POLLNVAL = 1 << 4,
+};
+
 /* Flags for send/recv, translated to lwIP's values inside the door. */
 enum {
     STACK_MSG_PEEK = 1 << 0,
@@ -105,6 +114,11 @@ struct lwip_stack {
     int (*set_nonblocking)(int s, int on, int *err);
     /* getsockname: the local address of a socket. */
     int (*local_addr)(int s, uint32_t *ip, uint16_t *port, int *err);
+    /* lwip_poll on one socket with timeout 0: the STACK_POLL* events that are ready now, among
+     * `events` (errors and hang-ups are always reported). Never blocks. */
+    int (*poll)(int s, int events);
+    /* getsockopt(SO_ERROR): the pending error as an errno (0: none), cleared by reading. */
+    int (*so_error)(int s, int *err);
 
     /* Every pcb in lwIP's lists (listen, bound, active, TIME_WAIT), in list order. */
     void (*pcb_walk)(void *ctx, void (*visit)(void *ctx, const struct stack_pcb *pcb));

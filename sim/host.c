@@ -2,12 +2,10 @@
 #include "host.h"
 
 #include "packet.h"
-#include "sched.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 static struct conn_key key_as_sender(const struct packet_info *p)
 {
@@ -18,6 +16,14 @@ static struct conn_key key_as_receiver(const struct packet_info *p)
 {
     return (struct conn_key){ p->dst_ip, p->src_ip, p->dst_port, p->src_port };
 }
+
+static void emit_host(struct host *h, const char *event)
+{
+    struct trace_event ev = { .type = TRACE_HOST, .u.host = { h->name, event } };
+    trace_emit(h->net.trace, &ev);
+}
+
+/* ---- the stack's callbacks ---- */
 
 static void env_output(void *host, const uint8_t *pkt, size_t len)
 {
@@ -35,12 +41,23 @@ static uint32_t env_rand32(void *host)
     return (uint32_t)(prng_next(&((struct host *)host)->prng) >> 32);
 }
 
-static void env_step(void *host) { host_observe(host); }
+static void env_step(void *host) { host_step(host); }
 
 static void env_fail(void *host, const char *msg, const char *file, int line)
 {
     sched_panic("host %s: lwIP assertion \"%s\" failed at %s:%d", ((struct host *)host)->name,
                 msg, file, line);
+}
+
+static void stack_power_on(struct host *h)
+{
+    struct stack_env env = {
+        .host = h, .name = h->name, .ip = h->ip, .netmask = 0xffffff00u,
+        .output = env_output, .rand32 = env_rand32, .step = env_step, .fail = env_fail,
+    };
+    h->stack->reset();
+    if (h->stack->start(&env) != 0) sched_panic("host %s: lwIP did not start", h->name);
+    h->up = true;
 }
 
 struct host *host_new(const char *name, uint32_t ip, int index, const struct lwip_stack *stack,
@@ -55,23 +72,25 @@ struct host *host_new(const char *name, uint32_t ip, int index, const struct lwi
     h->prng = prng;
     h->net = *net;
     pcbtrack_init(&h->pcbs);
-    struct stack_env env = {
-        .host = h, .name = h->name, .ip = ip, .netmask = 0xffffff00u,
-        .output = env_output, .rand32 = env_rand32, .step = env_step, .fail = env_fail,
-    };
-    stack->reset();
-    if (stack->start(&env) != 0) sched_panic("host %s: lwIP did not start", name);
+    stack_power_on(h);
     return h;
 }
 
-void host_free(struct host *h)
+static void free_procs(struct host *h)
 {
-    if (!h) return;
     for (struct proc *p = h->procs, *next; p; p = next) {
         next = p->next;
         free(p->fds);
         free(p);
     }
+    h->procs = h->procs_tail = NULL;
+    h->waiters = NULL;
+}
+
+void host_free(struct host *h)
+{
+    if (!h) return;
+    free_procs(h);
     pcbtrack_free(&h->pcbs);
     h->stack->reset();
     free(h);
@@ -80,17 +99,60 @@ void host_free(struct host *h)
 const char *host_name(const struct host *h) { return h->name; }
 uint32_t host_ip(const struct host *h) { return h->ip; }
 int host_index(const struct host *h) { return h->index; }
+bool host_is_up(const struct host *h) { return h->up; }
 const struct lwip_stack *host_stack(const struct host *h) { return h->stack; }
 
-void host_observe(struct host *h) { pcbtrack_update(&h->pcbs, h->stack, h->name, h->net.trace); }
+void host_observe(struct host *h)
+{
+    if (h->up) pcbtrack_update(&h->pcbs, h->stack, h->name, h->net.trace);
+}
+
+/* ---- processes waiting for their sockets ---- */
+
+void host_add_waiter(struct host *h, struct proc *p)
+{
+    p->waiter_prev = NULL;
+    p->waiter_next = h->waiters;
+    if (h->waiters) h->waiters->waiter_prev = p;
+    h->waiters = p;
+}
+
+void host_remove_waiter(struct host *h, struct proc *p)
+{
+    if (p->waiter_prev) p->waiter_prev->waiter_next = p->waiter_next;
+    else if (h->waiters == p) h->waiters = p->waiter_next;
+    if (p->waiter_next) p->waiter_next->waiter_prev = p->waiter_prev;
+    p->waiter_prev = p->waiter_next = NULL;
+}
+
+/* O(waiting processes) per step, each a non-blocking lwip_poll: cheaper than waking every
+ * process to retry its call, and only a socket's own readiness wakes its process. */
+static void wake_ready_waiters(struct host *h)
+{
+    for (struct proc *p = h->waiters; p; p = p->waiter_next)
+        if (h->stack->poll(p->wait_sock, p->wait_events)) sched_wake_one(&p->wakeup);
+}
+
+void host_step(struct host *h)
+{
+    if (!h->up) return;
+    host_observe(h);
+    wake_ready_waiters(h);
+}
 
 void host_input(struct host *h, const uint8_t *pkt, size_t len)
 {
+    struct trace_event ev = { .type = TRACE_LINK, .u.link.event = "host-drop" };
+    if (!h->up) {
+        snprintf(ev.u.link.detail, sizeof ev.u.link.detail,
+                 "%s is down: an arriving packet is lost", h->name);
+        trace_emit(h->net.trace, &ev);
+        return;
+    }
     struct packet_info info;
     if (packet_decode(pkt, len, &info) && info.proto == PACKET_TCP && (info.flags & TCP_RST))
         pcbtrack_note_rst(&h->pcbs, key_as_receiver(&info), false);
     if (h->stack->input(pkt, len) == 0) return;
-    struct trace_event ev = { .type = TRACE_LINK, .u.link.event = "host-drop" };
     snprintf(ev.u.link.detail, sizeof ev.u.link.detail,
              "%s: lwIP refused a packet (no pbuf or mailbox full)", h->name);
     trace_emit(h->net.trace, &ev);
@@ -99,6 +161,7 @@ void host_input(struct host *h, const uint8_t *pkt, size_t len)
 struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
                         void (*main)(struct proc *p, void *arg), void *arg)
 {
+    if (!h->up) return NULL;
     struct proc *p = calloc(1, sizeof *p);
     if (!p) sched_panic("out of memory");
     snprintf(p->name, sizeof p->name, "%s", name);
@@ -106,12 +169,107 @@ struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
     p->host = h;
     p->main = main;
     p->arg = arg;
-    p->fd_limit = HOST_DEFAULT_FD_LIMIT;
-    p->fds = malloc((size_t)p->fd_limit * sizeof *p->fds);
+    p->fatal_signal = -1;
+    p->fd_limit = p->fd_capacity = HOST_DEFAULT_FD_LIMIT;
+    p->fds = malloc((size_t)p->fd_capacity * sizeof *p->fds);
     if (!p->fds) sched_panic("out of memory");
-    for (int i = 0; i < p->fd_limit; i++) p->fds[i] = -1;
+    for (int i = 0; i < p->fd_capacity; i++) p->fds[i] = (struct fd_entry){ .sock = -1 };
     if (h->procs_tail) h->procs_tail->next = p; else h->procs = p;
     h->procs_tail = p;
     p->coro = sched_spawn(p->full_name, CORO_PROCESS, h, start_us, proc_main, p);
     return p;
+}
+
+struct proc *host_proc(const struct host *h, const char *name)
+{
+    struct proc *found = NULL;
+    for (struct proc *p = h->procs; p; p = p->next)
+        if (strcmp(p->name, name) == 0) found = p;
+    return found;
+}
+
+/* ---- machine events ---- */
+
+/* The machine stops: no more code of it runs, nothing more is sent, its processes are gone
+ * without closing anything, and its connections are forgotten (shown as going to CLOSED). */
+static void power_off(struct host *h, const char *cause)
+{
+    host_observe(h);
+    h->up = false;
+    h->shutting_down = false;
+    sched_destroy_owned_by(h);
+    for (struct proc *p = h->procs; p; p = p->next) {
+        if (!p->exited) p->killed = true;
+        p->exited = true;
+        for (int fd = 0; fd < p->fd_capacity; fd++) p->fds[fd].sock = -1;
+    }
+    h->waiters = NULL;
+    pcbtrack_forget_all(&h->pcbs, h->name, h->net.trace, cause);
+}
+
+void host_crash(struct host *h)
+{
+    if (!h->up) return;
+    emit_host(h, "crash");
+    power_off(h, "host crashed");
+}
+
+void host_reboot(struct host *h)
+{
+    if (h->up) {
+        emit_host(h, "crash");
+        power_off(h, "host crashed");
+    }
+    emit_host(h, "reboot");
+    stack_power_on(h);
+    emit_host(h, "up");
+}
+
+static bool has_live_process(const struct host *h)
+{
+    for (struct proc *p = h->procs; p; p = p->next)
+        if (!p->exited) return true;
+    return false;
+}
+
+static void shutdown_power_off(void *arg)
+{
+    struct host *h = arg;
+    if (!h->up || !h->shutting_down) return;
+    emit_host(h, "down");
+    power_off(h, "host powered off");
+}
+
+/* Once the last process is gone, the interfaces go down a little later (time for the FINs
+ * the exits caused to leave). */
+static void schedule_power_off(struct host *h)
+{
+    if (h->power_off_scheduled) return;
+    h->power_off_scheduled = true;
+    sched_at(sched_now_us() + HOST_SHUTDOWN_DOWN_AFTER_US, shutdown_power_off, h);
+}
+
+void host_proc_exited(struct host *h)
+{
+    if (h->up && h->shutting_down && !has_live_process(h)) schedule_power_off(h);
+}
+
+static void shutdown_kill_rest(void *arg)
+{
+    struct host *h = arg;
+    if (!h->up || !h->shutting_down) return;
+    for (struct proc *p = h->procs; p; p = p->next)
+        if (!p->exited) proc_deliver_signal(p, PROC_SIGKILL);
+}
+
+void host_shutdown(struct host *h, uint64_t grace_us)
+{
+    if (!h->up || h->shutting_down) return;
+    emit_host(h, "shutdown");
+    h->shutting_down = true;
+    h->power_off_scheduled = false;
+    for (struct proc *p = h->procs; p; p = p->next)
+        if (!p->exited) proc_deliver_signal(p, PROC_SIGTERM);
+    if (has_live_process(h)) sched_at(sched_now_us() + grace_us, shutdown_kill_rest, h);
+    else schedule_power_off(h);
 }

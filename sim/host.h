@@ -1,17 +1,22 @@
-/* host — one simulated machine: an lwIP instance, its address, its processes and their fds.
+/* host — one simulated machine: an lwIP instance, its address, its processes and their fds,
+ * and what happens to all of it when the machine crashes, reboots or shuts down.
  *
- * A host owns one stack instance (reset to power-on when the host is created and when it is
- * freed), observes its pcbs after every step (pcbtrack) and hands every packet the stack emits to
- * the network around it (struct host_net). Processes are coroutines owned by the host; their
- * socket calls are in proc.h. Errors that break the simulation itself are sched_panic. */
+ * A host owns one stack instance (reset to power-on when the host is created, rebooted and
+ * freed), observes its pcbs after every step (pcbtrack), wakes the processes whose sockets
+ * became ready, and hands every packet the stack emits to the network around it (host_net).
+ * Processes are coroutines owned by the host; their calls are in proc.h. The OS rules modelled
+ * here (what lwIP has no opinion on) are written down in docs/os-model.md.
+ * Errors that break the simulation itself are sched_panic. */
 #ifndef TCPSIM_HOST_H
 #define TCPSIM_HOST_H
 
 #include "pcbtrack.h"
 #include "prng.h"
+#include "sched.h"
 #include "stack.h"
 #include "trace.h"
 
+#include <setjmp.h>
 #include <stdint.h>
 
 struct host;
@@ -25,6 +30,8 @@ struct host_net {
 };
 
 #define HOST_DEFAULT_FD_LIMIT 1024
+#define HOST_DEFAULT_SHUTDOWN_GRACE_US 5000000u   /* SIGTERM, then SIGKILL 5 s later */
+#define HOST_SHUTDOWN_DOWN_AFTER_US 1000000u      /* interfaces go down 1 s after the last process */
 
 struct host *host_new(const char *name, uint32_t ip, int index, const struct lwip_stack *stack,
                       struct prng prng, const struct host_net *net);
@@ -34,20 +41,40 @@ void host_free(struct host *h);
 const char *host_name(const struct host *h);
 uint32_t host_ip(const struct host *h);
 int host_index(const struct host *h);
+bool host_is_up(const struct host *h);
 const struct lwip_stack *host_stack(const struct host *h);
 
-/* A packet for this host arrives from the link. */
+/* A packet for this host arrives from the link (dropped, with a link event, when it is down). */
 void host_input(struct host *h, const uint8_t *pkt, size_t len);
 /* Observe the stack now (emits state events for what changed since the last look). */
 void host_observe(struct host *h);
+/* After a step of the host's stack: observe it and wake processes whose sockets are ready. */
+void host_step(struct host *h);
 
 /* Start a process at start_us; main runs as a coroutine and the process exits when it returns
- * (the host then closes the fds it still holds, as an OS does). The name must be unique on the
- * host; it is copied. */
+ * (the host then closes the fds it still holds, as an OS does). The name is copied. NULL when
+ * the host is down. */
 struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
                         void (*main)(struct proc *p, void *arg), void *arg);
+struct proc *host_proc(const struct host *h, const char *name);   /* newest with that name */
+
+/* Machine events; call from scheduler context (world events) or another host's process. */
+void host_crash(struct host *h);       /* stops at once: no FIN, no RST, nothing more sent */
+void host_reboot(struct host *h);      /* back up with a fresh stack and no processes */
+void host_shutdown(struct host *h, uint64_t grace_us);   /* SIGTERM all, SIGKILL after grace */
 
 /* ---- private: shared with proc.c ---- */
+
+enum proc_signal { PROC_SIGKILL, PROC_SIGPIPE, PROC_SIGTERM, PROC_SIGNAL_COUNT };
+enum proc_disposition { PROC_SIG_DEFAULT, PROC_SIG_IGNORE, PROC_SIG_HANDLE, PROC_DISPOSITION_COUNT };
+
+struct fd_entry {
+    int sock;                       /* lwIP socket, -1 when the fd is free */
+    bool app_nonblocking;           /* O_NONBLOCK as the application set it */
+    bool connected;                 /* connect succeeded or came from accept: SIGPIPE applies */
+    bool shut_wr;                   /* shutdown(SHUT_WR or SHUT_RDWR) was called */
+    uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
+};
 
 struct proc {
     char name[32];
@@ -56,25 +83,41 @@ struct proc {
     struct coro *coro;
     void (*main)(struct proc *p, void *arg);
     void *arg;
-    int *fds;                       /* fd -> stack socket, -1 when free */
-    int fd_limit;
-    bool exited;
+    struct fd_entry *fds;
+    int fd_limit, fd_capacity;
+    enum proc_disposition disposition[PROC_SIGNAL_COUNT];
+    bool handled_pending[PROC_SIGNAL_COUNT];
+    int fatal_signal;               /* -1, or the signal that terminates it at the next check */
+    bool started, exited, killed, in_sim_wait, closing_fds;
     int exit_status;
+    jmp_buf exit_jmp;               /* proc_main's exit path: kill and proc_exit unwind to it */
+    struct waitq wakeup;            /* the process's own wait: readiness, signals, timeouts */
+    int wait_sock, wait_events;     /* what it waits for while in_sim_wait */
     struct proc *next;
+    struct proc *waiter_prev, *waiter_next;   /* in host->waiters while waiting for a socket */
 };
 
 /* The body of every process coroutine (proc.c). */
 void proc_main(void *arg);
+/* Deliver a signal (proc.c); from scheduler context or another process. */
+void proc_deliver_signal(struct proc *p, enum proc_signal sig);
 
 struct host {
     char name[32];
     uint32_t ip;
     int index;
+    bool up;
     const struct lwip_stack *stack;
     struct prng prng;
     struct host_net net;
     struct pcbtrack pcbs;
     struct proc *procs, *procs_tail;
+    struct proc *waiters;           /* processes blocked until a socket is ready */
+    bool shutting_down, power_off_scheduled;
 };
+
+void host_add_waiter(struct host *h, struct proc *p);
+void host_proc_exited(struct host *h);   /* a process of h has exited (shutdown bookkeeping) */
+void host_remove_waiter(struct host *h, struct proc *p);
 
 #endif

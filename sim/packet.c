@@ -2,6 +2,7 @@
 #include "packet.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t be32(const uint8_t *p)
@@ -86,4 +87,48 @@ bool ip4_parse(const char *s, uint32_t *ip)
     if (*s) return false;
     *ip = v;
     return true;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+/* The Internet checksum (RFC 1071) of len bytes. */
+static uint16_t inet_checksum(const uint8_t *p, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (len & 1) sum += (uint32_t)(p[len - 1] << 8);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+size_t packet_build_icmp_unreachable(const uint8_t *original, size_t len, uint32_t router_ip,
+                                     enum icmp_unreach_code code, uint8_t *out)
+{
+    size_t ihl = (size_t)(original[0] & 0x0f) * 4;
+    size_t quoted = ihl + 8 < len ? ihl + 8 : len;
+    size_t total = 20 + 8 + quoted;
+    memset(out, 0, total);
+    out[0] = 0x45;                          /* IPv4, 20-byte header */
+    put16(out + 2, (uint16_t)total);
+    out[8] = 64;                            /* TTL */
+    out[9] = 1;                             /* ICMP */
+    put32(out + 12, router_ip);
+    memcpy(out + 16, original + 12, 4);     /* to the original's source */
+    put16(out + 10, inet_checksum(out, 20));
+    uint8_t *icmp = out + 20;
+    icmp[0] = 3;                            /* destination unreachable */
+    icmp[1] = (uint8_t)code;
+    memcpy(icmp + 8, original, quoted);
+    put16(icmp + 2, inet_checksum(icmp, 8 + quoted));
+    return total;
 }

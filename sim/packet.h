@@ -27,6 +27,14 @@ struct packet_info {
 /* False when the bytes are not a well-formed IPv4 packet (truncated, bad header length). */
 bool packet_decode(const uint8_t *pkt, size_t len, struct packet_info *out);
 
+enum icmp_unreach_code { ICMP_NET_UNREACHABLE = 0, ICMP_HOST_UNREACHABLE = 1 };
+
+/* An ICMP destination-unreachable packet from router_ip about `original` (its IP header and
+ * first 8 payload bytes are quoted, RFC 792), addressed to the original's source. Checksums
+ * filled in. Returns its length; out needs 20 + 8 + 60 + 8 bytes. */
+size_t packet_build_icmp_unreachable(const uint8_t *original, size_t len, uint32_t router_ip,
+                                     enum icmp_unreach_code code, uint8_t *out);
+
 /* tcpdump's flag notation: S F R P U letters in that order, then "." for ACK ("S.", "FP.", "R").
  * buf needs 8 bytes. */
 const char *packet_flags_str(uint8_t flags, char buf[8]);

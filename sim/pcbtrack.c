@@ -88,7 +88,8 @@ static const char *cause_of(const struct pcbtrack_entry *before, enum stack_tcp_
 }
 
 static void emit_change(struct trace *trace, const char *host, const struct pcbtrack_entry *before,
-                        struct conn_key key, enum stack_tcp_state from, enum stack_tcp_state to)
+                        struct conn_key key, enum stack_tcp_state from, enum stack_tcp_state to,
+                        const char *cause)
 {
     struct trace_event ev = { .type = TRACE_STATE };
     struct trace_state *s = &ev.u.state;
@@ -101,7 +102,7 @@ static void emit_change(struct trace *trace, const char *host, const struct pcbt
                  key.local_port, ip4_str(key.remote_ip, rip), key.remote_port);
     s->from = from;
     s->to = to;
-    s->cause = cause_of(before, from, to);
+    s->cause = cause ? cause : cause_of(before, from, to);
     trace_emit(trace, &ev);
 }
 
@@ -126,17 +127,18 @@ void pcbtrack_update(struct pcbtrack *t, const struct lwip_stack *stack, const c
             cur->rst_sent = before->rst_sent;
             cur->rst_rcvd = before->rst_rcvd;
             if (before->state != cur->state)
-                emit_change(trace, host, before, cur->key, before->state, cur->state);
+                emit_change(trace, host, before, cur->key, before->state, cur->state, NULL);
         } else {
             enum stack_tcp_state from =
                 cur->state == STACK_SYN_RCVD && listener_on(t, cur->key.local_port)
                     ? STACK_LISTEN : STACK_CLOSED;
-            emit_change(trace, host, NULL, cur->key, from, cur->state);
+            emit_change(trace, host, NULL, cur->key, from, cur->state, NULL);
         }
     }
     for (size_t i = 0; i < t->prev_len; i++)
         if (!seen[i])
-            emit_change(trace, host, &t->prev[i], t->prev[i].key, t->prev[i].state, STACK_CLOSED);
+            emit_change(trace, host, &t->prev[i], t->prev[i].key, t->prev[i].state, STACK_CLOSED,
+                        NULL);
 
     struct pcbtrack_entry *swap = t->prev;
     t->prev = t->cur;
@@ -152,4 +154,13 @@ void pcbtrack_note_rst(struct pcbtrack *t, struct conn_key key, bool sent)
     if (!e) return;
     if (sent) e->rst_sent = true;
     else e->rst_rcvd = true;
+}
+
+void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *trace,
+                         const char *cause)
+{
+    for (size_t i = 0; i < t->prev_len; i++)
+        emit_change(trace, host, &t->prev[i], t->prev[i].key, t->prev[i].state, STACK_CLOSED, cause);
+    t->prev_len = 0;
+    connmap_clear(&t->index);
 }

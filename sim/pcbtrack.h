@@ -32,6 +32,10 @@ void pcbtrack_free(struct pcbtrack *t);
 /* Walk the stack's pcbs and emit the differences as state events of `host`. */
 void pcbtrack_update(struct pcbtrack *t, const struct lwip_stack *stack, const char *host,
                      struct trace *trace);
+/* The machine holding these pcbs stopped (crash, power-off): every pcb still tracked changes to
+ * CLOSED with this cause, and the tracker starts empty. */
+void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *trace,
+                         const char *cause);
 /* A segment with RST was sent (sent=true) or received on this connection (key from the local
  * side's point of view): remembered to explain the pcb's disappearance. */
 void pcbtrack_note_rst(struct pcbtrack *t, struct conn_key key, bool sent);

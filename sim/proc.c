@@ -1,216 +1,343 @@
-/* proc — see proc.h. Each call: note what the process is doing (for deadlock reports), call
- * the stack through its door, observe the stack so that state changes precede the call's own
- * event, then emit the `call` event. */
+/* proc — see proc.h. Each call: note what the process is doing (for deadlock reports), run
+ * lwIP's non-blocking call (waiting in the simulator while it would block), observe the stack
+ * so that state changes precede the call's own event, then emit the `call` event. */
 #include "proc.h"
 
 #include "packet.h"
-#include "sched.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FIRST_FD 3   /* 0, 1 and 2 are the process's stdio, as on any POSIX system */
 
+static const int signal_numbers[PROC_SIGNAL_COUNT] = {
+    [PROC_SIGKILL] = 9, [PROC_SIGPIPE] = 13, [PROC_SIGTERM] = 15,
+};
+
+const char *proc_signal_name(enum proc_signal sig)
+{
+    switch (sig) {
+    case PROC_SIGKILL: return "SIGKILL";
+    case PROC_SIGPIPE: return "SIGPIPE";
+    case PROC_SIGTERM: return "SIGTERM";
+    case PROC_SIGNAL_COUNT: break;
+    }
+    return "?";
+}
+
 const char *proc_name(const struct proc *p) { return p->name; }
 struct host *proc_host(const struct proc *p) { return p->host; }
+bool proc_exited(const struct proc *p) { return p->exited; }
+bool proc_killed(const struct proc *p) { return p->killed; }
+int proc_exit_status(const struct proc *p) { return p->exit_status; }
 
-static struct proc *checked(struct proc *p, const char *call)
+static void require_own_coroutine(struct proc *p, const char *call)
 {
     if (sched_current() != p->coro)
         sched_panic("%s: %s() called outside the process's own coroutine", p->full_name, call);
-    return p;
 }
+
+/* A pending fatal signal ends the process here: unwind to proc_main's exit path. */
+static void check_fatal_signal(struct proc *p)
+{
+    if (p->fatal_signal >= 0 && !p->closing_fds) longjmp(p->exit_jmp, 1);
+}
+
+/* ---- fds ---- */
 
 static int fd_alloc(struct proc *p, int sock)
 {
-    for (int fd = FIRST_FD; fd < p->fd_limit; fd++)
-        if (p->fds[fd] < 0) {
-            p->fds[fd] = sock;
+    for (int fd = FIRST_FD; fd < p->fd_limit && fd < p->fd_capacity; fd++)
+        if (p->fds[fd].sock < 0) {
+            p->fds[fd] = (struct fd_entry){ .sock = sock };
             return fd;
         }
     return -1;
 }
 
-/* The stack socket behind fd, or -1 with errno EBADF. */
-static int fd_socket(const struct proc *p, int fd)
+static bool fd_available(const struct proc *p)
 {
-    if (fd < FIRST_FD || fd >= p->fd_limit || p->fds[fd] < 0) {
-        errno = EBADF;
-        return -1;
-    }
-    return p->fds[fd];
+    for (int fd = FIRST_FD; fd < p->fd_limit && fd < p->fd_capacity; fd++)
+        if (p->fds[fd].sock < 0) return true;
+    return false;
 }
 
-static void begin_call(struct proc *p, const char *call, int fd)
+/* The entry behind fd, or NULL (the caller reports EBADF). */
+static struct fd_entry *fd_entry(struct proc *p, int fd)
+{
+    if (fd < FIRST_FD || fd >= p->fd_capacity || p->fds[fd].sock < 0) return NULL;
+    return &p->fds[fd];
+}
+
+/* ---- waiting ---- */
+
+static uint64_t deadline_after_ms(uint32_t timeout_ms)
+{
+    return timeout_ms ? sched_now_us() + (uint64_t)timeout_ms * 1000u : SCHED_FOREVER;
+}
+
+/* Blocks until sock is ready for events (sock < 0: only the deadline or a signal), the
+ * deadline passes, or a handled signal arrives. Returns 0 (ready: retry the call), EAGAIN
+ * (deadline, as Linux reports an SO_RCVTIMEO/SO_SNDTIMEO expiry) or EINTR. A fatal signal
+ * does not return. */
+static int wait_for(struct proc *p, int sock, int events, uint64_t deadline_us)
+{
+    p->wait_sock = sock;
+    p->wait_events = events;
+    p->in_sim_wait = true;
+    if (sock >= 0) host_add_waiter(p->host, p);
+    enum wait_result r = sched_wait(&p->wakeup, deadline_us);
+    if (sock >= 0) host_remove_waiter(p->host, p);
+    p->in_sim_wait = false;
+    check_fatal_signal(p);
+    switch (r) {
+    case WAIT_WOKEN: return 0;
+    case WAIT_TIMEOUT: return EAGAIN;
+    case WAIT_INTERRUPTED: return EINTR;
+    case WAIT_RESULT_COUNT: break;
+    }
+    return EINTR;
+}
+
+static bool would_block(int err) { return err == EWOULDBLOCK || err == EAGAIN; }
+
+/* ---- the call event ---- */
+
+struct call {
+    struct proc *p;
+    const char *name;
+    int fd;
+    uint64_t start_us;
+    char args[48];
+};
+
+static struct call call_begin(struct proc *p, const char *name, int fd)
 {
     char what[64];
-    if (fd >= 0) snprintf(what, sizeof what, "%s(fd %d)", call, fd);
-    else snprintf(what, sizeof what, "%s()", call);
-    checked(p, call);
+    require_own_coroutine(p, name);
+    if (fd >= 0) snprintf(what, sizeof what, "%s(fd %d)", name, fd);
+    else snprintf(what, sizeof what, "%s()", name);
     sched_set_activity(what);
+    return (struct call){ .p = p, .name = name, .fd = fd, .start_us = sched_now_us() };
 }
 
-/* Emits the call event; leaves errno as the call set it and returns ret. */
-static long end_call(struct proc *p, const char *call, int fd, const char *args,
-                     uint64_t start_us, long ret, int err, long bytes)
+/* Emits the call event; sets errno as the call did and returns ret. */
+static long call_end(const struct call *c, long ret, int err, long bytes)
 {
+    struct proc *p = c->p;
     sched_set_activity(NULL);
     host_observe(p->host);
     struct trace_event ev = { .type = TRACE_CALL };
-    struct trace_call *c = &ev.u.call;
-    c->host = p->host->name;
-    c->proc = p->name;
-    c->call = call;
-    snprintf(c->args, sizeof c->args, "%s", args ? args : "");
-    c->fd = fd;
-    c->start_us = start_us;
-    c->ret = ret;
-    c->err = ret < 0 ? err : 0;
-    c->bytes = bytes;
+    struct trace_call *t = &ev.u.call;
+    t->host = p->host->name;
+    t->proc = p->name;
+    t->call = c->name;
+    memcpy(t->args, c->args, sizeof t->args);
+    t->fd = c->fd;
+    t->start_us = c->start_us;
+    t->ret = ret;
+    t->err = ret < 0 ? err : 0;
+    t->bytes = bytes;
     trace_emit(p->host->net.trace, &ev);
     errno = ret < 0 ? err : 0;
     return ret;
 }
 
-static const char *addr_str(char buf[32], const char *ip, uint16_t port)
+static long call_bad_fd(const struct call *c) { return call_end(c, -1, EBADF, -1); }
+
+/* ---- socket calls ---- */
+
+/* Every lwIP socket is non-blocking; blocking is the simulator's (see proc.h). */
+static int make_nonblocking(struct proc *p, int sock)
 {
-    snprintf(buf, 32, "%s:%u", ip ? ip : "0.0.0.0", port);
-    return buf;
+    int err = 0;
+    if (p->host->stack->set_nonblocking(sock, 1, &err) != 0)
+        sched_panic("%s: lwIP refused O_NONBLOCK on socket %d (errno %d)", p->full_name, sock, err);
+    return sock;
+}
+
+static void close_quietly(struct proc *p, int sock)
+{
+    int ignored;
+    p->host->stack->close(sock, &ignored);
 }
 
 int proc_socket(struct proc *p)
 {
-    uint64_t t0 = sched_now_us();
-    begin_call(p, "socket", -1);
-    int err = 0, fd = -1;
-    int s = p->host->stack->socket(&err);
-    if (s >= 0) {
-        fd = fd_alloc(p, s);
-        if (fd < 0) {
-            int ignored;
-            p->host->stack->close(s, &ignored);
-            err = EMFILE;
-        }
-    }
-    return (int)end_call(p, "socket", -1, NULL, t0, fd, err, -1);
+    struct call c = call_begin(p, "socket", -1);
+    if (!fd_available(p)) return (int)call_end(&c, -1, EMFILE, -1);
+    int err = 0, s = p->host->stack->socket(&err);
+    if (s < 0) return (int)call_end(&c, -1, err, -1);
+    return (int)call_end(&c, fd_alloc(p, make_nonblocking(p, s)), 0, -1);
 }
 
 int proc_bind(struct proc *p, int fd, const char *ip, uint16_t port)
 {
-    uint64_t t0 = sched_now_us();
-    char args[32];
-    begin_call(p, "bind", fd);
+    struct call c = call_begin(p, "bind", fd);
+    snprintf(c.args, sizeof c.args, "%s:%u", ip ? ip : "0.0.0.0", port);
+    struct fd_entry *e = fd_entry(p, fd);
     uint32_t addr = 0;
-    int err = 0, ret = -1, s = fd_socket(p, fd);
-    if (s < 0) err = errno;
-    else if (ip && !ip4_parse(ip, &addr)) err = EINVAL;
-    else ret = p->host->stack->bind(s, addr, port, &err);
-    return (int)end_call(p, "bind", fd, addr_str(args, ip, port), t0, ret, err, -1);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    if (ip && !ip4_parse(ip, &addr)) return (int)call_end(&c, -1, EINVAL, -1);
+    int ret = p->host->stack->bind(e->sock, addr, port, &err);
+    return (int)call_end(&c, ret, err, -1);
 }
 
 int proc_listen(struct proc *p, int fd, int backlog)
 {
-    uint64_t t0 = sched_now_us();
-    char args[16];
-    begin_call(p, "listen", fd);
-    int err = 0, ret = -1, s = fd_socket(p, fd);
-    if (s < 0) err = errno;
-    else ret = p->host->stack->listen(s, backlog, &err);
-    snprintf(args, sizeof args, "%d", backlog);
-    return (int)end_call(p, "listen", fd, args, t0, ret, err, -1);
+    struct call c = call_begin(p, "listen", fd);
+    snprintf(c.args, sizeof c.args, "%d", backlog);
+    struct fd_entry *e = fd_entry(p, fd);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    int ret = p->host->stack->listen(e->sock, backlog, &err);
+    return (int)call_end(&c, ret, err, -1);
 }
 
+/* Linux semantics at the fd limit: accept fails EMFILE and the connection stays queued in the
+ * stack (lwIP's accept mailbox), exactly as if accept had not been called. */
 int proc_accept(struct proc *p, int fd)
 {
-    uint64_t t0 = sched_now_us();
-    char args[32] = "";
-    begin_call(p, "accept", fd);
-    int err = 0, ret = -1, s = fd_socket(p, fd);
-    if (s < 0) {
-        err = errno;
-    } else {
-        uint32_t peer_ip = 0;
-        uint16_t peer_port = 0;
-        int ns = p->host->stack->accept(s, &peer_ip, &peer_port, &err);
-        if (ns >= 0) {
-            char ipbuf[16];
-            ret = fd_alloc(p, ns);
-            if (ret < 0) {
-                int ignored;
-                p->host->stack->close(ns, &ignored);
-                err = EMFILE;
-            } else {
-                addr_str(args, ip4_str(peer_ip, ipbuf), peer_port);
-            }
+    struct call c = call_begin(p, "accept", fd);
+    struct fd_entry *e = fd_entry(p, fd);
+    if (!e) return (int)call_bad_fd(&c);
+    if (!fd_available(p)) return (int)call_end(&c, -1, EMFILE, -1);
+    uint32_t peer_ip = 0;
+    uint16_t peer_port = 0;
+    int err = 0, ns;
+    while ((ns = p->host->stack->accept(e->sock, &peer_ip, &peer_port, &err)) < 0) {
+        if (!would_block(err) || e->app_nonblocking) break;
+        int w = wait_for(p, e->sock, STACK_POLLIN, deadline_after_ms(e->rcvtimeo_ms));
+        e = &p->fds[fd];   /* the table may not move, but re-read after a wait anyway */
+        if (w) {
+            err = w;
+            break;
         }
     }
-    return (int)end_call(p, "accept", fd, args, t0, ret, err, -1);
+    if (ns < 0) return (int)call_end(&c, -1, err, -1);
+    char ipbuf[16];
+    snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(peer_ip, ipbuf), peer_port);
+    int nfd = fd_alloc(p, make_nonblocking(p, ns));
+    p->fds[nfd].connected = true;
+    return (int)call_end(&c, nfd, 0, -1);
 }
 
+/* A blocking connect is lwIP's non-blocking connect (EINPROGRESS), a wait until the socket is
+ * writable or in error, and SO_ERROR for the outcome: the errno lwIP's own blocking connect
+ * would return (both come from the same pending error in api_msg.c err_tcp). */
 int proc_connect(struct proc *p, int fd, const char *ip, uint16_t port)
 {
-    uint64_t t0 = sched_now_us();
-    char args[32];
-    begin_call(p, "connect", fd);
+    struct call c = call_begin(p, "connect", fd);
+    snprintf(c.args, sizeof c.args, "%s:%u", ip ? ip : "?", port);
+    struct fd_entry *e = fd_entry(p, fd);
     uint32_t addr = 0;
-    int err = 0, ret = -1, s = fd_socket(p, fd);
-    if (s < 0) err = errno;
-    else if (!ip || !ip4_parse(ip, &addr)) err = EINVAL;
-    else ret = p->host->stack->connect(s, addr, port, &err);
-    return (int)end_call(p, "connect", fd, addr_str(args, ip, port), t0, ret, err, -1);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    if (!ip || !ip4_parse(ip, &addr)) return (int)call_end(&c, -1, EINVAL, -1);
+    int ret = p->host->stack->connect(e->sock, addr, port, &err);
+    if (ret < 0 && err == EINPROGRESS && !e->app_nonblocking) {
+        int w = wait_for(p, e->sock, STACK_POLLOUT, SCHED_FOREVER);
+        if (w) {
+            err = w;
+        } else {
+            int so_err = 0, pending = p->host->stack->so_error(e->sock, &so_err);
+            err = pending > 0 ? pending : so_err;
+            ret = err ? -1 : 0;
+        }
+    }
+    if (ret == 0) e->connected = true;
+    return (int)call_end(&c, ret, err, -1);
+}
+
+/* POSIX: a send on a connection that is broken or shut down for writing raises SIGPIPE
+ * (unless MSG_NOSIGNAL). lwIP has no signals and reports such sends with its own errno. */
+static bool send_breaks_pipe(const struct fd_entry *e, int err)
+{
+    if (!e->connected) return false;
+    return err == EPIPE || err == ECONNRESET || err == ECONNABORTED || err == ENOTCONN ||
+           err == ESHUTDOWN || (e->shut_wr && err != EAGAIN && err != EINTR);
 }
 
 long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
 {
-    uint64_t t0 = sched_now_us();
-    char args[24];
-    begin_call(p, "send", fd);
-    int err = 0, s = fd_socket(p, fd);
-    long ret = -1;
-    if (s < 0) err = errno;
-    else ret = p->host->stack->send(s, buf, len, flags, &err);
-    snprintf(args, sizeof args, "%zu", len);
-    return end_call(p, "send", fd, args, t0, ret, err, ret > 0 ? ret : 0);
+    struct call c = call_begin(p, "send", fd);
+    snprintf(c.args, sizeof c.args, "%zu", len);
+    struct fd_entry *e = fd_entry(p, fd);
+    if (!e) return call_bad_fd(&c);
+    int err = 0, stack_flags = flags & (STACK_MSG_MORE | STACK_MSG_DONTWAIT);
+    size_t done = 0;
+    uint64_t deadline_us = deadline_after_ms(e->sndtimeo_ms);
+    for (;;) {
+        long n = p->host->stack->send(e->sock, (const char *)buf + done, len - done, stack_flags,
+                                      &err);
+        if (n > 0) done += (size_t)n;
+        if (n >= 0 && done == len) break;
+        if (n > 0) continue;
+        if (!would_block(err) || e->app_nonblocking || (flags & STACK_MSG_DONTWAIT)) break;
+        int w = wait_for(p, e->sock, STACK_POLLOUT, deadline_us);
+        if (w) {
+            err = w;
+            break;
+        }
+    }
+    long ret = done > 0 || len == 0 ? (long)done : -1;
+    call_end(&c, ret, err, (long)done);
+    if (ret < 0 && !(flags & PROC_MSG_NOSIGNAL) && send_breaks_pipe(e, err)) {
+        proc_signal(p, PROC_SIGPIPE);
+        check_fatal_signal(p);
+        errno = err;
+    }
+    return ret;
 }
 
 long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
 {
-    uint64_t t0 = sched_now_us();
-    char args[24];
-    begin_call(p, "recv", fd);
-    int err = 0, s = fd_socket(p, fd);
-    long ret = -1;
-    if (s < 0) err = errno;
-    else ret = p->host->stack->recv(s, buf, len, flags, &err);
-    snprintf(args, sizeof args, "%zu", len);
-    return end_call(p, "recv", fd, args, t0, ret, err, ret > 0 ? ret : 0);
+    struct call c = call_begin(p, "recv", fd);
+    snprintf(c.args, sizeof c.args, "%zu", len);
+    struct fd_entry *e = fd_entry(p, fd);
+    if (!e) return call_bad_fd(&c);
+    int err = 0, stack_flags = flags & (STACK_MSG_PEEK | STACK_MSG_DONTWAIT);
+    uint64_t deadline_us = deadline_after_ms(e->rcvtimeo_ms);
+    long n;
+    while ((n = p->host->stack->recv(e->sock, buf, len, stack_flags, &err)) < 0) {
+        if (!would_block(err) || e->app_nonblocking || (flags & STACK_MSG_DONTWAIT)) break;
+        int w = wait_for(p, e->sock, STACK_POLLIN, deadline_us);
+        if (w) {
+            err = w;
+            break;
+        }
+    }
+    return call_end(&c, n, err, n > 0 ? n : 0);
 }
 
 int proc_shutdown(struct proc *p, int fd, int how)
 {
     static const char *const names[] = { "SHUT_RD", "SHUT_WR", "SHUT_RDWR" };
-    uint64_t t0 = sched_now_us();
-    begin_call(p, "shutdown", fd);
-    int err = 0, ret = -1, s = fd_socket(p, fd);
-    if (s < 0) err = errno;
-    else ret = p->host->stack->shutdown(s, how, &err);
-    return (int)end_call(p, "shutdown", fd, how >= 0 && how <= 2 ? names[how] : "?", t0, ret,
-                         err, -1);
+    struct call c = call_begin(p, "shutdown", fd);
+    snprintf(c.args, sizeof c.args, "%s", how >= 0 && how <= 2 ? names[how] : "?");
+    struct fd_entry *e = fd_entry(p, fd);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    int ret = p->host->stack->shutdown(e->sock, how, &err);
+    if (ret == 0 && how != 0) e->shut_wr = true;
+    return (int)call_end(&c, ret, err, -1);
 }
 
 int proc_close(struct proc *p, int fd)
 {
-    uint64_t t0 = sched_now_us();
-    begin_call(p, "close", fd);
-    int err = 0, ret = -1, s = fd_socket(p, fd);
-    if (s < 0) {
-        err = errno;
-    } else {
-        p->fds[fd] = -1;   /* POSIX: the fd is released even when close reports an error */
-        ret = p->host->stack->close(s, &err);
-    }
-    return (int)end_call(p, "close", fd, NULL, t0, ret, err, -1);
+    struct call c = call_begin(p, "close", fd);
+    struct fd_entry *e = fd_entry(p, fd);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    int sock = e->sock;
+    *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
+    int ret = p->host->stack->close(sock, &err);
+    ret = (int)call_end(&c, ret, err, -1);
+    check_fatal_signal(p);   /* a signal that came while lwIP blocked in close (SO_LINGER) */
+    return ret;
 }
 
 int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
@@ -220,26 +347,121 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
         [STACK_SO_SNDTIMEO] = "SO_SNDTIMEO", [STACK_SO_KEEPALIVE] = "SO_KEEPALIVE",
         [STACK_SO_REUSEADDR] = "SO_REUSEADDR", [STACK_TCP_NODELAY] = "TCP_NODELAY",
     };
-    uint64_t t0 = sched_now_us();
-    char args[48];
-    begin_call(p, "setsockopt", fd);
-    int err = 0, ret = -1, s = fd_socket(p, fd);
-    if (s < 0) err = errno;
-    else ret = p->host->stack->setsockopt(s, opt, &err);
+    struct call c = call_begin(p, "setsockopt", fd);
     const char *name = opt->name < STACK_SOCKOPT_COUNT ? names[opt->name] : "?";
     if (opt->name == STACK_SO_LINGER)
-        snprintf(args, sizeof args, "%s {%d, %d}", name, opt->value, opt->linger_s);
+        snprintf(c.args, sizeof c.args, "%s {%d, %d}", name, opt->value, opt->linger_s);
     else
-        snprintf(args, sizeof args, "%s %d", name, opt->value);
-    return (int)end_call(p, "setsockopt", fd, args, t0, ret, err, -1);
+        snprintf(c.args, sizeof c.args, "%s %d", name, opt->value);
+    struct fd_entry *e = fd_entry(p, fd);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    int ret = p->host->stack->setsockopt(e->sock, opt, &err);
+    /* The simulator does the blocking, so it keeps the timeouts too (lwIP's own apply to
+     * blocking lwIP calls, which processes never make). */
+    if (ret == 0 && opt->name == STACK_SO_RCVTIMEO) e->rcvtimeo_ms = (uint32_t)opt->value;
+    if (ret == 0 && opt->name == STACK_SO_SNDTIMEO) e->sndtimeo_ms = (uint32_t)opt->value;
+    return (int)call_end(&c, ret, err, -1);
 }
 
-void proc_sleep_us(struct proc *p, uint64_t delay_us)
+int proc_set_nonblocking(struct proc *p, int fd, bool on)
 {
-    checked(p, "sleep");
+    struct call c = call_begin(p, "fcntl", fd);
+    snprintf(c.args, sizeof c.args, "F_SETFL, %s", on ? "O_NONBLOCK" : "0");
+    struct fd_entry *e = fd_entry(p, fd);
+    if (!e) return (int)call_bad_fd(&c);
+    e->app_nonblocking = on;
+    return (int)call_end(&c, 0, 0, -1);
+}
+
+int proc_sleep_us(struct proc *p, uint64_t delay_us)
+{
+    require_own_coroutine(p, "sleep");
     sched_set_activity("sleep");
-    sched_sleep_us(delay_us);
+    int w = wait_for(p, -1, 0, sched_now_us() + delay_us);
     sched_set_activity(NULL);
+    if (w == EINTR) {
+        errno = EINTR;
+        return -1;
+    }
+    return 0;
+}
+
+int proc_set_fd_limit(struct proc *p, int limit)
+{
+    if (limit < FIRST_FD) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (limit > p->fd_capacity) {
+        struct fd_entry *grown = realloc(p->fds, (size_t)limit * sizeof *grown);
+        if (!grown) sched_panic("out of memory");
+        for (int fd = p->fd_capacity; fd < limit; fd++) grown[fd] = (struct fd_entry){ .sock = -1 };
+        p->fds = grown;
+        p->fd_capacity = limit;
+    }
+    p->fd_limit = limit;
+    return 0;
+}
+
+/* ---- signals and the end of a process ---- */
+
+int proc_set_disposition(struct proc *p, enum proc_signal sig, enum proc_disposition d)
+{
+    if (sig == PROC_SIGKILL || sig >= PROC_SIGNAL_COUNT || d >= PROC_DISPOSITION_COUNT) {
+        errno = EINVAL;
+        return -1;
+    }
+    p->disposition[sig] = d;
+    return 0;
+}
+
+bool proc_take_signal(struct proc *p, enum proc_signal sig)
+{
+    bool pending = p->handled_pending[sig];
+    p->handled_pending[sig] = false;
+    return pending;
+}
+
+static void emit_signal(struct proc *p, enum proc_signal sig, const char *action)
+{
+    struct trace_event ev = { .type = TRACE_SIGNAL };
+    ev.u.signal = (struct trace_signal){ p->host->name, p->name, proc_signal_name(sig), action };
+    trace_emit(p->host->net.trace, &ev);
+}
+
+void proc_signal(struct proc *p, enum proc_signal sig)
+{
+    if (p->exited || p->fatal_signal >= 0) return;
+    enum proc_disposition d = sig == PROC_SIGKILL ? PROC_SIG_DEFAULT : p->disposition[sig];
+    switch (d) {
+    case PROC_SIG_DEFAULT:
+        emit_signal(p, sig, "terminate");
+        p->fatal_signal = (int)sig;
+        /* Blocked in the simulator or not started yet: end it now. Running, or blocked in
+         * lwIP's close: at its next check. */
+        if (p->in_sim_wait || !p->started) sched_interrupt(p->coro);
+        return;
+    case PROC_SIG_IGNORE:
+        emit_signal(p, sig, "ignored");
+        return;
+    case PROC_SIG_HANDLE:
+        emit_signal(p, sig, "handled");
+        p->handled_pending[sig] = true;
+        if (p->in_sim_wait) sched_interrupt(p->coro);
+        return;
+    case PROC_DISPOSITION_COUNT:
+        break;
+    }
+}
+
+void proc_deliver_signal(struct proc *p, enum proc_signal sig) { proc_signal(p, sig); }
+
+_Noreturn void proc_exit(struct proc *p, int status)
+{
+    require_own_coroutine(p, "exit");
+    p->exit_status = status;
+    longjmp(p->exit_jmp, 1);
 }
 
 static void emit_process(struct proc *p, const char *event, int status)
@@ -249,21 +471,37 @@ static void emit_process(struct proc *p, const char *event, int status)
     trace_emit(p->host->net.trace, &ev);
 }
 
-/* The body of every process coroutine: run main, then exit like a POSIX process, the host
- * closing every fd still open (lwIP decides FIN or RST). */
+/* What the OS does when a process ends, however it ends: every fd it still holds is closed
+ * (lwIP then decides FIN or RST), lowest fd first. */
+static void close_all_fds(struct proc *p)
+{
+    p->closing_fds = true;
+    for (int fd = FIRST_FD; fd < p->fd_capacity; fd++) {
+        int sock = p->fds[fd].sock;
+        if (sock < 0) continue;
+        p->fds[fd] = (struct fd_entry){ .sock = -1 };
+        close_quietly(p, sock);
+    }
+}
+
 void proc_main(void *arg)
 {
     struct proc *p = arg;
+    p->started = true;
     emit_process(p, "start", 0);
-    p->main(p, p->arg);
-    p->exited = true;
-    emit_process(p, "exit", p->exit_status);
-    for (int fd = FIRST_FD; fd < p->fd_limit; fd++) {
-        if (p->fds[fd] < 0) continue;
-        int ignored;
-        int s = p->fds[fd];
-        p->fds[fd] = -1;
-        p->host->stack->close(s, &ignored);
+    if (setjmp(p->exit_jmp) == 0) {
+        check_fatal_signal(p);
+        p->main(p, p->arg);
     }
+    p->exited = true;
+    if (p->fatal_signal >= 0) {
+        p->killed = true;
+        p->exit_status = 128 + signal_numbers[p->fatal_signal];
+        emit_process(p, "killed", p->exit_status);
+    } else {
+        emit_process(p, "exit", p->exit_status);
+    }
+    close_all_fds(p);
     host_observe(p->host);
+    host_proc_exited(p->host);
 }

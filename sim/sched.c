@@ -155,9 +155,26 @@ void sched_init(void)
     S.initialised = true;
 }
 
+static void ready_unlink(struct coro *c)
+{
+    for (struct coro **link = &S.ready_head; *link; link = &(*link)->ready_next) {
+        if (*link != c) continue;
+        *link = c->ready_next;
+        if (S.ready_tail == c) {
+            S.ready_tail = NULL;
+            for (struct coro *r = S.ready_head; r; r = r->ready_next) S.ready_tail = r;
+        }
+        return;
+    }
+}
+
+static void waitq_unlink(struct coro *c);
+
 static void coro_free(struct coro *c)
 {
     heap_remove(&c->deadline);
+    waitq_unlink(c);
+    ready_unlink(c);
     if (c->all_prev) c->all_prev->all_next = c->all_next; else S.all_head = c->all_next;
     if (c->all_next) c->all_next->all_prev = c->all_prev; else S.all_tail = c->all_prev;
     munmap(c->stack_map, c->stack_map_bytes);
@@ -258,6 +275,23 @@ bool sched_wake_one(struct waitq *q)
 void sched_wake_all(struct waitq *q)
 {
     while (sched_wake_one(q)) {}
+}
+
+bool sched_interrupt(struct coro *c)
+{
+    if (!c->waiting || c->done || c == S.current) return false;
+    coro_make_ready(c, WAIT_INTERRUPTED);
+    return true;
+}
+
+void sched_destroy_owned_by(void *owner)
+{
+    if (S.current && S.current->owner == owner)
+        sched_panic("a coroutine cannot destroy its own host");
+    for (struct coro *c = S.all_head, *next; c; c = next) {
+        next = c->all_next;
+        if (c->owner == owner) coro_free(c);
+    }
 }
 
 /* ---- coroutines ---- */

@@ -39,6 +39,7 @@ enum coro_kind {
 enum wait_result {
     WAIT_WOKEN,   /* sched_wake_* chose this coroutine */
     WAIT_TIMEOUT, /* the deadline passed first */
+    WAIT_INTERRUPTED, /* sched_interrupt: a signal for a simulated process */
     WAIT_RESULT_COUNT
 };
 
@@ -78,6 +79,12 @@ void sched_sleep_us(uint64_t delay_us);
 /* Let every other ready coroutine run once, then continue. */
 void sched_yield(void);
 bool sched_wake_one(struct waitq *q);   /* false when q was empty */
+/* Make a blocked coroutine's sched_wait return WAIT_INTERRUPTED now. Only for waits the caller
+ * owns (a process's own waits), never for waits inside lwIP. False if c was not waiting. */
+bool sched_interrupt(struct coro *c);
+/* Destroy every coroutine whose owner is `owner`, without running any more of its code (a host
+ * that crashes). Their wait-queue entries and timers go with them. */
+void sched_destroy_owned_by(void *owner);
 void sched_wake_all(struct waitq *q);
 
 /* Run until idle, deadlock, or until the clock would pass until_us (SCHED_FOREVER: no limit). */

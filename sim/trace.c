@@ -61,6 +61,10 @@ static void record(struct trace *t, const struct trace_event *ev)
         copy->u.segment.packet = NULL;
         copy->u.segment.packet_len = 0;
     }
+    if (copy->type == TRACE_LINK) {
+        copy->u.link.packet = NULL;
+        copy->u.link.packet_len = 0;
+    }
 }
 
 void trace_emit(struct trace *t, struct trace_event *ev)

@@ -60,14 +60,23 @@ struct trace_process {
     int status;
 };
 
+struct trace_signal {
+    const char *host, *proc;
+    const char *signal;             /* "SIGPIPE", "SIGTERM", "SIGKILL" */
+    const char *action;             /* "terminate", "ignored", "handled" */
+};
+
 struct trace_host {
     const char *host;
     const char *event;              /* "up", "crash", "reboot", "shutdown" */
 };
 
 struct trace_link {
-    const char *event;              /* "rule", "partition", "heal" */
-    char detail[96];
+    const char *event;              /* "rule", "partition", "heal", "icmp", "duplicate", ... */
+    char detail[160];
+    const uint8_t *packet;          /* a packet the link itself made (ICMP), or NULL; only valid
+                                     * while sinks see the event (capture.pcap records it) */
+    size_t packet_len;
 };
 
 struct trace_event {
@@ -78,6 +87,7 @@ struct trace_event {
         struct trace_state state;
         struct trace_call call;
         struct trace_process process;
+        struct trace_signal signal;
         struct trace_host host;
         struct trace_link link;
     } u;

@@ -106,6 +106,11 @@ static json_t *event_object(const struct trace_event *ev)
         set(o, "detail", json_string(ev->u.link.detail));
         break;
     case TRACE_SIGNAL:
+        set(o, "host", json_string(ev->u.signal.host));
+        set(o, "proc", json_string(ev->u.signal.proc));
+        set(o, "signal", json_string(ev->u.signal.signal));
+        set(o, "action", json_string(ev->u.signal.action));
+        break;
     case TRACE_EXPECT:
     case TRACE_TYPE_COUNT:
         break;

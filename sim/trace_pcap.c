@@ -28,13 +28,22 @@ static void pcap_begin(struct trace_sink *sink, const struct trace_header *h)
 static void pcap_event(struct trace_sink *sink, const struct trace_event *ev)
 {
     struct pcap_sink *s = (struct pcap_sink *)sink;
-    if (ev->type != TRACE_SEGMENT || !ev->u.segment.packet) return;
+    const uint8_t *pkt = NULL;
+    size_t len = 0;
+    if (ev->type == TRACE_SEGMENT) {
+        pkt = ev->u.segment.packet;
+        len = ev->u.segment.packet_len;
+    } else if (ev->type == TRACE_LINK) {
+        pkt = ev->u.link.packet;     /* ICMP the simulated router sent */
+        len = ev->u.link.packet_len;
+    }
+    if (!pkt) return;
     struct pcap_pkthdr hdr = {
         .ts = { .tv_sec = (time_t)(ev->t_us / 1000000), .tv_usec = (suseconds_t)(ev->t_us % 1000000) },
-        .caplen = (bpf_u_int32)ev->u.segment.packet_len,
-        .len = (bpf_u_int32)ev->u.segment.packet_len,
+        .caplen = (bpf_u_int32)len,
+        .len = (bpf_u_int32)len,
     };
-    pcap_dump((u_char *)s->dumper, &hdr, ev->u.segment.packet);
+    pcap_dump((u_char *)s->dumper, &hdr, pkt);
 }
 
 /* libpcap's dumper is the outfile's FILE: flushing it and letting outfile_commit close and

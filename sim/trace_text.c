@@ -95,7 +95,11 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
     case TRACE_LINK:
         return appendf(buf, size, n, "  %-8s %-6s %s", "link", ev->u.link.event,
                        ev->u.link.detail);
-    case TRACE_SIGNAL:
+    case TRACE_SIGNAL: {
+        const struct trace_signal *g = &ev->u.signal;
+        return appendf(buf, size, n, "  %-8s signal %s: %s -> %s", g->host, g->proc, g->signal,
+                       g->action);
+    }
     case TRACE_EXPECT:
     case TRACE_TYPE_COUNT:
         break;

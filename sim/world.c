@@ -1,12 +1,26 @@
 /* world — see world.h. The world routes each packet a host emits to the host owning the
- * destination address, through the link, and records it in the trace with its fate. */
+ * destination address, through the link (or the router's unreachable answer), and records it
+ * in the trace with its fate. */
 #include "world.h"
 
-#include "packet.h"
-
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A world event waiting for its time; kept on a list so world_free can release those that
+ * never fired. */
+struct world_event {
+    struct world *w;
+    void (*fn)(struct world *w, void *arg);
+    void *arg;
+    struct world_event *prev, *next;
+};
+
+struct unreachable_rule {
+    bool on;
+    enum icmp_unreach_code code;
+};
 
 struct world {
     struct world_config config;
@@ -14,7 +28,10 @@ struct world {
     struct link *link;
     struct trace *trace;
     struct host *hosts[LINK_MAX_ENDPOINTS];
+    const char *host_names[LINK_MAX_ENDPOINTS];
     size_t host_count;
+    struct unreachable_rule unreachable[LINK_MAX_ENDPOINTS][LINK_MAX_ENDPOINTS];
+    struct world_event *pending;
     bool begun;
 };
 
@@ -31,14 +48,76 @@ static struct host *host_by_ip(const struct world *w, uint32_t ip)
     return NULL;
 }
 
+static void emit_link(struct world *w, const char *event, const uint8_t *pkt, size_t len,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void emit_link(struct world *w, const char *event, const uint8_t *pkt, size_t len,
+                      const char *fmt, ...)
+{
+    struct trace_event ev = { .type = TRACE_LINK, .u.link = { .event = event, .packet = pkt,
+                                                              .packet_len = len } };
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ev.u.link.detail, sizeof ev.u.link.detail, fmt, ap);
+    va_end(ap);
+    trace_emit(w->trace, &ev);
+}
+
+/* ---- the router's ICMP ---- */
+
+struct icmp_delivery {
+    struct world *w;
+    struct host *to;
+    size_t len;
+    uint8_t bytes[128];
+};
+
+static void icmp_arrive(struct world *w, void *arg)
+{
+    (void)w;
+    struct icmp_delivery *d = arg;
+    host_input(d->to, d->bytes, d->len);
+    free(d);
+}
+
+static void answer_unreachable(struct world *w, struct host *from, const uint8_t *pkt,
+                               size_t len, enum icmp_unreach_code code)
+{
+    struct icmp_delivery *d = calloc(1, sizeof *d);
+    if (!d) sched_panic("out of memory");
+    d->w = w;
+    d->to = from;
+    d->len = packet_build_icmp_unreachable(pkt, len, WORLD_ROUTER_IP, code, d->bytes);
+    char router[16];
+    emit_link(w, "icmp", d->bytes, d->len, "router %s > %s: ICMP %s unreachable",
+              ip4_str(WORLD_ROUTER_IP, router), host_name(from),
+              code == ICMP_NET_UNREACHABLE ? "network" : "host");
+    world_at(w, sched_now_us() + w->config.link.delay_us, icmp_arrive, d);
+}
+
+/* ---- routing ---- */
+
 static void world_transmit(void *ctx, struct host *from, const uint8_t *pkt, size_t len)
 {
     struct world *w = ctx;
     struct packet_info info;
-    struct host *to = packet_decode(pkt, len, &info) ? host_by_ip(w, info.dst_ip) : NULL;
-    struct link_fate fate = link_send(w->link, host_index(from), to ? host_index(to) : -1, pkt,
-                                      len);
+    bool decoded = packet_decode(pkt, len, &info);
+    struct host *to = decoded ? host_by_ip(w, info.dst_ip) : NULL;
+    struct link_fate fate;
+    const struct unreachable_rule *u =
+        to ? &w->unreachable[host_index(from)][host_index(to)] : NULL;
+    if (u && u->on) {
+        fate = (struct link_fate){ .reason = "unreachable", .rule_id = -1 };
+    } else if (to && !host_is_up(to)) {
+        fate = (struct link_fate){ .reason = "host down", .rule_id = -1 };
+    } else {
+        fate = link_send_packet(w->link, host_index(from), to ? host_index(to) : -1, pkt, len,
+                                decoded ? &info : NULL);
+    }
     trace_packet(w->trace, host_name(from), to ? host_name(to) : "?", pkt, len, fate);
+    if (u && u->on) answer_unreachable(w, from, pkt, len, u->code);
+    if (fate.duplicated)
+        emit_link(w, "duplicate", NULL, 0, "%s>%s: the link delivers a second copy at %llu us",
+                  host_name(from), host_name(to), (unsigned long long)fate.duplicate_arrive_us);
 }
 
 static void world_deliver(void *ctx, int to, const uint8_t *pkt, size_t len)
@@ -51,7 +130,7 @@ static void world_deliver(void *ctx, int to, const uint8_t *pkt, size_t len)
 static void world_step(void *owner, void *ctx)
 {
     (void)ctx;
-    if (owner) host_observe(owner);
+    if (owner) host_step(owner);
 }
 
 struct world *world_new(const struct world_config *config)
@@ -63,20 +142,23 @@ struct world *world_new(const struct world_config *config)
     sched_set_step_hook(world_step, w);
     prng_init(&w->master, config->seed);
     w->trace = trace_new();
-    w->link = link_new(&config->link, w, world_deliver);
+    w->link = link_new(&config->link, prng_fork(&w->master), w, world_deliver);
     return w;
 }
 
 struct host *world_add_host(struct world *w, const char *name, const char *ip)
 {
     uint32_t addr;
-    if (!ip4_parse(ip, &addr) || host_by_ip(w, addr) || world_host(w, name)) return NULL;
+    if (!ip4_parse(ip, &addr) || addr == WORLD_ROUTER_IP || host_by_ip(w, addr) ||
+        world_host(w, name))
+        return NULL;
     if (w->host_count >= stack_instance_count || w->host_count >= LINK_MAX_ENDPOINTS) return NULL;
     struct host_net net = { .trace = w->trace, .ctx = w, .transmit = world_transmit };
     int index = (int)w->host_count;
     struct host *h = host_new(name, addr, index, stack_instances[index], prng_fork(&w->master),
                               &net);
-    w->hosts[w->host_count++] = h;
+    w->hosts[w->host_count] = h;
+    w->host_names[w->host_count++] = host_name(h);
     return h;
 }
 
@@ -88,6 +170,68 @@ struct host *world_host(const struct world *w, const char *name)
 }
 
 struct trace *world_trace(struct world *w) { return w->trace; }
+struct link *world_link(struct world *w) { return w->link; }
+
+/* ---- world events ---- */
+
+static void world_event_fire(void *arg)
+{
+    struct world_event *e = arg;
+    struct world *w = e->w;
+    if (e->prev) e->prev->next = e->next; else w->pending = e->next;
+    if (e->next) e->next->prev = e->prev;
+    e->fn(w, e->arg);
+    free(e);
+}
+
+void world_at(struct world *w, uint64_t t_us, void (*fn)(struct world *w, void *arg), void *arg)
+{
+    struct world_event *e = calloc(1, sizeof *e);
+    if (!e) sched_panic("out of memory");
+    *e = (struct world_event){ .w = w, .fn = fn, .arg = arg, .next = w->pending };
+    if (w->pending) w->pending->prev = e;
+    w->pending = e;
+    sched_at(t_us, world_event_fire, e);
+}
+
+int world_add_link_rule(struct world *w, const struct link_rule *rule)
+{
+    int id = link_add_rule(w->link, rule);
+    if (id < 0) return -1;
+    char text[160];
+    link_describe_rule(rule, w->host_names, text, sizeof text);
+    emit_link(w, "rule", NULL, 0, "%s (rule %d)", text, id);
+    return id;
+}
+
+bool world_remove_link_rule(struct world *w, int rule_id)
+{
+    if (!link_remove_rule(w->link, rule_id)) return false;
+    emit_link(w, "rule", NULL, 0, "rule %d removed", rule_id);
+    return true;
+}
+
+void world_partition(struct world *w, bool on)
+{
+    if (link_partitioned(w->link) == on) return;
+    link_set_partition(w->link, on);
+    emit_link(w, on ? "partition" : "heal", NULL, 0, "%s",
+              on ? "every packet between the hosts is dropped" : "packets flow again");
+}
+
+void world_set_unreachable(struct world *w, struct host *from, struct host *to,
+                           enum icmp_unreach_code code, bool on)
+{
+    w->unreachable[host_index(from)][host_index(to)] = (struct unreachable_rule){ on, code };
+    char router[16];
+    emit_link(w, "rule", NULL, 0, "%s>%s: router %s %s", host_name(from), host_name(to),
+              ip4_str(WORLD_ROUTER_IP, router),
+              !on ? "forwards again"
+              : code == ICMP_NET_UNREACHABLE ? "answers ICMP network unreachable"
+                                             : "answers ICMP host unreachable");
+}
+
+/* ---- running ---- */
 
 static void begin_trace(struct world *w)
 {
@@ -128,6 +272,12 @@ void world_free(struct world *w)
 {
     if (!w) return;
     sched_fini();                   /* coroutines first: they may sit in lwIP's waits */
+    while (w->pending) {
+        struct world_event *e = w->pending;
+        w->pending = e->next;
+        if (e->fn == icmp_arrive) free(e->arg);
+        free(e);
+    }
     for (size_t i = 0; i < w->host_count; i++) host_free(w->hosts[i]);
     link_free(w->link);
     trace_free(w->trace);

@@ -4,22 +4,28 @@
  *     struct world *w = world_new(&cfg);
  *     struct host *srv = world_add_host(w, "server", "10.0.0.2");
  *     host_spawn(srv, "app", 0, server_main, NULL);        // proc.h calls inside server_main
+ *     world_at(w, 5000000, crash_server, srv);             // world events at virtual times
  *     enum run_result r = world_run(w, SCHED_FOREVER);     // RUN_IDLE when everything ended
  *     ... trace_events(world_trace(w), &n) ...
  *     world_free(w);
  *
  * One world at a time per process (the scheduler and the lwIP instances are global). Each host
  * takes the next free lwIP instance; there are stack_instance_count of them (make STACKS=N).
- * The seed feeds a master generator from which each host and the link get their own. */
+ * The seed feeds a master generator from which the link and each host get their own.
+ * Between the hosts sits a router (WORLD_ROUTER_IP) that can report a destination as
+ * unreachable with ICMP, as a real one would; what lwIP does with that ICMP is lwIP's affair. */
 #ifndef TCPSIM_WORLD_H
 #define TCPSIM_WORLD_H
 
 #include "host.h"
 #include "link.h"
+#include "packet.h"
 #include "sched.h"
 #include "trace.h"
 
 #include <stdint.h>
+
+#define WORLD_ROUTER_IP 0x0a0000feu   /* 10.0.0.254 */
 
 struct world_config {
     const char *scenario;       /* id shown in the trace header */
@@ -36,6 +42,21 @@ struct world *world_new(const struct world_config *config);
 struct host *world_add_host(struct world *w, const char *name, const char *ip);
 struct host *world_host(const struct world *w, const char *name);
 struct trace *world_trace(struct world *w);
+struct link *world_link(struct world *w);
+
+/* Run fn(w, arg) at virtual time t_us (>= now), in scheduler context (not in a process). */
+void world_at(struct world *w, uint64_t t_us, void (*fn)(struct world *w, void *arg), void *arg);
+
+/* Link faults, each a `link` trace event naming the hosts. Returns the rule id, or -1 when
+ * the rule is invalid (link_add_rule). */
+int world_add_link_rule(struct world *w, const struct link_rule *rule);
+bool world_remove_link_rule(struct world *w, int rule_id);
+void world_partition(struct world *w, bool on);        /* "partition" / "heal" events */
+/* From now on the router answers packets from -> to with ICMP destination unreachable (and
+ * drops them), until called again with on = false. */
+void world_set_unreachable(struct world *w, struct host *from, struct host *to,
+                           enum icmp_unreach_code code, bool on);
+
 /* Run until idle, deadlock, or until_us (SCHED_FOREVER for no limit). The trace header is
  * emitted on the first run. */
 enum run_result world_run(struct world *w, uint64_t until_us);

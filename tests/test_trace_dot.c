@@ -291,7 +291,7 @@ static void test_legend_names_each_endpoint_in_the_colour_of_its_edges(void **st
             used += (size_t)snprintf(html + used, sizeof html - used, *p == '>' ? "&gt;" : "%c", *p);
         check_legend_row(dot, html, who[j]);
     }
-    assert_non_null(strstr(dot, "client 10.0.0.1:60169&gt;10.0.0.2:7000"));
+    assert_non_null(strstr(dot, "client 10.0.0.1:55978&gt;10.0.0.2:7000"));
     assert_non_null(strstr(dot, "server 0.0.0.0:7000&gt;*"));
     /* one swatch per endpoint, plus the grey one for RFC 793 context */
     assert_int_equal(count_lines_with(dot, "<TD BGCOLOR=\""), count + 1);
