@@ -225,16 +225,27 @@ static int door_set_nonblocking(int s, int on, int *err)
     DOOR_CALL(int, lwip_fcntl(s, F_SETFL, fl), err);
 }
 
-static int door_local_addr(int s, uint32_t *ip, uint16_t *port, int *err)
+static int door_addr(int (*get)(int, struct sockaddr *, socklen_t *), int s, uint32_t *ip,
+                     uint16_t *port, int *err)
 {
     struct sockaddr_in sa;
     socklen_t len = sizeof sa;
     memset(&sa, 0, sizeof sa);
     errno = 0;
-    int r = lwip_getsockname(s, (struct sockaddr *)&sa, &len);
+    int r = get(s, (struct sockaddr *)&sa, &len);
     *err = r < 0 ? (errno ? errno : EIO) : 0;
     if (r == 0) from_sockaddr(&sa, ip, port);
     return r;
+}
+
+static int door_local_addr(int s, uint32_t *ip, uint16_t *port, int *err)
+{
+    return door_addr(lwip_getsockname, s, ip, port, err);
+}
+
+static int door_peer_addr(int s, uint32_t *ip, uint16_t *port, int *err)
+{
+    return door_addr(lwip_getpeername, s, ip, port, err);
 }
 
 static int door_poll(int s, int events)
@@ -351,6 +362,7 @@ const struct lwip_stack tcpsim_stack = {
     .setsockopt = door_setsockopt,
     .set_nonblocking = door_set_nonblocking,
     .local_addr = door_local_addr,
+    .peer_addr = door_peer_addr,
     .poll = door_poll,
     .so_error = door_so_error,
     .pcb_walk = door_pcb_walk,

@@ -114,6 +114,8 @@ struct lwip_stack {
     int (*set_nonblocking)(int s, int on, int *err);
     /* getsockname: the local address of a socket. */
     int (*local_addr)(int s, uint32_t *ip, uint16_t *port, int *err);
+    /* getpeername: the remote address of a connected (or connecting) socket. */
+    int (*peer_addr)(int s, uint32_t *ip, uint16_t *port, int *err);
     /* lwip_poll on one socket with timeout 0: the STACK_POLL* events that are ready now, among
      * `events` (errors and hang-ups are always reported). Never blocks. */
     int (*poll)(int s, int events);

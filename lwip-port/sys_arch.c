@@ -9,6 +9,8 @@
 #include "lwip/opt.h"
 #include "lwip/sys.h"
 #include "lwip/err.h"
+#include "lwip/tcpip.h"
+#include "lwip/timeouts.h"
 
 #include "port.h"
 #include "sched.h"
@@ -41,6 +43,11 @@ struct port_mbox {
 };
 
 static struct port_obj *port_objects;   /* every live object of this instance */
+
+/* The tcpip thread, and the deadline it sleeps to while waiting for its next message. */
+static struct coro *tcpip_coro;
+static bool tcpip_sleeping;
+static uint64_t tcpip_wake_us;
 
 static void *port_obj_new(size_t bytes)
 {
@@ -131,8 +138,26 @@ void sys_mutex_lock(sys_mutex_t *mutex)
     (*mutex)->locked = 1;
 }
 
+static void nothing_to_do(void *ctx) { (void)ctx; }
+
+/* With core locking, a process's socket call can start an lwIP timer (tcp_timer_needed on
+ * connect, say) while the tcpip thread sleeps until its previous deadline, or forever: lwIP
+ * does not wake it (real ports hide this behind a perpetual ARP timer, which this
+ * configuration does not have). So before a process gives the core lock back, wake the thread
+ * with an empty callback whenever lwIP's next timeout is now earlier than its deadline; it then
+ * recomputes its sleep and every timer fires on time. */
+static void wake_tcpip_for_new_timer(void)
+{
+    u32_t sleep_ms = sys_timeouts_sleeptime();
+    if (sleep_ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE) return;
+    if (sched_now_us() + (uint64_t)sleep_ms * 1000u >= tcpip_wake_us) return;
+    if (tcpip_try_callback(nothing_to_do, NULL) == ERR_OK) tcpip_wake_us = sched_now_us();
+}
+
 void sys_mutex_unlock(sys_mutex_t *mutex)
 {
+    if (mutex == &lock_tcpip_core && tcpip_sleeping && sched_current() != tcpip_coro)
+        wake_tcpip_for_new_timer();
     (*mutex)->locked = 0;
     sched_wake_one(&(*mutex)->waiters);
 }
@@ -194,8 +219,16 @@ u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout_ms)
     /* Each message a thread takes is one step of the stack: let observers see the state the
      * previous message left before this one is processed. */
     port_step();
-    while ((*mbox)->len == 0)
-        if (sched_wait(&(*mbox)->readers, deadline_us) == WAIT_TIMEOUT) return SYS_ARCH_TIMEOUT;
+    bool is_tcpip = sched_current() == tcpip_coro;
+    while ((*mbox)->len == 0) {
+        if (is_tcpip) {
+            tcpip_sleeping = true;
+            tcpip_wake_us = deadline_us;
+        }
+        enum wait_result r = sched_wait(&(*mbox)->readers, deadline_us);
+        if (is_tcpip) tcpip_sleeping = false;
+        if (r == WAIT_TIMEOUT) return SYS_ARCH_TIMEOUT;
+    }
     void *m = mbox_take(*mbox);
     if (msg) *msg = m;
     return elapsed_ms_since(start_us);
@@ -218,5 +251,7 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn thread, void *arg, 
     (void)prio;
     char full[48];
     snprintf(full, sizeof full, "%s/%s", port_host_name(), name);
-    return sched_spawn(full, CORO_DAEMON, port_host(), sched_now_us(), thread, arg);
+    struct coro *c = sched_spawn(full, CORO_DAEMON, port_host(), sched_now_us(), thread, arg);
+    if (!tcpip_coro) tcpip_coro = c;   /* lwIP starts exactly one thread: tcpip_thread */
+    return c;
 }

@@ -276,8 +276,10 @@ static void effect_rule_examine(struct link *l, struct rule_slot *s, struct effe
     case LINK_DUPLICATE:
         if (fx->duplicate) return;      /* one copy per packet: not examined */
         acted = prng_chance(&l->prng, r->numerator, r->denominator);
-        fx->duplicate = acted;
-        fx->duplicate_lag_us = r->delay_us;
+        if (acted) {
+            fx->duplicate = true;
+            fx->duplicate_lag_us = r->delay_us;
+        }
         break;
     case LINK_DROP_ALL:
     case LINK_DROP_NTH:

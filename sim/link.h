@@ -4,43 +4,16 @@
  * leaving A for B (bandwidth), and delivered `delay_us` later through the deliver callback, in
  * scheduler context. The link knows nothing of lwIP; endpoints are small integers (host
  * indices). Contract:
- *   - Faults are rules (struct link_rule) plus a partition switch. Every decision is
- *     deterministic: randomness comes only from the prng given to link_new, probabilities are
- *     integer ratios, rules are evaluated in the order they were added.
- *   - Per direction, packets arrive in the order they were sent, unless a LINK_REORDER rule
- *     holds one back (the only way to reorder). Jitter never reorders: an arrival is clamped
- *     to >= the previous in-order arrival on that direction.
- *   - A dropped packet costs no bandwidth (it never reaches the wire) and its fate names the
- *     cause: the dropping rule's name, "partition" or "no route". The string lives as long as
- *     the link.
- *   - link_free frees packets still in flight; their timer events die with the scheduler, so
- *     call it only when the scheduler will not run again (before sched_fini).
- *
- * How one packet is decided (link_send_packet):
- *   1. an endpoint out of range: dropped, "no route". Nothing below sees the packet.
- *   2. partition on: dropped, "partition". No rule sees the packet.
- *   3. drop phase: the live drop rules of that direction, in insertion order, examine the
- *      packet until one drops it (that rule's name is the reason); rules after it do not
- *      examine it. "Examine" is what counts: LINK_DROP_NTH counts the packets it examines,
- *      LINK_DROP_MATCH consumes its count only on packets it drops, LINK_DROP_CHANCE makes one
- *      random decision per packet it examines. A spent rule examines nothing.
- *   4. effect phase (only for a packet that survived): the live LINK_DELAY, LINK_REORDER and
- *      LINK_DUPLICATE rules of that direction, in insertion order, each make their random
- *      draw (a LINK_DELAY with jitter_us 0 draws nothing; once a copy has been made, later
- *      LINK_DUPLICATE rules do not examine the packet).
- *   arrive = max(depart + config delay + sum of LINK_DELAY delays and jitters,
- *                previous in-order arrival of that direction)
- *            + sum of the delay_us of the LINK_REORDER rules whose draw said "hold back";
- *   a held-back packet does not become the "previous in-order arrival". A duplicate copy
- *   arrives the LINK_DUPLICATE rule's delay_us after the original; it is outside the order
- *   guarantee (it neither waits for nor holds back other packets) and costs no bandwidth.
- *
- * A rule's counters (LINK_DROP_NTH, LINK_DROP_MATCH) are shared by both directions of a
- * `both` rule: "drop the 3rd packet" means the 3rd packet on either direction.
- *
+ *   - Faults (rules, partition) are deterministic: randomness only from the prng given to
+ *     link_new, probabilities as integer ratios, rules evaluated in the order they were added.
+ *   - Per direction, packets arrive in send order unless a LINK_REORDER rule holds one back.
+ *   - A dropped packet uses no bandwidth; its fate names the cause (rule name, "partition",
+ *     "no route"), a string that lives as long as the link.
+ *   - link_free frees what is still in flight; call it only when the scheduler will not run
+ *     again (the timer events die unrun with sched_fini).
  * Defaults (link_config_default): 1 ms one-way delay, 100 Mbit/s, no rules, no partition. A
  * 1500-byte packet takes 120 us to serialise, so a full-size segment arrives 1.12 ms after it
- * was sent. */
+ * was sent. docs/link-faults.md explains each fault with an example. */
 #ifndef TCPSIM_LINK_H
 #define TCPSIM_LINK_H
 
@@ -53,8 +26,8 @@
 
 #define LINK_MAX_ENDPOINTS 16
 #define LINK_RULE_NAME_MAX 32   /* bytes of link_rule.name, including the NUL */
-#define LINK_RULE_MAX_DELAY_US 3600000000u  /* one hour: bound of delay_us and jitter_us, so
-                                             * arrival times cannot overflow */
+/* One hour: the bound of a rule's delay_us and jitter_us, so arrival times cannot overflow. */
+#define LINK_RULE_MAX_DELAY_US UINT64_C(3600000000)
 
 struct link_config {
     uint64_t delay_us;          /* one-way propagation delay; default 1000 */
@@ -64,22 +37,25 @@ struct link_config {
 
 struct link_config link_config_default(void);
 
+/* The kinds of rule, each with the name a rule gets when its name is left empty. */
 enum link_rule_kind {
-    LINK_DROP_ALL,      /* drop every packet                                 default name "drop-all" */
-    LINK_DROP_NTH,      /* drop the nth packet examined, then spent          "drop-nth" */
-    LINK_DROP_MATCH,    /* drop the next `count` TCP packets whose flags include flags_all
-                         * (count 0 = all of them; spent after `count` drops) "drop-match" */
-    LINK_DROP_CHANCE,   /* drop each packet with probability numerator/denominator "drop-chance" */
-    LINK_DELAY,         /* add delay_us + uniform [0, jitter_us] to each packet     "delay" */
-    LINK_REORDER,       /* with probability numerator/denominator hold a packet back by
-                         * delay_us so later packets overtake it                  "reorder" */
-    LINK_DUPLICATE,     /* with probability numerator/denominator deliver a copy delay_us
-                         * after the original                                   "duplicate" */
+    LINK_DROP_ALL,      /* "drop-all": drop every packet */
+    LINK_DROP_NTH,      /* "drop-nth": drop the nth packet examined, then spent */
+    LINK_DROP_MATCH,    /* "drop-match": drop the next `count` TCP packets whose flags include
+                         * flags_all (count 0: all of them), then spent */
+    LINK_DROP_CHANCE,   /* "drop-chance": drop each packet with probability
+                         * numerator/denominator */
+    LINK_DELAY,         /* "delay": add delay_us + uniform [0, jitter_us] to each packet */
+    LINK_REORDER,       /* "reorder": with probability numerator/denominator hold a packet
+                         * back by delay_us, so later packets overtake it */
+    LINK_DUPLICATE,     /* "duplicate": with probability numerator/denominator deliver a copy
+                         * delay_us after the original */
     LINK_RULE_KIND_COUNT
 };
 
 /* A fault rule. Zero-initialise and set what the kind uses; the other fields are ignored.
- * link_add_rule copies it. */
+ * link_add_rule copies it. The counters of a `both` rule (DROP_NTH, DROP_MATCH) are shared by
+ * the two directions: "drop the 3rd packet" is the 3rd on either. */
 struct link_rule {
     enum link_rule_kind kind;
     char name[LINK_RULE_NAME_MAX];  /* the drop reason and the label in descriptions, e.g.
@@ -93,7 +69,7 @@ struct link_rule {
     uint64_t count;                 /* DROP_MATCH: how many packets to drop; 0 = no limit */
     uint64_t numerator;             /* DROP_CHANCE, REORDER, DUPLICATE: probability */
     uint64_t denominator;           /*   numerator/denominator; denominator >= 1, numerator <= it */
-    uint64_t delay_us;              /* DELAY: added delay; REORDER: hold-back time (>= 1);
+    uint64_t delay_us;              /* DELAY: added delay; REORDER: how long to hold back, >= 1;
                                      * DUPLICATE: the copy's lag behind the original (0 = at
                                      * the same time, right after it) */
     uint64_t jitter_us;             /* DELAY: extra delay drawn uniformly from [0, jitter_us] */
@@ -101,7 +77,7 @@ struct link_rule {
 
 /* What a rule has done so far (link_rule_at). */
 struct link_rule_stats {
-    uint64_t examined;          /* packets the rule looked at (see "examine" above) */
+    uint64_t examined;          /* packets the rule examined (see link_send_packet) */
     uint64_t acted;             /* packets it dropped, delayed, held back or duplicated */
     bool spent;                 /* DROP_NTH after its drop, DROP_MATCH after `count` drops */
 };
@@ -130,7 +106,27 @@ void link_free(struct link *link);
  * link_send_packet with info NULL: LINK_DROP_MATCH rules never match. */
 struct link_fate link_send(struct link *link, int from, int to, const uint8_t *pkt, size_t len);
 /* Like link_send, with the decoded packet so rules can match TCP flags (info may be NULL:
- * flag rules then never match). */
+ * flag rules then never match). How one packet is decided:
+ *   1. an endpoint out of range: dropped, "no route". Nothing below sees the packet.
+ *   2. partition on: dropped, "partition". No rule sees the packet.
+ *   3. drop phase: the live drop rules of that direction, in insertion order, examine the
+ *      packet until one drops it (that rule's name is the reason); rules after it do not
+ *      examine it. Only examining counts: LINK_DROP_NTH counts the packets it examines,
+ *      LINK_DROP_MATCH uses up its count only on packets it drops, LINK_DROP_CHANCE makes one
+ *      random decision per packet it examines. A spent or removed rule examines nothing.
+ *   4. effect phase (survivors only): the live LINK_DELAY, LINK_REORDER and LINK_DUPLICATE
+ *      rules of that direction, in insertion order, make their draws (a LINK_DELAY with
+ *      jitter_us 0 draws nothing; once a copy is made, later LINK_DUPLICATE rules do not
+ *      examine the packet). So a drop rule decides before an effect rule added earlier.
+ *   5. timing: depart = max(now, end of the direction's previous serialisation) + len * 8 /
+ *      bandwidth (rounded up to a microsecond);
+ *      arrive = max(depart + config delay + the LINK_DELAY delays and jitters,
+ *                   the previous in-order arrival of that direction)
+ *               + the delay_us of each LINK_REORDER rule whose draw said "hold back".
+ *      A held-back packet does not become the previous in-order arrival, so later packets
+ *      overtake it. A duplicate arrives the rule's delay_us after the original; it is outside
+ *      the order guarantee (neither waits for nor holds back other packets) and uses no
+ *      bandwidth. Same-microsecond arrivals are delivered in the order they were decided. */
 struct link_fate link_send_packet(struct link *link, int from, int to, const uint8_t *pkt,
                                   size_t len, const struct packet_info *info);
 

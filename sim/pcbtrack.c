@@ -56,13 +56,22 @@ static const char *cause_of(const struct pcbtrack_entry *before, enum stack_tcp_
                             enum stack_tcp_state to)
 {
     if (to == STACK_CLOSED) {
+        bool closing_now = before && before->closed &&
+                           (from == STACK_SYN_SENT || from == STACK_SYN_RCVD ||
+                            from == STACK_ESTABLISHED || from == STACK_CLOSE_WAIT);
         if (before && before->rst_rcvd) return "rcv RST";
+        if (closing_now && before->rst_sent) return "close / snd RST";
         if (before && before->rst_sent) return "abort / snd RST";
+        if (closing_now) return "close";
         /* lwIP's tcp_slowtmr drops a pcb after TCP_SYNMAXRTX / TCP_MAXRTX retransmissions */
         if (before && before->nrtx > 0) return "rtx give-up";
         switch (from) {
         case STACK_TIME_WAIT: return "2MSL timeout";
         case STACK_LAST_ACK: return "rcv ACK of FIN";
+        /* tcp_slowtmr: TCP_FIN_WAIT_TIMEOUT (20 s) since the last activity, after close() */
+        case STACK_FIN_WAIT_2: return "FIN_WAIT_2 timeout";
+        /* tcp_slowtmr: TCP_SYN_RCVD_TIMEOUT (20 s) without the handshake's last ACK */
+        case STACK_SYN_RCVD: return "SYN_RCVD timeout";
         case STACK_LISTEN: return "close";
         default: return "freed by lwIP";
         }
@@ -126,6 +135,7 @@ void pcbtrack_update(struct pcbtrack *t, const struct lwip_stack *stack, const c
             seen[before - t->prev] = true;
             cur->rst_sent = before->rst_sent;
             cur->rst_rcvd = before->rst_rcvd;
+            cur->closed = before->closed;
             if (before->state != cur->state)
                 emit_change(trace, host, before, cur->key, before->state, cur->state, NULL);
         } else {
@@ -163,4 +173,10 @@ void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *tra
         emit_change(trace, host, &t->prev[i], t->prev[i].key, t->prev[i].state, STACK_CLOSED, cause);
     t->prev_len = 0;
     connmap_clear(&t->index);
+}
+
+void pcbtrack_note_close(struct pcbtrack *t, struct conn_key key)
+{
+    struct pcbtrack_entry *e = previous(t, key);
+    if (e) e->closed = true;
 }

@@ -18,6 +18,7 @@ struct pcbtrack_entry {
     enum stack_tcp_state state;
     uint8_t nrtx;                   /* > 0: it was retransmitting when last seen */
     bool rst_sent, rst_rcvd;        /* hints for the cause of a disappearance */
+    bool closed;                    /* its socket was closed (by the process or its exit) */
 };
 
 struct pcbtrack {
@@ -39,5 +40,7 @@ void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *tra
 /* A segment with RST was sent (sent=true) or received on this connection (key from the local
  * side's point of view): remembered to explain the pcb's disappearance. */
 void pcbtrack_note_rst(struct pcbtrack *t, struct conn_key key, bool sent);
+/* The socket of this connection is being closed: a pcb that now vanishes was closed, not lost. */
+void pcbtrack_note_close(struct pcbtrack *t, struct conn_key key);
 
 #endif

@@ -158,10 +158,23 @@ static int make_nonblocking(struct proc *p, int sock)
     return sock;
 }
 
-static void close_quietly(struct proc *p, int sock)
+/* Tell the state tracker which connection is being closed, so that a pcb vanishing now is
+ * shown as closed ("close", "close / snd RST") rather than lost. */
+static void note_closing(struct proc *p, int sock)
 {
-    int ignored;
-    p->host->stack->close(sock, &ignored);
+    const struct lwip_stack *st = p->host->stack;
+    struct conn_key key = { 0 };
+    int err;
+    host_observe(p->host);
+    if (st->local_addr(sock, &key.local_ip, &key.local_port, &err) != 0) return;
+    st->peer_addr(sock, &key.remote_ip, &key.remote_port, &err);   /* listener: stays 0:0 */
+    pcbtrack_note_close(&p->host->pcbs, key);
+}
+
+static int close_socket(struct proc *p, int sock, int *err)
+{
+    note_closing(p, sock);
+    return p->host->stack->close(sock, err);
 }
 
 int proc_socket(struct proc *p)
@@ -334,7 +347,7 @@ int proc_close(struct proc *p, int fd)
     if (!e) return (int)call_bad_fd(&c);
     int sock = e->sock;
     *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
-    int ret = p->host->stack->close(sock, &err);
+    int ret = close_socket(p, sock, &err);
     ret = (int)call_end(&c, ret, err, -1);
     check_fatal_signal(p);   /* a signal that came while lwIP blocked in close (SO_LINGER) */
     return ret;
@@ -480,7 +493,8 @@ static void close_all_fds(struct proc *p)
         int sock = p->fds[fd].sock;
         if (sock < 0) continue;
         p->fds[fd] = (struct fd_entry){ .sock = -1 };
-        close_quietly(p, sock);
+        int ignored;
+        close_socket(p, sock, &ignored);
     }
 }
 

@@ -17,6 +17,7 @@ struct trace {
     struct trace_event *events;
     size_t len, cap;
     struct connmap isn;             /* directional 4-tuple -> ISN of that direction */
+    bool begun;                     /* sinks have the header; until then events wait */
 };
 
 struct trace *trace_new(void)
@@ -42,10 +43,15 @@ void trace_add_sink(struct trace *t, struct trace_sink *sink)
     t->sinks[t->sink_count++] = sink;
 }
 
+/* Events emitted before the run starts (a link rule set up with the world, say) reach the
+ * sinks right after the header, so every file opens with its header. */
 void trace_begin(struct trace *t, const struct trace_header *header)
 {
     for (size_t i = 0; i < t->sink_count; i++)
         if (t->sinks[i]->begin) t->sinks[i]->begin(t->sinks[i], header);
+    t->begun = true;
+    for (size_t e = 0; e < t->len; e++)
+        for (size_t i = 0; i < t->sink_count; i++) t->sinks[i]->event(t->sinks[i], &t->events[e]);
 }
 
 static void record(struct trace *t, const struct trace_event *ev)
@@ -71,6 +77,7 @@ void trace_emit(struct trace *t, struct trace_event *ev)
 {
     ev->t_us = sched_now_us();
     record(t, ev);
+    if (!t->begun) return;
     for (size_t i = 0; i < t->sink_count; i++) t->sinks[i]->event(t->sinks[i], ev);
 }
 
