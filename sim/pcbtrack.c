@@ -55,13 +55,14 @@ static struct pcbtrack_entry *previous(struct pcbtrack *t, struct conn_key key)
 static const char *cause_of(const struct pcbtrack_entry *before, enum stack_tcp_state from,
                             enum stack_tcp_state to)
 {
+    bool rst_now = before && before->rst_at_us == sched_now_us();
     if (to == STACK_CLOSED) {
         bool closing_now = before && before->closed &&
                            (from == STACK_SYN_SENT || from == STACK_SYN_RCVD ||
                             from == STACK_ESTABLISHED || from == STACK_CLOSE_WAIT);
-        if (before && before->rst_rcvd) return "rcv RST";
-        if (closing_now && before->rst_sent) return "close / snd RST";
-        if (before && before->rst_sent) return "abort / snd RST";
+        if (rst_now && before->rst_rcvd) return "rcv RST";
+        if (rst_now && closing_now && before->rst_sent) return "close / snd RST";
+        if (rst_now && before->rst_sent) return "abort / snd RST";
         if (closing_now) return "close";
         /* lwIP's tcp_slowtmr drops a pcb after TCP_SYNMAXRTX / TCP_MAXRTX retransmissions */
         if (before && before->nrtx > 0) return "rtx give-up";
@@ -135,6 +136,7 @@ void pcbtrack_update(struct pcbtrack *t, const struct lwip_stack *stack, const c
             seen[before - t->prev] = true;
             cur->rst_sent = before->rst_sent;
             cur->rst_rcvd = before->rst_rcvd;
+            cur->rst_at_us = before->rst_at_us;
             cur->closed = before->closed;
             if (before->state != cur->state)
                 emit_change(trace, host, before, cur->key, before->state, cur->state, NULL);
@@ -162,8 +164,9 @@ void pcbtrack_note_rst(struct pcbtrack *t, struct conn_key key, bool sent)
 {
     struct pcbtrack_entry *e = previous(t, key);
     if (!e) return;
-    if (sent) e->rst_sent = true;
-    else e->rst_rcvd = true;
+    e->rst_sent = sent;
+    e->rst_rcvd = !sent;
+    e->rst_at_us = sched_now_us();
 }
 
 void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *trace,

@@ -17,7 +17,11 @@ struct pcbtrack_entry {
     struct conn_key key;
     enum stack_tcp_state state;
     uint8_t nrtx;                   /* > 0: it was retransmitting when last seen */
-    bool rst_sent, rst_rcvd;        /* hints for the cause of a disappearance */
+    /* Hints for the cause of a disappearance: when an RST for it was sent or received. lwIP
+     * handles a packet at the virtual instant it arrives, so an RST explains a disappearance
+     * only at that same instant (one in TIME_WAIT is ignored, RFC 1337). */
+    bool rst_sent, rst_rcvd;
+    uint64_t rst_at_us;
     bool closed;                    /* its socket was closed (by the process or its exit) */
 };
 

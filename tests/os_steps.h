@@ -12,6 +12,7 @@ enum op {
     OP_END, OP_CONNECT, OP_LISTEN, OP_ACCEPT, OP_SEND, OP_SEND_NOSIGNAL, OP_RECV, OP_RECV_ALL,
     OP_CLOSE, OP_CLOSE_LISTENER, OP_SHUTDOWN_WR, OP_SLEEP_MS, OP_EXIT, OP_SIGPIPE_IGNORE,
     OP_SIGTERM_HANDLE, OP_SIGTERM_IGNORE, OP_FD_LIMIT, OP_SOCKET_ONLY, OP_LINGER0,
+    OP_SOCKETS_UNTIL_FAILURE, OP_ACCEPT_SECOND,
 };
 
 struct step {
@@ -22,7 +23,7 @@ struct step {
 #define SERVER_PORT 7000
 
 struct script_state {
-    int listener, conn;
+    int listener, conn, first_conn;
     long last_ret;
     int last_errno;
 };
@@ -30,7 +31,7 @@ struct script_state {
 static void run_steps(struct proc *p, void *arg)
 {
     const struct step *s = arg;
-    struct script_state st = { -1, -1, 0, 0 };
+    struct script_state st = { -1, -1, -1, 0, 0 };
     static char buf[65536];
     for (; s->op != OP_END; s++) {
         switch (s->op) {
@@ -45,6 +46,14 @@ static void run_steps(struct proc *p, void *arg)
             break;
         case OP_ACCEPT:
             st.conn = proc_accept(p, st.listener);
+            break;
+        case OP_ACCEPT_SECOND:          /* keep the first connection, work on a second one */
+            st.first_conn = st.conn;
+            st.conn = proc_accept(p, st.listener);
+            break;
+        case OP_SOCKETS_UNTIL_FAILURE:  /* the count made is left in last_ret */
+            for (st.last_ret = 0; proc_socket(p) >= 0; st.last_ret++) {}
+            st.last_errno = errno;
             break;
         case OP_SEND:
         case OP_SEND_NOSIGNAL:

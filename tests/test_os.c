@@ -514,6 +514,104 @@ static void test_partition_longer_than_the_retransmission_budget_ends_in_give_up
     fixture_end();
 }
 
+static void test_kill_blocked_in_recv_rst_where_data_is_unread_fin_elsewhere(void **state)
+{
+    (void)state;
+    /* connection 1 has 100 unread bytes, the server blocks in recv on connection 2 */
+    static const struct step server[] = { { OP_LISTEN, 0 }, { OP_ACCEPT, 0 }, { OP_ACCEPT_SECOND, 0 },
+                                          { OP_RECV, 100 }, { OP_END, 0 } };
+    static const struct step talker[] = { { OP_CONNECT, 0 }, { OP_SEND, 100 }, { OP_RECV_ALL, 0 },
+                                          { OP_CLOSE, 0 }, { OP_END, 0 } };
+    static const struct step quiet[] = { { OP_CONNECT, 0 }, { OP_RECV_ALL, 0 }, { OP_CLOSE, 0 },
+                                         { OP_END, 0 } };
+    fixture_start("kill-in-recv-unread");
+    spawn_killed_at(fx.server, "server", 0, server, 100);
+    spawn(fx.client, "talker", 10, talker);
+    spawn(fx.client, "quiet", 20, quiet);
+    assert_int_equal(fixture_run(), RUN_IDLE);
+    assert_story(SEGMENTS | SIGNALS,
+                 "server start 0 | client start 0 | client>server S 0:0 | "
+                 "server>client S. 0:0 | client>server . 1:0 | client>server P. 1:100 | "
+                 "client start 0 | client>server S 0:0 | server>client S. 0:0 | "
+                 "client>server . 1:0 | server SIGKILL:terminate | server killed 137 | "
+                 "server>client R. 1:0 | server>client F. 1:0 | client exit 0 | "
+                 "client>server . 1:0 | client>server F. 1:0 | client exit 0 | "
+                 "server>client . 2:0");
+    assert_no_leak();
+    fixture_end();
+}
+
+static void test_lwip_runs_out_of_sockets_before_a_high_fd_limit(void **state)
+{
+    (void)state;
+    /* NUM_SOCKETS = MEMP_NUM_NETCONN (lwipopts.h): lwip_socket fails with ENFILE */
+    static const struct step client[] = { { OP_FD_LIMIT, 10000 }, { OP_SOCKETS_UNTIL_FAILURE, 0 },
+                                          { OP_END, 0 } };
+    fixture_start("lwip-socket-pool");
+    spawn(fx.client, "client", 0, client);
+    assert_int_equal(fixture_run(), RUN_IDLE);
+    size_t n;
+    const struct trace_event *ev = trace_events(world_trace(fx.w), &n);
+    const struct trace_call *last = NULL;
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].type == TRACE_CALL) {
+            last = &ev[i].u.call;
+            ok += last->ret >= 0;
+        }
+    assert_int_equal(ok, 4096);
+    assert_int_equal(last->ret, -1);
+    assert_string_equal(errno_name(last->err), "ENOBUFS");   /* netconn_alloc fails first */
+    assert_no_leak();
+    fixture_end();
+}
+
+static void test_a_dropped_fin_is_retransmitted(void **state)
+{
+    (void)state;
+    fixture_start("drop-next-fin");
+    struct link_rule rule = { .kind = LINK_DROP_MATCH, .from = 0, .to = 1, .flags_all = TCP_FIN,
+                              .count = 1, .name = "drop-next-FIN" };
+    assert_true(world_add_link_rule(fx.w, &rule) >= 0);
+    static const struct step client[] = { { OP_CONNECT, 0 }, { OP_SEND, 100 }, { OP_CLOSE, 0 },
+                                          { OP_END, 0 } };
+    spawn(fx.server, "server", 0, waiting_server);
+    spawn(fx.client, "client", 10, client);
+    assert_int_equal(fixture_run(), RUN_IDLE);
+    assert_story(SEGMENTS,
+                 "client>server S 0:0 | server>client S. 0:0 | client>server . 1:0 | "
+                 "client>server P. 1:100 | client>server F. 101:0 dropped:drop-next-FIN | "
+                 "server>client . 1:0 | client>server F. 101:0 | server>client . 1:0 | "
+                 "server>client F. 1:0 | client>server . 102:0");
+    assert_no_leak();
+    fixture_end();
+}
+
+static void test_a_duplicated_segment_is_acked_again_and_delivered_once(void **state)
+{
+    (void)state;
+    fixture_start("duplicate");
+    struct link_rule rule = { .kind = LINK_DUPLICATE, .from = 0, .to = 1, .numerator = 1,
+                              .denominator = 1, .delay_us = 500 };
+    assert_true(world_add_link_rule(fx.w, &rule) >= 0);
+    static const struct step client[] = { { OP_CONNECT, 0 }, { OP_SEND, 100 }, { OP_CLOSE, 0 },
+                                          { OP_END, 0 } };
+    spawn(fx.server, "server", 0, waiting_server);
+    spawn(fx.client, "client", 10, client);
+    assert_int_equal(fixture_run(), RUN_IDLE);
+    assert_story(SEGMENTS | CALLS,
+                 "server socket=3 | server bind=0 | server listen=0 | client socket=3 | "
+                 "client>server S 0:0 | server>client S. 0:0 | server>client S. 0:0 | "
+                 "client>server . 1:0 | client connect=0 | client>server P. 1:100 | "
+                 "client send=100 | client>server F. 101:0 | client close=0 | "
+                 "client>server . 102:0 | server accept=4 | server recv=100 | "
+                 "server>client . 1:0 | server recv=0 | server>client F. 1:0 | "
+                 "server close=0 | server>client . 2:0 | server>client . 2:0 | "
+                 "server>client . 2:0 | client>server . 102:0 | server>client R. 2:0");
+    assert_no_leak();
+    fixture_end();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -536,6 +634,10 @@ int main(void)
         cmocka_unit_test(test_shutdown_terms_kills_closes_then_goes_down),
         cmocka_unit_test(test_icmp_host_unreachable_is_sent_and_lwip_keeps_retrying),
         cmocka_unit_test(test_partition_longer_than_the_retransmission_budget_ends_in_give_up),
+        cmocka_unit_test(test_kill_blocked_in_recv_rst_where_data_is_unread_fin_elsewhere),
+        cmocka_unit_test(test_lwip_runs_out_of_sockets_before_a_high_fd_limit),
+        cmocka_unit_test(test_a_dropped_fin_is_retransmitted),
+        cmocka_unit_test(test_a_duplicated_segment_is_acked_again_and_delivered_once),
     };
     return cmocka_run_group_tests_name("os", tests, NULL, NULL);
 }
