@@ -16,6 +16,11 @@
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
+/* A scenario still running after this much virtual time has a connection or process that
+ * never ends (lwIP's TCP timer runs as long as any pcb exists): it fails, naming what is left,
+ * rather than running forever. */
+#define RUN_HORIZON_US (4ull * 3600 * 1000000)
+
 struct options {
     const char *out_dir;
     uint64_t seed;
@@ -168,9 +173,9 @@ static int run_into(const struct catalog_entry *e, const struct options *o, cons
         return -1;
     }
     e->setup(w);
-    s->result = world_run(w, SCHED_FOREVER);
+    s->result = world_run(w, RUN_HORIZON_US);
     summarise(w, s);
-    if (s->result == RUN_DEADLOCK) world_describe_blocked(w, s->blocked, sizeof s->blocked);
+    if (s->result != RUN_IDLE) world_describe_blocked(w, s->blocked, sizeof s->blocked);
     int rc = trace_finish(world_trace(w), err, err_size);
     world_free(w);
     if (rc != 0) return -1;
@@ -205,10 +210,19 @@ static int run_one(const struct catalog_entry *e, const struct options *o)
         remove_tree(tmp);
         return EXIT_USAGE;
     }
+    static const char *const verdicts[RUN_RESULT_COUNT] = {
+        [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
+    };
     printf("%-28s %-8s %4zu segments %4zu state changes %4zu calls  ended at t=%llu.%06llu s\n",
-           e->id, s.result == RUN_DEADLOCK ? "DEADLOCK" : "ok", s.segments, s.states, s.calls,
+           e->id, verdicts[s.result], s.segments, s.states, s.calls,
            (unsigned long long)(s.end_us / 1000000), (unsigned long long)(s.end_us % 1000000));
-    if (s.result == RUN_DEADLOCK) {
+    if (s.result != RUN_IDLE) {
+        if (s.result == RUN_UNTIL)
+            fprintf(stderr, "%s: still running after %llu s of virtual time\n", e->id,
+                    (unsigned long long)(RUN_HORIZON_US / 1000000));
+        else
+            fprintf(stderr, "%s: deadlock: every process is blocked and nothing is pending\n",
+                    e->id);
         fprintf(stderr, "%s: %s", e->id, s.blocked);
         fprintf(stderr, "replay: tcpsim run %s --seed %llu\n", e->id, (unsigned long long)o->seed);
         return EXIT_FAILED;

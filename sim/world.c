@@ -261,9 +261,8 @@ size_t world_describe_blocked(const struct world *w, char *buf, size_t size)
 {
     (void)w;
     uint64_t now = sched_now_us();
-    int n = snprintf(buf, size, "deadlock at t=%llu.%06llu s: every process is blocked and "
-                     "nothing is pending:\n", (unsigned long long)(now / 1000000),
-                     (unsigned long long)(now % 1000000));
+    int n = snprintf(buf, size, "at t=%llu.%06llu s these processes are blocked:\n",
+                     (unsigned long long)(now / 1000000), (unsigned long long)(now % 1000000));
     size_t used = n > 0 && (size_t)n < size ? (size_t)n : 0;
     return sched_describe_blocked(buf + used, size - used);
 }

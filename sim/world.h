@@ -60,7 +60,8 @@ void world_set_unreachable(struct world *w, struct host *from, struct host *to,
 /* Run until idle, deadlock, or until_us (SCHED_FOREVER for no limit). The trace header is
  * emitted on the first run. */
 enum run_result world_run(struct world *w, uint64_t until_us);
-/* "deadlock at t=...: ..." with one line per blocked process; returns the blocked count. */
+/* "at t=... these processes are blocked:" and one line per blocked process ("client/app
+ * blocked in recv(fd 3)"); returns the blocked count. */
 size_t world_describe_blocked(const struct world *w, char *buf, size_t size);
 void world_free(struct world *w);
 
