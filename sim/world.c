@@ -219,6 +219,13 @@ void world_partition(struct world *w, bool on)
               on ? "every packet between the hosts is dropped" : "packets flow again");
 }
 
+void world_set_bandwidth(struct world *w, struct host *from, struct host *to, uint64_t bps)
+{
+    link_set_bandwidth(w->link, host_index(from), host_index(to), bps);
+    emit_link(w, "rule", NULL, 0, "%s>%s: bandwidth %llu bit/s%s", host_name(from), host_name(to),
+              (unsigned long long)bps, bps ? "" : " (unlimited)");
+}
+
 void world_set_unreachable(struct world *w, struct host *from, struct host *to,
                            enum icmp_unreach_code code, bool on)
 {

@@ -52,6 +52,8 @@ void world_at(struct world *w, uint64_t t_us, void (*fn)(struct world *w, void *
 int world_add_link_rule(struct world *w, const struct link_rule *rule);
 bool world_remove_link_rule(struct world *w, int rule_id);
 void world_partition(struct world *w, bool on);        /* "partition" / "heal" events */
+/* The bandwidth from -> to for packets sent from now on (0 = unlimited). */
+void world_set_bandwidth(struct world *w, struct host *from, struct host *to, uint64_t bps);
 /* From now on the router answers packets from -> to with ICMP destination unreachable (and
  * drops them), until called again with on = false. */
 void world_set_unreachable(struct world *w, struct host *from, struct host *to,
