@@ -1,0 +1,187 @@
+/* scenario — the data model of a scenario file (docs/scenario-format.md).
+ *
+ * scenario_parse turns text into a `struct scenario`; scenario_run builds a world from it,
+ * runs it, and checks its expectations. Every element keeps the file position it came from
+ * (struct src_pos), so any error or failed expectation names file:line:col. All strings are
+ * owned by the scenario (freed by scenario_free). Times are virtual microseconds.
+ *
+ * Errors: scenario_parse returns NULL and writes "file:line:col: error: <what was expected>"
+ * into err; it never aborts, whatever the input (the fuzz target checks that). */
+#ifndef TCPSIM_SCENARIO_H
+#define TCPSIM_SCENARIO_H
+
+#include "link.h"
+#include "packet.h"
+#include "stack.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCENARIO_MAX_HOSTS LINK_MAX_ENDPOINTS
+#define SCENARIO_NAME_MAX 32
+
+struct src_pos {
+    const char *file;           /* points into the scenario (owned) */
+    int line, col;              /* 1-based */
+};
+
+/* ---- steps of a process ---- */
+
+enum step_kind {
+    STEP_SOCKET,        /* socket <fd>                                   */
+    STEP_BIND,          /* bind <fd> <ip>:<port>                         */
+    STEP_LISTEN,        /* listen <fd> [backlog]                         */
+    STEP_ACCEPT,        /* accept <fd> <newfd>                           */
+    STEP_CONNECT,       /* connect <fd> <ip>:<port>                      */
+    STEP_SEND,          /* send <fd> <n> | "text"  [nosignal] [dontwait] */
+    STEP_RECV,          /* recv <fd> <n> | all     [dontwait]            */
+    STEP_SHUTDOWN,      /* shutdown <fd> rd|wr|rdwr                      */
+    STEP_CLOSE,         /* close <fd>                                    */
+    STEP_SETSOCKOPT,    /* setsockopt <fd> <option> <values>             */
+    STEP_NONBLOCK,      /* nonblock <fd> [on|off]                        */
+    STEP_SIGNAL,        /* signal sigpipe|sigterm default|ignore|handle  */
+    STEP_FDLIMIT,       /* fdlimit <n>                                   */
+    STEP_SLEEP,         /* sleep <time>                                  */
+    STEP_EXIT,          /* exit [status]                                 */
+    STEP_REPEAT,        /* repeat <n> ... end: `body` .. `body + body_len` */
+    STEP_KIND_COUNT
+};
+
+/* What a step's "-> ..." suffix expects of its result. */
+struct step_expect {
+    bool present;
+    long ret;                   /* exact return value ... */
+    bool ret_positive;          /* ... or "> 0" */
+    int err;                    /* errno that must come with it, 0 for none */
+    struct src_pos pos;
+};
+
+struct step {
+    enum step_kind kind;
+    struct src_pos pos;
+    int fd;                     /* index into the process's fd names, -1 none */
+    int new_fd;                 /* ACCEPT: the name the new fd gets; SOCKET: = fd */
+    uint32_t ip;                /* BIND, CONNECT (host order) */
+    uint16_t port;
+    long count;                 /* LISTEN backlog, SEND/RECV bytes (RECV: -1 = all),
+                                 * FDLIMIT, EXIT status, REPEAT times */
+    char *text;                 /* SEND "text" (count = its length), or NULL: pattern bytes */
+    int flags;                  /* SEND/RECV: STACK_MSG_* | PROC_MSG_NOSIGNAL */
+    int how;                    /* SHUTDOWN 0 rd, 1 wr, 2 rdwr */
+    struct stack_opt opt;       /* SETSOCKOPT */
+    bool on;                    /* NONBLOCK */
+    int signal;                 /* SIGNAL: enum proc_signal */
+    int disposition;            /* SIGNAL: enum proc_disposition */
+    uint64_t time_us;           /* SLEEP */
+    size_t body, body_len;      /* REPEAT: the steps it repeats (indices in process steps) */
+    struct step_expect expect;
+};
+
+struct scenario_process {
+    char name[SCENARIO_NAME_MAX];
+    struct src_pos pos;
+    int host;                   /* index into hosts */
+    uint64_t start_us;
+    unsigned count;             /* > 1: that many copies name1..nameN ... */
+    uint64_t every_us;          /* ... started this far apart */
+    char **fd_names;            /* the names its steps use for fds */
+    size_t fd_name_count;
+    struct step *steps;
+    size_t step_count;
+};
+
+/* ---- world events ---- */
+
+enum event_kind {
+    EVENT_KILL,             /* at <t> kill <host>/<proc> [sigkill|sigterm|sigpipe] */
+    EVENT_CRASH,            /* at <t> crash <host>        */
+    EVENT_REBOOT,           /* at <t> reboot <host>       */
+    EVENT_SHUTDOWN,         /* at <t> shutdown <host> [grace <time>] */
+    EVENT_LINK_RULE,        /* at <t> link <a>><b> drop|delay|reorder|duplicate ... */
+    EVENT_PARTITION,        /* at <t> partition           */
+    EVENT_HEAL,             /* at <t> heal                */
+    EVENT_BANDWIDTH,        /* at <t> link <a>><b> bandwidth <rate> */
+    EVENT_UNREACHABLE,      /* at <t> unreachable <a>><b> host|net on|off */
+    EVENT_KIND_COUNT
+};
+
+struct scenario_event {
+    enum event_kind kind;
+    struct src_pos pos;
+    uint64_t at_us;
+    int host, peer;                 /* host indices (peer: the other end for link events) */
+    char proc[SCENARIO_NAME_MAX];   /* KILL */
+    int signal;                     /* KILL: enum proc_signal */
+    uint64_t grace_us;              /* SHUTDOWN */
+    struct link_rule rule;          /* LINK_RULE (from/to are host indices) */
+    uint64_t bandwidth_bps;         /* BANDWIDTH */
+    int icmp_code;                  /* UNREACHABLE: enum icmp_unreach_code */
+    bool on;                        /* UNREACHABLE */
+};
+
+/* ---- expectations, checked after the run ---- */
+
+enum expect_kind {
+    EXPECT_SEGMENT,     /* expect [no] segment <a>><b> <flags> [len <n>] [count <n>] */
+    EXPECT_STATES,      /* expect states <host> <conn-pattern> <STATE> <STATE> ... */
+    EXPECT_PROCESS,     /* expect process <host>/<proc> exit <n> | killed <signal> */
+    EXPECT_SIGNAL,      /* expect signal <host>/<proc> <signal> terminate|ignored|handled */
+    EXPECT_RECEIVED,    /* expect received <host>/<proc> <fd> <n>: bytes its recv calls got */
+    EXPECT_KIND_COUNT
+};
+
+struct scenario_expect {
+    enum expect_kind kind;
+    struct src_pos pos;
+    char *text;                 /* the expectation as written, for reports */
+    bool negated;               /* "expect no segment ..." */
+    int host, peer;
+    char proc[SCENARIO_NAME_MAX];
+    uint8_t flags;              /* SEGMENT: exact TCP flag bits */
+    long len;                   /* SEGMENT: payload length, -1 any */
+    long count;                 /* SEGMENT: how many, -1 = at least one; RECEIVED: bytes;
+                                 * PROCESS: exit status */
+    char *conn;                 /* STATES: pattern, '*' matches any run of characters */
+    enum stack_tcp_state *states;
+    size_t state_count;
+    int signal;                 /* PROCESS (killed) / SIGNAL */
+    bool killed;                /* PROCESS */
+    char action[16];            /* SIGNAL */
+    char fd_name[SCENARIO_NAME_MAX];   /* RECEIVED */
+};
+
+/* ---- the whole scenario ---- */
+
+struct scenario_host {
+    char name[SCENARIO_NAME_MAX];
+    uint32_t ip;
+    struct src_pos pos;
+};
+
+struct scenario {
+    char *file;                         /* the path it was read from */
+    char id[64];                        /* [a-z0-9-]+ */
+    char *title, *summary, *linux_ref, *windows_ref, *lwip_differs, *explain;
+    bool differs_from_linux;
+    uint64_t seed;
+    struct link_config link;
+    struct scenario_host hosts[SCENARIO_MAX_HOSTS];
+    size_t host_count;
+    struct scenario_process *procs;
+    size_t proc_count;
+    struct scenario_event *events;
+    size_t event_count;
+    struct scenario_expect *expects;
+    size_t expect_count;
+};
+
+/* Parses text (len bytes, need not be NUL-terminated) read from `file`. NULL on error with
+ * "file:line:col: error: ..." in err. */
+struct scenario *scenario_parse(const char *file, const char *text, size_t len, char *err,
+                                size_t err_size);
+/* Reads and parses a file; the same errors, plus unreadable, empty, binary or over 1 MiB. */
+struct scenario *scenario_load(const char *path, char *err, size_t err_size);
+void scenario_free(struct scenario *s);
+
+#endif
