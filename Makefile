@@ -24,7 +24,7 @@ SIM_STD = -std=gnu11
 PORT_STD = -std=c11
 # -iquote: sim/sched.h must not shadow the libc <sched.h>
 PORT_INC = -Ilwip-port -I$(LWIPDIR)/include -iquote sim
-SIM_INC = -iquote sim -iquote lwip-port
+SIM_INC = -iquote sim -iquote lwip-port -DTCPSIM_SHARE='"$(PREFIX)/share/tcpsim"'
 LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson
 CMOCKA_LIBS = -lcmocka
 
@@ -155,10 +155,12 @@ lint:
 	@echo 'lint: ok'
 
 install: build/tcpsim
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios
 	install -m 755 build/tcpsim $(DESTDIR)$(PREFIX)/bin/tcpsim
+	install -m 644 scenarios/*.scn $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/tcpsim
+	rm -rf $(DESTDIR)$(PREFIX)/share/tcpsim
 
 clean:
 	rm -rf build/sim build/tests build/lwip-obj build/port-obj build/stack*.o build/stacks.c \
@@ -167,3 +169,30 @@ distclean:
 	rm -rf build out
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- fuzzing the scenario reader: make fuzz [FUZZ_SECONDS=60] ----
+# clang's libFuzzer with ASan and UBSan over sim/scenario_parse.c and the little it links with.
+# The corpus (build/fuzz/corpus) is seeded from scenarios/, tests/bad/ and tests/fuzz/seeds/ and
+# keeps what earlier runs found; findings (crash-*, leak-*, timeout-*, oom-*) land in build/fuzz/
+# and fail the target.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SRCS = tests/fuzz/fuzz_scenario_parse.c sim/scenario_parse.c sim/link.c sim/packet.c \
+  sim/prng.c sim/sched.c
+.PHONY: fuzz
+build/fuzz/scenario_parse: $(FUZZ_SRCS) $(wildcard sim/*.h) lwip-port/stack.h
+	@mkdir -p $(@D)
+	$(msg) FUZZCC $@
+	$(Q)$(FUZZ_CC) $(SIM_STD) $(FUZZ_FLAGS) $(WARN) $(SIM_INC) -o $@ $(FUZZ_SRCS)
+
+fuzz: build/fuzz/scenario_parse
+	$(Q)sh tests/fuzz/seed-corpus.sh build/fuzz/corpus
+	@echo '  FUZZ    $(FUZZ_SECONDS) s, log in build/fuzz/fuzz.log'
+	$(Q)cd build/fuzz && ./scenario_parse -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -timeout=10 -dict=../../tests/fuzz/scenario.dict -artifact_prefix=./ \
+	  -print_final_stats=1 corpus >fuzz.log 2>&1; status=$$?; \
+	  grep -E '^#[0-9]+ +DONE|^Done [0-9]+ runs|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' fuzz.log; \
+	  findings=$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null); \
+	  for f in $$findings; do echo "  FINDING build/fuzz/$$f"; done; \
+	  test $$status = 0 && test -z "$$findings"

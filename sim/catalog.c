@@ -1,61 +1,88 @@
 /* catalog — see catalog.h. */
+#define _GNU_SOURCE
 #include "catalog.h"
 
-#include "proc.h"
-
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* ---- graceful-close ----
- * The baseline every other teardown is compared with: connect, one request and one reply,
- * the client closes first (so it is the side that waits in TIME_WAIT), the server reads EOF
- * and closes its side, then its listener. */
-
-#define GC_PORT 7000
-static const char gc_request[] = "GET /greeting\n";
-static const char gc_reply[] = "hello from the server, goodbye\n";
-
-static void gc_server(struct proc *p, void *arg)
+static int compare_names(const void *a, const void *b)
 {
-    (void)arg;
-    char buf[256];
-    int lfd = proc_socket(p);
-    proc_bind(p, lfd, NULL, GC_PORT);
-    proc_listen(p, lfd, 4);
-    int fd = proc_accept(p, lfd);
-    proc_recv(p, fd, buf, sizeof buf, 0);
-    proc_send(p, fd, gc_reply, strlen(gc_reply), 0);
-    proc_recv(p, fd, buf, sizeof buf, 0);   /* 0: the client closed (EOF) */
-    proc_close(p, fd);
-    proc_close(p, lfd);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void gc_client(struct proc *p, void *arg)
+static bool is_scenario_file(const char *name)
 {
-    (void)arg;
-    char buf[256];
-    int fd = proc_socket(p);
-    proc_connect(p, fd, "10.0.0.2", GC_PORT);
-    proc_send(p, fd, gc_request, strlen(gc_request), 0);
-    proc_recv(p, fd, buf, sizeof buf, 0);
-    proc_close(p, fd);
+    size_t len = strlen(name);
+    return name[0] != '.' && len > 4 && strcmp(name + len - 4, ".scn") == 0;
 }
 
-static void setup_graceful_close(struct world *w)
+/* The .scn names of dir, sorted; NULL with err on failure. */
+static char **list_files(const char *dir, size_t *count, char *err, size_t err_size)
 {
-    struct host *client = world_add_host(w, "client", "10.0.0.1");
-    struct host *server = world_add_host(w, "server", "10.0.0.2");
-    host_spawn(server, "server", 0, gc_server, NULL);
-    host_spawn(client, "client", 10000, gc_client, NULL);
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, err_size, "%s: cannot open the scenario directory: %s", dir, strerror(errno));
+        return NULL;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_scenario_file(e->d_name)) continue;
+        char **grown = realloc(names, (n + 1) * sizeof *names);
+        if (!grown) break;
+        names = grown;
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (n) qsort(names, n, sizeof *names, compare_names);
+    *count = n;
+    return names ? names : calloc(1, sizeof *names);
 }
 
-const struct catalog_entry catalog[] = {
-    { "graceful-close", "Graceful close: request, reply, client closes first", setup_graceful_close },
-};
-const size_t catalog_count = sizeof catalog / sizeof catalog[0];
-
-const struct catalog_entry *catalog_find(const char *id)
+static const struct scenario *find_id(const struct catalog *c, const char *id)
 {
-    for (size_t i = 0; i < catalog_count; i++)
-        if (strcmp(catalog[i].id, id) == 0) return &catalog[i];
+    for (size_t i = 0; i < c->count; i++)
+        if (strcmp(c->items[i]->id, id) == 0) return c->items[i];
     return NULL;
+}
+
+int catalog_load(struct catalog *c, const char *dir, char *err, size_t err_size)
+{
+    *c = (struct catalog){ 0 };
+    size_t n = 0;
+    char **names = list_files(dir, &n, err, err_size);
+    if (!names) return -1;
+    c->items = calloc(n ? n : 1, sizeof *c->items);
+    int rc = c->items ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        struct scenario *s = scenario_load(path, err, err_size);
+        const struct scenario *other = s ? find_id(c, s->id) : NULL;
+        if (other) {
+            snprintf(err, err_size, "%s:1:1: error: duplicate scenario id '%s', already used by %s",
+                     path, s->id, other->file);
+            scenario_free(s);
+            s = NULL;
+        }
+        if (!s) rc = -1;
+        else c->items[c->count++] = s;
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    if (rc != 0) catalog_free(c);
+    return rc;
+}
+
+const struct scenario *catalog_find(const struct catalog *c, const char *id) { return find_id(c, id); }
+
+void catalog_free(struct catalog *c)
+{
+    for (size_t i = 0; i < c->count; i++) scenario_free(c->items[i]);
+    free(c->items);
+    *c = (struct catalog){ 0 };
 }

@@ -1,18 +1,25 @@
 /* cli — see cli.h. Outputs of a scenario are written into <out>/.<id>.tmp and renamed to
  * <out>/<id> only when the run completed, so an interrupted or failed run never leaves partial
- * files where a reader expects a result. */
+ * files where a reader expects a result. Scenario files are parsed completely before anything
+ * runs: bad input exits 2 having written nothing. */
 #define _GNU_SOURCE
 #include "cli.h"
 
 #include "catalog.h"
+#include "scenario_run.h"
 #include "world.h"
 
 #include <errno.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#ifndef TCPSIM_SHARE
+#define TCPSIM_SHARE "/usr/local/share/tcpsim"
+#endif
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -21,28 +28,47 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
  * rather than running forever. */
 #define RUN_HORIZON_US (4ull * 3600 * 1000000)
 
+#define MAX_POSITIONAL 64
+
 struct options {
     const char *out_dir;
+    const char *scenarios_dir;
     uint64_t seed;
     bool seed_given;
+    const char *positional[MAX_POSITIONAL];
+    int positional_count;
 };
 
 static const char usage[] =
     "usage: tcpsim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  list                       the scenarios this build knows, one id per line with a title\n"
-    "  run <id> [--out DIR] [--seed N]\n"
-    "                             run one scenario; outputs go to DIR/<id>/ (default out/)\n"
-    "  all [--out DIR] [--seed N] run every scenario, one summary line each\n"
-    "  --help                     this text\n"
+    "  list                     the scenarios of the catalog: id and title\n"
+    "  run <id|file>            run one scenario; outputs go to DIR/<id>/\n"
+    "  check <id|file>...       run and verify every expectation; print each failure with\n"
+    "                           file:line, what was expected, what happened\n"
+    "  all                      run and check every scenario of the catalog, one line each\n"
+    "  explain <id|file>        what the scenario shows, the Linux/Windows reference, the\n"
+    "                           lwIP difference and the explanation\n"
+    "  --help                   this text\n"
     "\n"
-    "exit codes: 0 success, 1 a scenario failed (deadlock), 2 bad usage, 3 internal error\n";
+    "options (after the command):\n"
+    "  --out DIR                where outputs go (default out)\n"
+    "  --seed N                 override the scenario's seed\n"
+    "  --scenarios DIR          the catalog (default $TCPSIM_SCENARIOS, else ./scenarios,\n"
+    "                           else " TCPSIM_SHARE "/scenarios)\n"
+    "\n"
+    "exit codes: 0 success, 1 an expectation failed (or the run deadlocked or never ended),\n"
+    "2 bad input or usage, 3 simulator invariant broken\n";
 
-static int usage_error(const char *fmt, const char *a, const char *b)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
     fprintf(stderr, "tcpsim: ");
-    fprintf(stderr, fmt, a, b);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\n(see 'tcpsim --help')\n");
     return EXIT_USAGE;
 }
@@ -61,32 +87,38 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-/* Parses the options after the command's positional arguments; returns EXIT_OK or EXIT_USAGE. */
-static int parse_options(int argc, char **argv, int first, struct options *o)
+/* Everything after the command: options anywhere, the rest positional. */
+static int parse_args(int argc, char **argv, struct options *o)
 {
     *o = (struct options){ .out_dir = "out", .seed = 1 };
-    for (int i = first; i < argc; i++) {
-        char where[32];
-        snprintf(where, sizeof where, "argument %d", i);
-        if (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--seed") == 0) {
-            if (i + 1 >= argc)
-                return usage_error("%s: %s expects a value", where, argv[i]);
-            if (argv[i][2] == 'o') {
-                if (!argv[i + 1][0]) return usage_error("%s: %s expects a directory", where, "--out");
-                o->out_dir = argv[++i];
-            } else if (!parse_u64(argv[i + 1], &o->seed)) {
-                return usage_error("%s: --seed expects an unsigned 64-bit integer, got '%s'",
-                                   where, argv[i + 1]);
-            } else {
-                o->seed_given = true;
-                i++;
-            }
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        bool takes_value = strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 ||
+                           strcmp(a, "--scenarios") == 0;
+        if (takes_value && (i + 1 >= argc || !argv[i + 1][0]))
+            return usage_error("argument %d: %s expects a value", i, a);
+        if (strcmp(a, "--out") == 0) {
+            o->out_dir = argv[++i];
+        } else if (strcmp(a, "--scenarios") == 0) {
+            o->scenarios_dir = argv[++i];
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!parse_u64(argv[i + 1], &o->seed))
+                return usage_error("argument %d: --seed expects an unsigned 64-bit integer, got '%s'",
+                                   i, argv[i + 1]);
+            o->seed_given = true;
+            i++;
+        } else if (a[0] == '-') {
+            return usage_error("argument %d: unexpected '%s'", i, a);
+        } else if (o->positional_count == MAX_POSITIONAL) {
+            return usage_error("argument %d: too many arguments (at most %d)", i, MAX_POSITIONAL);
         } else {
-            return usage_error("%s: unexpected '%s'", where, argv[i]);
+            o->positional[o->positional_count++] = a;
         }
     }
     return EXIT_OK;
 }
+
+/* ---- output directories ---- */
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -114,14 +146,71 @@ static int make_dirs(const char *path)
     return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* ---- the catalog and scenario arguments ---- */
+
+static const char *scenarios_dir(const struct options *o)
+{
+    if (o->scenarios_dir) return o->scenarios_dir;
+    const char *env = getenv("TCPSIM_SCENARIOS");
+    if (env && *env) return env;
+    struct stat st;
+    if (stat("scenarios", &st) == 0 && S_ISDIR(st.st_mode)) return "scenarios";
+    return TCPSIM_SHARE "/scenarios";
+}
+
+static int load_catalog(struct catalog *c, const struct options *o)
+{
+    char err[1024];
+    if (catalog_load(c, scenarios_dir(o), err, sizeof err) == 0) return EXIT_OK;
+    fprintf(stderr, "%s\n", err);
+    return EXIT_USAGE;
+}
+
+static bool names_a_file(const char *arg)
+{
+    size_t len = strlen(arg);
+    return strchr(arg, '/') || (len > 4 && strcmp(arg + len - 4, ".scn") == 0);
+}
+
+/* A scenario by id (from the catalog) or by path; caller frees with scenario_free. */
+static struct scenario *resolve(const char *arg, const struct options *o, int *rc)
+{
+    char err[1024];
+    struct scenario *s = NULL;
+    char path[4096];
+    if (names_a_file(arg)) {
+        snprintf(path, sizeof path, "%s", arg);
+    } else {
+        struct catalog c;
+        if ((*rc = load_catalog(&c, o)) != EXIT_OK) return NULL;
+        const struct scenario *found = catalog_find(&c, arg);
+        if (found) snprintf(path, sizeof path, "%s", found->file);
+        catalog_free(&c);
+        if (!found) {
+            *rc = usage_error("unknown scenario '%s' (try 'tcpsim list')", arg);
+            return NULL;
+        }
+    }
+    s = scenario_load(path, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "%s\n", err);
+        *rc = EXIT_USAGE;
+    }
+    return s;
+}
+
+/* ---- running one scenario ---- */
+
 struct run_summary {
     enum run_result result;
-    size_t segments, states, calls;
+    size_t segments, states, calls, expects, failed;
     uint64_t end_us;
     char blocked[2048];
+    char *report;                   /* failed expectations, readable */
+    size_t report_len;
 };
 
-static void summarise(struct world *w, struct run_summary *s)
+static void count_events(struct world *w, struct run_summary *s)
 {
     size_t n;
     const struct trace_event *ev = trace_events(world_trace(w), &n);
@@ -144,14 +233,14 @@ static const struct {
     { "states.dot", trace_dot_new },
 };
 
-static int add_sinks(struct trace *trace, const char *dir)
+static int add_sinks(struct trace *trace, const char *dir, char *err, size_t err_size)
 {
     char path[4200];
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
         struct trace_sink *sink = outputs[i].make(path);
         if (!sink) {
-            fprintf(stderr, "tcpsim: cannot write %s: %s\n", path, strerror(errno));
+            snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
             return -1;
         }
         trace_add_sink(trace, sink);
@@ -159,105 +248,184 @@ static int add_sinks(struct trace *trace, const char *dir)
     return 0;
 }
 
-/* Runs the world to its end and writes every output into dir; 0, or -1 with err filled. */
-static int run_into(const struct catalog_entry *e, const struct options *o, const char *dir,
+/* Builds the world, runs it, checks the expectations and writes every output into dir.
+ * Returns EXIT_OK, or EXIT_USAGE with err filled (bad scenario set-up, unwritable output). */
+static int run_into(const struct scenario *sc, const struct options *o, const char *dir,
                     struct run_summary *s, char *err, size_t err_size)
 {
-    struct world_config cfg = world_config_default();
-    cfg.scenario = e->id;
-    cfg.seed = o->seed;
+    struct world_config cfg = scenario_world_config(sc);
+    if (o->seed_given) cfg.seed = o->seed;
     struct world *w = world_new(&cfg);
-    if (add_sinks(world_trace(w), dir) != 0) {
+    struct scenario_runner *r = NULL;
+    if (add_sinks(world_trace(w), dir, err, err_size) != 0 ||
+        !(r = scenario_runner_new(sc, w, err, err_size))) {
         world_free(w);
-        snprintf(err, err_size, "cannot open the output files");
-        return -1;
+        return EXIT_USAGE;
     }
-    e->setup(w);
     s->result = world_run(w, RUN_HORIZON_US);
-    summarise(w, s);
+    count_events(w, s);
     if (s->result != RUN_IDLE) world_describe_blocked(w, s->blocked, sizeof s->blocked);
+    FILE *report = open_memstream(&s->report, &s->report_len);
+    s->failed = scenario_runner_check(r, report, &s->expects);
+    if (report) fclose(report);
     int rc = trace_finish(world_trace(w), err, err_size);
+    scenario_runner_free(r);
     world_free(w);
-    if (rc != 0) return -1;
-
+    if (rc != 0) return EXIT_USAGE;
     char dot[4200], svg[4200];
     snprintf(dot, sizeof dot, "%s/states.dot", dir);
     snprintf(svg, sizeof svg, "%s/states.svg", dir);
-    return trace_dot_render_svg(dot, svg, err, err_size) < 0 ? -1 : 0;
+    return trace_dot_render_svg(dot, svg, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+static void print_summary_line(const struct scenario *sc, const struct run_summary *s)
+{
+    static const char *const verdicts[RUN_RESULT_COUNT] = {
+        [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
+    };
+    const char *verdict = s->result != RUN_IDLE ? verdicts[s->result] : s->failed ? "FAILED" : "ok";
+    printf("%-32s %-8s %3zu/%-3zu expectations %5zu segments  t=%llu.%06llu s  differs from Linux: %s\n",
+           sc->id, verdict, s->expects - s->failed, s->expects, s->segments,
+           (unsigned long long)(s->end_us / 1000000), (unsigned long long)(s->end_us % 1000000),
+           sc->differs_from_linux ? "yes" : "no");
 }
 
 /* Runs one scenario into out_dir/<id>; returns an exit code. */
-static int run_one(const struct catalog_entry *e, const struct options *o)
+static int run_one(const struct scenario *sc, const struct options *o, bool show_failures)
 {
-    char tmp[4096], final[4096], err[512] = "";
+    char tmp[4096], final[4096], err[8800] = "";
     if (make_dirs(o->out_dir) != 0) {
         fprintf(stderr, "tcpsim: cannot create output directory %s: %s\n", o->out_dir,
                 strerror(errno));
         return EXIT_USAGE;
     }
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", o->out_dir, e->id);
-    snprintf(final, sizeof final, "%s/%s", o->out_dir, e->id);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", o->out_dir, sc->id);
+    snprintf(final, sizeof final, "%s/%s", o->out_dir, sc->id);
     remove_tree(tmp);
     if (mkdir(tmp, 0777) != 0) {
         fprintf(stderr, "tcpsim: cannot create %s: %s\n", tmp, strerror(errno));
         return EXIT_USAGE;
     }
     struct run_summary s = { 0 };
-    if (run_into(e, o, tmp, &s, err, sizeof err) != 0 || remove_tree(final) != 0 ||
-        rename(tmp, final) != 0) {
-        fprintf(stderr, "tcpsim: %s: cannot write outputs: %s\n", e->id,
-                err[0] ? err : strerror(errno));
+    int rc = run_into(sc, o, tmp, &s, err, sizeof err);
+    if (rc == EXIT_OK && (remove_tree(final) != 0 || rename(tmp, final) != 0)) {
+        snprintf(err, sizeof err, "cannot move %s to %s: %s", tmp, final, strerror(errno));
+        rc = EXIT_USAGE;
+    }
+    if (rc != EXIT_OK) {
+        fprintf(stderr, "tcpsim: %s: %s\n", sc->id, err);
         remove_tree(tmp);
-        return EXIT_USAGE;
+        free(s.report);
+        return rc;
     }
-    static const char *const verdicts[RUN_RESULT_COUNT] = {
-        [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
-    };
-    printf("%-28s %-8s %4zu segments %4zu state changes %4zu calls  ended at t=%llu.%06llu s\n",
-           e->id, verdicts[s.result], s.segments, s.states, s.calls,
-           (unsigned long long)(s.end_us / 1000000), (unsigned long long)(s.end_us % 1000000));
-    if (s.result != RUN_IDLE) {
-        if (s.result == RUN_UNTIL)
-            fprintf(stderr, "%s: still running after %llu s of virtual time\n", e->id,
-                    (unsigned long long)(RUN_HORIZON_US / 1000000));
-        else
-            fprintf(stderr, "%s: deadlock: every process is blocked and nothing is pending\n",
-                    e->id);
-        fprintf(stderr, "%s: %s", e->id, s.blocked);
-        fprintf(stderr, "replay: tcpsim run %s --seed %llu\n", e->id, (unsigned long long)o->seed);
-        return EXIT_FAILED;
+    print_summary_line(sc, &s);
+    if (s.result == RUN_UNTIL)
+        fprintf(stderr, "%s: still running after %llu s of virtual time\n", sc->id,
+                (unsigned long long)(RUN_HORIZON_US / 1000000));
+    if (s.result == RUN_DEADLOCK)
+        fprintf(stderr, "%s: deadlock: every process is blocked and nothing is pending\n", sc->id);
+    if (s.result != RUN_IDLE) fprintf(stderr, "%s: %s", sc->id, s.blocked);
+    if (show_failures && s.failed && s.report) fputs(s.report, stderr);
+    if (s.result != RUN_IDLE || s.failed) {
+        fprintf(stderr, "replay: tcpsim check %s --seed %llu\n", sc->file,
+                (unsigned long long)(o->seed_given ? o->seed : sc->seed));
+        rc = EXIT_FAILED;
     }
-    return EXIT_OK;
+    free(s.report);
+    return rc;
 }
 
-static int cmd_list(void)
-{
-    for (size_t i = 0; i < catalog_count; i++)
-        printf("%-28s %s\n", catalog[i].id, catalog[i].title);
-    return EXIT_OK;
-}
+/* ---- commands ---- */
 
-static int cmd_run(int argc, char **argv)
+static int cmd_list(const struct options *o)
 {
-    if (argc < 3) return usage_error("%s: expects a scenario id%s", "run", "");
-    const struct catalog_entry *e = catalog_find(argv[2]);
-    if (!e) return usage_error("run: unknown scenario '%s'%s (try 'tcpsim list')", argv[2], "");
-    struct options o;
-    int rc = parse_options(argc, argv, 3, &o);
-    return rc != EXIT_OK ? rc : run_one(e, &o);
-}
-
-static int cmd_all(int argc, char **argv)
-{
-    struct options o;
-    int rc = parse_options(argc, argv, 2, &o);
+    if (o->positional_count) return usage_error("list: unexpected '%s'", o->positional[0]);
+    struct catalog c;
+    int rc = load_catalog(&c, o);
     if (rc != EXIT_OK) return rc;
-    int worst = EXIT_OK;
-    for (size_t i = 0; i < catalog_count; i++) {
-        rc = run_one(&catalog[i], &o);
+    for (size_t i = 0; i < c.count; i++) printf("%-32s %s\n", c.items[i]->id, c.items[i]->title);
+    catalog_free(&c);
+    return EXIT_OK;
+}
+
+static int cmd_run(const struct options *o, bool check)
+{
+    if (o->positional_count == 0)
+        return usage_error("%s: expects a scenario id or file", check ? "check" : "run");
+    if (!check && o->positional_count > 1)
+        return usage_error("run: one scenario at a time (got '%s' too)", o->positional[1]);
+    /* Parse everything first: bad input fails before any output is written. */
+    struct scenario *list[MAX_POSITIONAL];
+    int rc = EXIT_OK, worst = EXIT_OK;
+    for (int i = 0; i < o->positional_count; i++) {
+        list[i] = resolve(o->positional[i], o, &rc);
+        if (!list[i]) {
+            for (int j = 0; j < i; j++) scenario_free(list[j]);
+            return rc;
+        }
+    }
+    for (int i = 0; i < o->positional_count; i++) {
+        rc = run_one(list[i], o, check);
         if (rc > worst) worst = rc;
+        scenario_free(list[i]);
     }
     return worst;
+}
+
+static int cmd_all(const struct options *o)
+{
+    if (o->positional_count) return usage_error("all: unexpected '%s'", o->positional[0]);
+    struct catalog c;
+    int rc = load_catalog(&c, o), worst = EXIT_OK;
+    if (rc != EXIT_OK) return rc;
+    for (size_t i = 0; i < c.count; i++) {
+        rc = run_one(c.items[i], o, true);
+        if (rc > worst) worst = rc;
+    }
+    catalog_free(&c);
+    return worst;
+}
+
+static void print_paragraphs(const char *label, const char *text)
+{
+    if (!text || !*text) return;
+    printf("%s\n", label);
+    int col = 0;
+    for (const char *p = text; *p;) {
+        if (*p == '\n') {
+            printf("\n");
+            col = 0;
+            p++;
+            continue;
+        }
+        size_t word = strcspn(p, " \n");
+        if (col && col + (int)word > 76) {
+            printf("\n");
+            col = 0;
+        }
+        printf("%s%.*s", col ? " " : "  ", (int)word, p);
+        col += (int)word + (col ? 1 : 2);
+        p += word;
+        while (*p == ' ') p++;
+    }
+    printf("\n\n");
+}
+
+static int cmd_explain(const struct options *o)
+{
+    if (o->positional_count != 1) return usage_error("explain: expects one scenario id or file");
+    int rc = EXIT_OK;
+    struct scenario *s = resolve(o->positional[0], o, &rc);
+    if (!s) return rc;
+    printf("%s — %s\n\n", s->id, s->title);
+    print_paragraphs("What happens:", s->summary);
+    print_paragraphs("Linux (reference):", s->linux_ref);
+    print_paragraphs("Windows (reference):", s->windows_ref);
+    print_paragraphs("Where lwIP differs:", s->differs_from_linux ? s->lwip_differs : "It does not.");
+    print_paragraphs("Explanation:", s->explain);
+    printf("Scenario file: %s\n", s->file);
+    scenario_free(s);
+    return EXIT_OK;
 }
 
 int cli_main(int argc, char **argv)
@@ -271,11 +439,15 @@ int cli_main(int argc, char **argv)
         fputs(usage, stdout);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "list") == 0) {
-        if (argc > 2) return usage_error("list: unexpected '%s'%s", argv[2], "");
-        return cmd_list();
-    }
-    if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
-    if (strcmp(cmd, "all") == 0) return cmd_all(argc, argv);
-    return usage_error("unknown command '%s'%s", cmd, "");
+    struct options o;
+    bool known = strcmp(cmd, "list") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
+                 strcmp(cmd, "all") == 0 || strcmp(cmd, "explain") == 0;
+    if (!known) return usage_error("unknown command '%s'", cmd);
+    int rc = parse_args(argc, argv, &o);
+    if (rc != EXIT_OK) return rc;
+    if (strcmp(cmd, "list") == 0) return cmd_list(&o);
+    if (strcmp(cmd, "run") == 0) return cmd_run(&o, false);
+    if (strcmp(cmd, "check") == 0) return cmd_run(&o, true);
+    if (strcmp(cmd, "all") == 0) return cmd_all(&o);
+    return cmd_explain(&o);
 }

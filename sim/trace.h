@@ -79,6 +79,12 @@ struct trace_link {
     size_t packet_len;
 };
 
+struct trace_expect {
+    int line;                       /* scenario file line */
+    bool ok;
+    char text[400];                 /* the expectation as written; on failure, what happened */
+};
+
 struct trace_event {
     enum trace_type type;
     uint64_t t_us;
@@ -90,6 +96,7 @@ struct trace_event {
         struct trace_signal signal;
         struct trace_host host;
         struct trace_link link;
+        struct trace_expect expect;
     } u;
 };
 

@@ -112,6 +112,10 @@ static json_t *event_object(const struct trace_event *ev)
         set(o, "action", json_string(ev->u.signal.action));
         break;
     case TRACE_EXPECT:
+        set(o, "line", json_integer(ev->u.expect.line));
+        set(o, "ok", json_boolean(ev->u.expect.ok));
+        set(o, "text", json_string(ev->u.expect.text));
+        break;
     case TRACE_TYPE_COUNT:
         break;
     }

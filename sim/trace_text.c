@@ -101,6 +101,8 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
                        g->action);
     }
     case TRACE_EXPECT:
+        return appendf(buf, size, n, "  %-8s %-6s line %d: %s", "expect",
+                       ev->u.expect.ok ? "ok" : "FAILED", ev->u.expect.line, ev->u.expect.text);
     case TRACE_TYPE_COUNT:
         break;
     }

@@ -64,7 +64,7 @@ static void test_usage_errors_exit_2_with_a_message(void **state)
     assert_int_equal(run("frobnicate"), 2);
     assert_err_contains("unknown command 'frobnicate'");
     assert_int_equal(run("run"), 2);
-    assert_err_contains("run: expects a scenario id");
+    assert_err_contains("run: expects a scenario id or file");
     assert_int_equal(run("run no-such-scenario"), 2);
     assert_err_contains("unknown scenario 'no-such-scenario'");
     assert_int_equal(run("run graceful-close --seed 12x"), 2);
@@ -122,6 +122,64 @@ static void test_two_runs_give_byte_identical_outputs(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_failed_expectations_exit_1_with_file_line_and_what_happened(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "check tests/scenarios/wrong-expectations.scn --out %s/w", tmpdir);
+    assert_int_equal(run(args), 1);
+    assert_err_contains("tests/scenarios/wrong-expectations.scn:20:");
+    assert_err_contains("expectation failed: client connect -> -1 ECONNREFUSED");
+    assert_err_contains("got: 0 in client at t=");
+    assert_err_contains("tests/scenarios/wrong-expectations.scn:24:1: expectation failed: expect segment server>client R");
+    assert_err_contains("got: 0 matching segments");
+    assert_err_contains("expect process client/client killed sigpipe");
+    assert_err_contains("got: exit with status 0");
+    assert_err_contains("replay: tcpsim check tests/scenarios/wrong-expectations.scn --seed 1");
+    /* the outputs are written all the same, with the failed expectations in the trace */
+    char path[512];
+    snprintf(path, sizeof path, "%s/w/wrong-expectations/timeline.jsonl", tmpdir);
+    assert_true(exists(path));
+}
+
+static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
+{
+    (void)state;
+    char args[512], path[512];
+    FILE *f = fopen("/tmp/tcpsim-cli-bad.scn", "w");
+    assert_non_null(f);
+    fputs("id bad-step\ntitle \"x\"\nhost a 10.0.0.1\nprocess p on a\n  sned s 10\nend\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "run /tmp/tcpsim-cli-bad.scn --out %s/bad", tmpdir);
+    assert_int_equal(run(args), 2);
+    assert_err_contains("/tmp/tcpsim-cli-bad.scn:5:3: error:");
+    assert_err_contains("sned");
+    snprintf(path, sizeof path, "%s/bad", tmpdir);
+    assert_false(exists(path));
+    remove("/tmp/tcpsim-cli-bad.scn");
+}
+
+static void test_missing_scenario_file_exits_2(void **state)
+{
+    (void)state;
+    assert_int_equal(run("run /nonexistent/dir/x.scn"), 2);
+    assert_err_contains("/nonexistent/dir/x.scn");
+}
+
+static void test_explain_and_list_show_the_catalog(void **state)
+{
+    (void)state;
+    char cmd[512];
+    assert_int_equal(run("explain graceful-close"), 0);
+    snprintf(cmd, sizeof cmd, "%s explain graceful-close | grep -q 'Where lwIP differs'", tcpsim());
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s list | grep -q '^graceful-close '", tcpsim());
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(run("explain"), 2);
+    assert_int_equal(run("check"), 2);
+    assert_err_contains("check: expects a scenario id or file");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +188,10 @@ int main(void)
         cmocka_unit_test(test_run_writes_the_timeline_and_nothing_partial),
         cmocka_unit_test(test_unwritable_output_directory_exits_2),
         cmocka_unit_test(test_two_runs_give_byte_identical_outputs),
+        cmocka_unit_test(test_failed_expectations_exit_1_with_file_line_and_what_happened),
+        cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
+        cmocka_unit_test(test_missing_scenario_file_exits_2),
+        cmocka_unit_test(test_explain_and_list_show_the_catalog),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

@@ -7,7 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "catalog.h"
+#include "scenario_fixture.h"
 #include "packet.h"
 #include "world.h"
 
@@ -17,11 +17,7 @@
 
 static struct world *run_graceful_close(uint64_t seed)
 {
-    struct world_config cfg = world_config_default();
-    cfg.scenario = "graceful-close";
-    cfg.seed = seed;
-    struct world *w = world_new(&cfg);
-    catalog_find("graceful-close")->setup(w);
+    struct world *w = scenario_world("scenarios/graceful-close.scn", seed);
     assert_int_equal(world_run(w, SCHED_FOREVER), RUN_IDLE);
     return w;
 }
@@ -61,7 +57,7 @@ static void test_segments_are_handshake_request_reply_and_two_fins(void **state)
         seen++;
     }
     assert_int_equal(seen, sizeof expected / sizeof expected[0]);
-    world_free(w);
+    scenario_world_free(w);
 }
 
 /* The states one endpoint went through, "CLOSED SYN_SENT ...": the `from` of its first change,
@@ -92,7 +88,7 @@ static void test_each_endpoint_walks_the_rfc793_close_path(void **state)
     assert_string_equal(seq, "CLOSED LISTEN CLOSED");
     state_sequence(w, "server", "10.0.0.2:7000>10.0.0.1:", seq, sizeof seq);
     assert_string_equal(seq, "LISTEN SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
-    world_free(w);
+    scenario_world_free(w);
 }
 
 static void test_time_wait_lasts_2msl_then_the_pcb_is_freed(void **state)
@@ -115,7 +111,7 @@ static void test_time_wait_lasts_2msl_then_the_pcb_is_freed(void **state)
     assert_int_equal(entered, 16035);
     assert_int_equal(left, 120260035);
     assert_int_equal(sched_now_us(), left);
-    world_free(w);
+    scenario_world_free(w);
 }
 
 static void test_every_lwip_pool_is_back_to_zero_after_the_run(void **state)
@@ -130,7 +126,7 @@ static void test_every_lwip_pool_is_back_to_zero_after_the_run(void **state)
             if (pools[i].used != 0) fail_msg("%s: pool %s still has %u in use", name, pools[i].name, pools[i].used);
         }
     }
-    world_free(w);
+    scenario_world_free(w);
 }
 
 static char *timeline_of(uint64_t seed)
@@ -144,7 +140,7 @@ static char *timeline_of(uint64_t seed)
         used += (size_t)snprintf(text + used, size - used, "\n");
         assert_true(used < size);
     }
-    world_free(w);
+    scenario_world_free(w);
     return text;
 }
 

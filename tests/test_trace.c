@@ -110,6 +110,18 @@ static void check_text_matches_json(const char *text, json_t *ev, size_t i)
     } else if (strcmp(type, "host") == 0) {
         snprintf(buf, sizeof buf, "host   %s", json_string_value(json_object_get(ev, "event")));
         assert_contains(text, buf, i);
+    } else if (strcmp(type, "expect") == 0) {
+        snprintf(buf, sizeof buf, "expect   %-6s line %lld: ",
+                 json_is_true(json_object_get(ev, "ok")) ? "ok" : "FAILED",
+                 json_integer_value(json_object_get(ev, "line")));
+        assert_contains(text, buf, i);
+    } else if (strcmp(type, "signal") == 0) {
+        snprintf(buf, sizeof buf, "signal %s: %s -> %s", json_string_value(json_object_get(ev, "proc")),
+                 json_string_value(json_object_get(ev, "signal")),
+                 json_string_value(json_object_get(ev, "action")));
+        assert_contains(text, buf, i);
+    } else if (strcmp(type, "link") == 0) {
+        assert_contains(text, json_string_value(json_object_get(ev, "detail")), i);
     } else {
         fail_msg("event %zu: unexpected type %s", i, type);
     }

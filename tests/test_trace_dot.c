@@ -8,7 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "catalog.h"
+#include "scenario_fixture.h"
 #include "world.h"
 
 #include <dirent.h>
@@ -86,13 +86,10 @@ static struct world *run_with_dot(const char *dir)
 {
     char path[512], err[256] = "";
     snprintf(path, sizeof path, "%s/states.dot", dir);
-    struct world_config cfg = world_config_default();
-    cfg.scenario = "graceful-close";
-    struct world *w = world_new(&cfg);
+    struct world *w = scenario_world("scenarios/graceful-close.scn", 1);
     struct trace_sink *dot = trace_dot_new(path);
     assert_non_null(dot);
     trace_add_sink(world_trace(w), dot);
-    catalog_find("graceful-close")->setup(w);
     assert_int_equal(world_run(w, SCHED_FOREVER), RUN_IDLE);
     if (trace_finish(world_trace(w), err, sizeof err) != 0) fail_msg("trace_finish: %s", err);
     return w;
@@ -188,7 +185,7 @@ static void test_every_state_event_is_one_numbered_taken_edge(void **state)
     }
     assert_int_equal(taken, states);
     free(dot);
-    world_free(w);
+    scenario_world_free(w);
     remove_temp_dir(dir);
 }
 
@@ -296,7 +293,7 @@ static void test_legend_names_each_endpoint_in_the_colour_of_its_edges(void **st
     /* one swatch per endpoint, plus the grey one for RFC 793 context */
     assert_int_equal(count_lines_with(dot, "<TD BGCOLOR=\""), count + 1);
     free(dot);
-    world_free(w);
+    scenario_world_free(w);
     remove_temp_dir(dir);
 }
 

@@ -1,0 +1,83 @@
+/* End to end: every scenario in scenarios/ passes `tcpsim check`, and `tcpsim all` reports
+ * every one of them ok. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char out_dir[] = "/tmp/tcpsim-catalog-XXXXXX";
+
+static const char *tcpsim(void) { return getenv("TCPSIM") ? getenv("TCPSIM") : "build/tcpsim"; }
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(out_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", out_dir);
+    return system(cmd);
+}
+
+static void test_every_scenario_file_passes_tcpsim_check(void **state)
+{
+    (void)state;
+    DIR *d = opendir("scenarios");
+    assert_non_null(d);
+    struct dirent *e;
+    int files = 0, failures = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".scn") != 0) continue;
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "%s check scenarios/%s --out %s >/dev/null", tcpsim(), e->d_name,
+                 out_dir);
+        int st = system(cmd);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "tcpsim check scenarios/%s failed (status %d)\n", e->d_name, st);
+            failures++;
+        }
+        files++;
+    }
+    closedir(d);
+    assert_true(files > 0);
+    assert_int_equal(failures, 0);
+}
+
+static void test_all_reports_every_scenario_ok(void **state)
+{
+    (void)state;
+    char cmd[1024], line[512];
+    snprintf(cmd, sizeof cmd, "%s all --out %s 2>&1", tcpsim(), out_dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int lines = 0;
+    while (fgets(line, sizeof line, p)) {
+        lines++;
+        char id[128], verdict[32];
+        if (sscanf(line, "%127s %31s", id, verdict) != 2 || strcmp(verdict, "ok") != 0)
+            fail_msg("not ok: %s", line);
+    }
+    assert_int_equal(pclose(p), 0);
+    assert_true(lines > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_scenario_file_passes_tcpsim_check),
+        cmocka_unit_test(test_all_reports_every_scenario_ok),
+    };
+    return cmocka_run_group_tests_name("catalog", tests, setup, teardown);
+}
