@@ -72,3 +72,22 @@ uint64_t *connmap_get(const struct connmap *m, struct conn_key key)
     struct connmap_slot *s = find_slot(m, key);
     return s->used ? &s->value : NULL;
 }
+
+void connmap_remove(struct connmap *m, struct conn_key key)
+{
+    if (!m->cap) return;
+    size_t mask = m->cap - 1;
+    struct connmap_slot *hole = find_slot(m, key);
+    if (!hole->used) return;
+    size_t i = (size_t)(hole - m->slots);
+    /* Move back every later entry of the probe run that may sit in the hole. */
+    for (size_t j = (i + 1) & mask; m->slots[j].used; j = (j + 1) & mask) {
+        size_t home = key_hash(m->slots[j].key) & mask;
+        bool reachable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+        if (!reachable) continue;
+        m->slots[i] = m->slots[j];
+        i = j;
+    }
+    m->slots[i].used = false;
+    m->len--;
+}

@@ -25,7 +25,9 @@ void connmap_free(struct connmap *m);
 void connmap_clear(struct connmap *m);
 /* Insert or overwrite. */
 void connmap_put(struct connmap *m, struct conn_key key, uint64_t value);
-/* Pointer to the value, or NULL. Valid until the next put. */
+/* Pointer to the value, or NULL. Valid until the next put or remove. */
 uint64_t *connmap_get(const struct connmap *m, struct conn_key key);
+/* Removes the key if present (backward-shift deletion: no tombstones, lookups stay short). */
+void connmap_remove(struct connmap *m, struct conn_key key);
 
 #endif

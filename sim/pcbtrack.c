@@ -16,39 +16,44 @@ void pcbtrack_init(struct pcbtrack *t)
 
 void pcbtrack_free(struct pcbtrack *t)
 {
-    free(t->prev);
-    free(t->cur);
-    free(t->seen);
+    free(t->slots);
+    free(t->free_slots);
     connmap_free(&t->index);
     memset(t, 0, sizeof *t);
 }
 
-static void reserve(struct pcbtrack *t, size_t n)
+static struct pcbtrack_entry *lookup(const struct pcbtrack *t, struct conn_key key)
 {
-    if (n <= t->cap) return;
-    t->cap = n * 2;
-    t->prev = realloc(t->prev, t->cap * sizeof *t->prev);
-    t->cur = realloc(t->cur, t->cap * sizeof *t->cur);
-    t->seen = realloc(t->seen, t->cap * sizeof *t->seen);
-    if (!t->prev || !t->cur || !t->seen) sched_panic("out of memory");
+    uint64_t *slot = connmap_get(&t->index, key);
+    return slot ? &t->slots[*slot] : NULL;
 }
 
-static void collect(void *ctx, const struct stack_pcb *pcb)
+static struct pcbtrack_entry *add_slot(struct pcbtrack *t, struct conn_key key)
 {
-    struct pcbtrack *t = ctx;
-    if (pcb->state == STACK_CLOSED) return;
-    reserve(t, t->cur_len + 1);
-    t->cur[t->cur_len++] = (struct pcbtrack_entry){
-        .key = { pcb->local_ip, pcb->remote_ip, pcb->local_port, pcb->remote_port },
-        .state = pcb->state,
-        .nrtx = pcb->nrtx,
-    };
+    size_t i;
+    if (t->free_count) {
+        i = t->free_slots[--t->free_count];
+    } else {
+        if (t->slot_count == t->slot_cap) {
+            t->slot_cap = t->slot_cap ? 2 * t->slot_cap : 64;
+            t->slots = realloc(t->slots, t->slot_cap * sizeof *t->slots);
+            t->free_slots = realloc(t->free_slots, t->slot_cap * sizeof *t->free_slots);
+            if (!t->slots || !t->free_slots) sched_panic("out of memory");
+        }
+        i = t->slot_count++;
+    }
+    t->slots[i] = (struct pcbtrack_entry){ .key = key, .live = true };
+    connmap_put(&t->index, key, i);
+    t->live_count++;
+    return &t->slots[i];
 }
 
-static struct pcbtrack_entry *previous(struct pcbtrack *t, struct conn_key key)
+static void drop_slot(struct pcbtrack *t, struct pcbtrack_entry *e)
 {
-    uint64_t *pos = connmap_get(&t->index, key);
-    return pos ? &t->prev[*pos] : NULL;
+    connmap_remove(&t->index, e->key);
+    e->live = false;
+    t->free_slots[t->free_count++] = (size_t)(e - t->slots);
+    t->live_count--;
 }
 
 /* Why did `from` become `to`? Named after the event and the segment lwIP answers with. */
@@ -116,70 +121,74 @@ static void emit_change(struct trace *trace, const char *host, const struct pcbt
     trace_emit(trace, &ev);
 }
 
-static bool listener_on(const struct pcbtrack *t, uint16_t port)
+/* A listener on this port (on the pcb's address or on any address) spawned it. */
+static bool listener_on(const struct pcbtrack *t, struct conn_key key)
 {
-    for (size_t i = 0; i < t->cur_len; i++)
-        if (t->cur[i].state == STACK_LISTEN && t->cur[i].key.local_port == port) return true;
-    return false;
+    struct conn_key specific = { key.local_ip, 0, key.local_port, 0 };
+    struct conn_key any = { 0, 0, key.local_port, 0 };
+    const struct pcbtrack_entry *l = lookup(t, specific);
+    if (!l) l = lookup(t, any);
+    return l && l->state == STACK_LISTEN;
+}
+
+static void visit(void *ctx, const struct stack_pcb *pcb)
+{
+    struct pcbtrack *t = ctx;
+    if (pcb->state == STACK_CLOSED) return;
+    struct conn_key key = { pcb->local_ip, pcb->remote_ip, pcb->local_port, pcb->remote_port };
+    struct pcbtrack_entry *e = lookup(t, key);
+    if (!e) {
+        enum stack_tcp_state from = pcb->state == STACK_SYN_RCVD && listener_on(t, key)
+                                        ? STACK_LISTEN : STACK_CLOSED;
+        e = add_slot(t, key);
+        e->state = pcb->state;
+        emit_change(t->trace, t->host, NULL, key, from, pcb->state, NULL);
+    } else if (e->state != pcb->state) {
+        emit_change(t->trace, t->host, e, key, e->state, pcb->state, NULL);
+        e->state = pcb->state;
+    }
+    e->nrtx = pcb->nrtx;
+    e->seen_walk = t->walk;
 }
 
 void pcbtrack_update(struct pcbtrack *t, const struct lwip_stack *stack, const char *host,
                      struct trace *trace)
 {
-    t->cur_len = 0;
-    stack->pcb_walk(t, collect);
-    bool *seen = t->seen;
-    memset(seen, 0, t->prev_len * sizeof *seen);
-    for (size_t i = 0; i < t->cur_len; i++) {
-        struct pcbtrack_entry *cur = &t->cur[i], *before = previous(t, cur->key);
-        if (before) {
-            seen[before - t->prev] = true;
-            cur->rst_sent = before->rst_sent;
-            cur->rst_rcvd = before->rst_rcvd;
-            cur->rst_at_us = before->rst_at_us;
-            cur->closed = before->closed;
-            if (before->state != cur->state)
-                emit_change(trace, host, before, cur->key, before->state, cur->state, NULL);
-        } else {
-            enum stack_tcp_state from =
-                cur->state == STACK_SYN_RCVD && listener_on(t, cur->key.local_port)
-                    ? STACK_LISTEN : STACK_CLOSED;
-            emit_change(trace, host, NULL, cur->key, from, cur->state, NULL);
-        }
+    t->walk++;
+    t->host = host;
+    t->trace = trace;
+    stack->pcb_walk(t, visit);
+    if (t->live_count == 0) return;
+    for (size_t i = 0; i < t->slot_count; i++) {
+        struct pcbtrack_entry *e = &t->slots[i];
+        if (!e->live || e->seen_walk == t->walk) continue;
+        emit_change(trace, host, e, e->key, e->state, STACK_CLOSED, NULL);
+        drop_slot(t, e);
     }
-    for (size_t i = 0; i < t->prev_len; i++)
-        if (!seen[i])
-            emit_change(trace, host, &t->prev[i], t->prev[i].key, t->prev[i].state, STACK_CLOSED,
-                        NULL);
+}
 
-    struct pcbtrack_entry *swap = t->prev;
-    t->prev = t->cur;
-    t->cur = swap;
-    t->prev_len = t->cur_len;
-    connmap_clear(&t->index);
-    for (size_t i = 0; i < t->prev_len; i++) connmap_put(&t->index, t->prev[i].key, i);
+void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *trace,
+                         const char *cause)
+{
+    for (size_t i = 0; i < t->slot_count; i++) {
+        struct pcbtrack_entry *e = &t->slots[i];
+        if (!e->live) continue;
+        emit_change(trace, host, e, e->key, e->state, STACK_CLOSED, cause);
+        drop_slot(t, e);
+    }
 }
 
 void pcbtrack_note_rst(struct pcbtrack *t, struct conn_key key, bool sent)
 {
-    struct pcbtrack_entry *e = previous(t, key);
+    struct pcbtrack_entry *e = lookup(t, key);
     if (!e) return;
     e->rst_sent = sent;
     e->rst_rcvd = !sent;
     e->rst_at_us = sched_now_us();
 }
 
-void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *trace,
-                         const char *cause)
-{
-    for (size_t i = 0; i < t->prev_len; i++)
-        emit_change(trace, host, &t->prev[i], t->prev[i].key, t->prev[i].state, STACK_CLOSED, cause);
-    t->prev_len = 0;
-    connmap_clear(&t->index);
-}
-
 void pcbtrack_note_close(struct pcbtrack *t, struct conn_key key)
 {
-    struct pcbtrack_entry *e = previous(t, key);
+    struct pcbtrack_entry *e = lookup(t, key);
     if (e) e->closed = true;
 }

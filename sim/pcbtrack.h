@@ -1,11 +1,16 @@
 /* pcbtrack — TCP state changes of one stack, observed from outside.
  *
  * lwIP has no state-change hook and is not patched, so after every step of a stack the tracker
- * walks its pcb lists (through the door) and compares with what it saw the step before, keyed by
- * 4-tuple. It emits one `state` trace event per change, a change from CLOSED for a pcb that
+ * walks its pcb lists (through the door) and compares each pcb with what it saw before, keyed
+ * by 4-tuple. It emits one `state` trace event per change, a change from CLOSED for a pcb that
  * appeared (from LISTEN when a listener on that port spawned it), and a change to CLOSED for a
- * pcb that disappeared (lwIP frees pcbs silently). Cost: O(pcbs) per step, with a hash lookup per
- * pcb. Bound-but-unconnected pcbs (state CLOSED) are not shown. */
+ * pcb that disappeared (lwIP frees pcbs silently). Bound-but-unconnected pcbs (state CLOSED)
+ * are not shown.
+ *
+ * Cost: O(pcbs) per step, one hash lookup per pcb; what was seen lives in persistent slots
+ * indexed by 4-tuple, so a step that changes nothing rebuilds nothing (lwIP reorders its active
+ * list on every segment, so positions cannot be compared). The host skips the walk entirely
+ * when its stack has not run since the last one. */
 #ifndef TCPSIM_PCBTRACK_H
 #define TCPSIM_PCBTRACK_H
 
@@ -16,7 +21,9 @@
 struct pcbtrack_entry {
     struct conn_key key;
     enum stack_tcp_state state;
+    bool live;                      /* false: a free slot */
     uint8_t nrtx;                   /* > 0: it was retransmitting when last seen */
+    uint64_t seen_walk;             /* the last walk that saw it */
     /* Hints for the cause of a disappearance: when an RST for it was sent or received. lwIP
      * handles a packet at the virtual instant it arrives, so an RST explains a disappearance
      * only at that same instant (one in TIME_WAIT is ignored, RFC 1337). */
@@ -26,10 +33,15 @@ struct pcbtrack_entry {
 };
 
 struct pcbtrack {
-    struct pcbtrack_entry *prev, *cur;
-    bool *seen;                     /* per prev entry, during an update */
-    size_t prev_len, cur_len, cap;
-    struct connmap index;           /* key -> position in prev */
+    struct pcbtrack_entry *slots;
+    size_t slot_count, slot_cap;
+    size_t *free_slots;
+    size_t free_count;
+    size_t live_count;
+    struct connmap index;           /* key -> slot */
+    uint64_t walk;                  /* walks so far */
+    const char *host;               /* during a walk */
+    struct trace *trace;
 };
 
 void pcbtrack_init(struct pcbtrack *t);
