@@ -28,11 +28,13 @@ static void emit_host(struct host *h, const char *event)
 static void env_output(void *host, const uint8_t *pkt, size_t len)
 {
     struct host *h = host;
-    /* State changes that led to this packet come before it in the trace. */
-    host_observe(h);
+    /* An RST is noted first: lwIP's tcp_abandon frees the pcb before sending it, and the
+     * observation below must already know why the pcb is gone. */
     struct packet_info info;
     if (packet_decode(pkt, len, &info) && info.proto == PACKET_TCP && (info.flags & TCP_RST))
         pcbtrack_note_rst(&h->pcbs, key_as_sender(&info), true);
+    /* State changes that led to this packet come before it in the trace. */
+    host_observe(h);
     h->net.transmit(h->net.ctx, h, pkt, len);
 }
 

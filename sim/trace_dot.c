@@ -169,7 +169,8 @@ static bool grow(void **array, size_t *cap, size_t need, size_t elem)
  * trace order. Linear: a run has few endpoints, and a hash would only add ways to lose order. */
 static bool endpoint_index(struct dot_sink *s, const struct trace_state *st, size_t *index)
 {
-    for (size_t i = 0; i < s->endpoint_count; i++) {
+    for (size_t k = 0; k < s->endpoint_count; k++) {
+        size_t i = s->endpoint_count - 1 - k;   /* newest first: a new connection talks most */
         if (strcmp(s->endpoints[i].host, st->host) == 0 && strcmp(s->endpoints[i].conn, st->conn) == 0) {
             *index = i;
             return true;
@@ -355,16 +356,147 @@ static void write_legend(FILE *f, const struct dot_sink *s)
     fputs("    { rank=same; TIME_WAIT; legend; }\n", f);
 }
 
-static void write_graph(FILE *f, const struct dot_sink *s)
+/* ---- many endpoints: one path per kind of endpoint ----
+ * Past DOT_DETAIL_LIMIT endpoints (a load test has thousands) one arrow per state change would
+ * be unreadable and would take Graphviz minutes. Endpoints that went through exactly the same
+ * changes, for the same causes, are then one group, drawn once in one colour, its edges
+ * numbered along the path ("3. rcv FIN / snd ACK") and its legend row saying how many
+ * endpoints it stands for. Groups are in order of first appearance, so the output stays a
+ * function of the events alone. */
+#define DOT_DETAIL_LIMIT 12
+
+struct paths {
+    size_t *start, *count;      /* per endpoint: its moves are order[start .. start+count) */
+    size_t *order;              /* move indices grouped by endpoint, each in event order */
+    size_t *group_of;           /* per endpoint */
+    size_t *group_first;        /* per group: its first endpoint */
+    size_t *group_size;
+    size_t group_count;
+};
+
+static void paths_free(struct paths *p)
+{
+    free(p->start);
+    free(p->count);
+    free(p->order);
+    free(p->group_of);
+    free(p->group_first);
+    free(p->group_size);
+}
+
+static bool same_path(const struct dot_sink *s, const struct paths *p, size_t a, size_t b)
+{
+    if (p->count[a] != p->count[b] || strcmp(s->endpoints[a].host, s->endpoints[b].host) != 0)
+        return false;
+    for (size_t k = 0; k < p->count[a]; k++) {
+        const struct transition *x = &s->moves[p->order[p->start[a] + k]];
+        const struct transition *y = &s->moves[p->order[p->start[b] + k]];
+        if (x->from != y->from || x->to != y->to || strcmp(x->cause, y->cause) != 0) return false;
+    }
+    return true;
+}
+
+static bool paths_build(const struct dot_sink *s, struct paths *p)
+{
+    size_t n = s->endpoint_count ? s->endpoint_count : 1;
+    *p = (struct paths){ calloc(n, sizeof(size_t)), calloc(n, sizeof(size_t)),
+                         calloc(s->move_count + 1, sizeof(size_t)), calloc(n, sizeof(size_t)),
+                         calloc(n, sizeof(size_t)), calloc(n, sizeof(size_t)), 0 };
+    if (!p->start || !p->count || !p->order || !p->group_of || !p->group_first || !p->group_size)
+        return false;
+    for (size_t i = 0; i < s->move_count; i++) p->count[s->moves[i].endpoint]++;
+    for (size_t e = 1; e < s->endpoint_count; e++) p->start[e] = p->start[e - 1] + p->count[e - 1];
+    size_t *fill = calloc(n, sizeof(size_t));
+    if (!fill) return false;
+    for (size_t i = 0; i < s->move_count; i++) {
+        size_t e = s->moves[i].endpoint;
+        p->order[p->start[e] + fill[e]++] = i;
+    }
+    free(fill);
+    for (size_t e = 0; e < s->endpoint_count; e++) {
+        size_t g = 0;
+        while (g < p->group_count && !same_path(s, p, p->group_first[g], e)) g++;
+        if (g == p->group_count) p->group_first[p->group_count++] = e;
+        p->group_of[e] = g;
+        p->group_size[g]++;
+    }
+    return true;
+}
+
+static void write_group_path(FILE *f, const struct dot_sink *s, const struct paths *p, size_t g)
+{
+    size_t e = p->group_first[g];
+    const char *colour = palette[g % PALETTE_SIZE];
+    for (size_t k = 0; k < p->count[e]; k++) {
+        const struct transition *m = &s->moves[p->order[p->start[e] + k]];
+        const char *from = tcp_state_name(m->from), *to = tcp_state_name(m->to);
+        fprintf(f, "    %s -> %s [class=\"taken\", id=\"group%zu_%zu\", color=\"%s\", "
+                   "fontcolor=\"%s\", penwidth=%s, fontsize=10, arrowsize=0.9%s%s, label=\"%zu. ",
+                from, to, g + 1, k + 1, colour, colour, in_rfc793(m->from, m->to) ? "2.5" : "4",
+                ranks_states(m->from, m->to) ? "" : ", constraint=false",
+                g >= PALETTE_SIZE ? ", style=dashed" : "", k + 1);
+        put_escaped(f, m->cause);
+        fprintf(f, "\", tooltip=\"%zu x ", p->group_size[g]);
+        put_escaped(f, s->endpoints[e].host);
+        fprintf(f, " %s -> %s (", from, to);
+        put_escaped(f, m->cause);
+        fputs(")\"];\n", f);
+    }
+}
+
+static void write_group_legend(FILE *f, const struct dot_sink *s, const struct paths *p)
+{
+    fputs("\n    /* legend: one colour per kind of endpoint, in order of first appearance */\n", f);
+    fputs("    legend [shape=plaintext, style=\"\", fontcolor=\"#000000\", fontsize=11, label=<\n"
+          "      <TABLE BORDER=\"1\" COLOR=\"#999999\" CELLBORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"3\">\n", f);
+    fprintf(f, "      <TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"><B>%zu endpoints, %zu kinds of path</B></TD></TR>\n",
+            s->endpoint_count, p->group_count);
+    for (size_t g = 0; g < p->group_count; g++) {
+        const struct endpoint *e = &s->endpoints[p->group_first[g]];
+        fprintf(f, "      <TR><TD BGCOLOR=\"%s\" WIDTH=\"28\"> </TD><TD ALIGN=\"LEFT\">%zu x ",
+                palette[g % PALETTE_SIZE], p->group_size[g]);
+        put_html(f, e->host);
+        fputs(", e.g. ", f);
+        put_html(f, e->conn);
+        fputs(g >= PALETTE_SIZE ? " (dashed)" : "", f);
+        fputs("</TD></TR>\n", f);
+    }
+    fputs("      <TR><TD BGCOLOR=\"#d4d4d4\" WIDTH=\"28\"> </TD><TD ALIGN=\"LEFT\">RFC 793 "
+          "transition, not taken</TD></TR>\n"
+          "      <TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\">n. = step along "
+          "that kind's path; thicker = not in the RFC figure</FONT></TD></TR>\n"
+          "      </TABLE>>];\n", f);
+    fputs("    { rank=same; TIME_WAIT; legend; }\n", f);
+}
+
+static bool write_grouped(FILE *f, const struct dot_sink *s)
+{
+    struct paths p;
+    bool ok = paths_build(s, &p);
+    if (ok) {
+        fputs("\n    /* taken: each kind of endpoint's path once */\n", f);
+        for (size_t g = 0; g < p.group_count; g++) write_group_path(f, s, &p, g);
+        write_group_legend(f, s, &p);
+    }
+    paths_free(&p);
+    return ok;
+}
+
+static bool write_graph(FILE *f, const struct dot_sink *s)
 {
     write_header(f, s);
     write_states(f, s);
     write_layout(f);
     write_rfc793(f);
-    fputs("\n    /* taken: every state change of the run, in order */\n", f);
-    for (size_t i = 0; i < s->move_count; i++) write_taken(f, s, i);
-    write_legend(f, s);
+    if (s->endpoint_count > DOT_DETAIL_LIMIT) {
+        if (!write_grouped(f, s)) return false;
+    } else {
+        fputs("\n    /* taken: every state change of the run, in order */\n", f);
+        for (size_t i = 0; i < s->move_count; i++) write_taken(f, s, i);
+        write_legend(f, s);
+    }
     fputs("}\n", f);
+    return true;
 }
 
 static int dot_finish(struct trace_sink *sink, char *err, size_t err_size)
@@ -376,7 +508,11 @@ static int dot_finish(struct trace_sink *sink, char *err, size_t err_size)
         outfile_discard(&s->out);
         return -1;
     }
-    write_graph(s->out.f, s);
+    if (!write_graph(s->out.f, s)) {
+        snprintf(err, err_size, "%s: out of memory", s->out.path);
+        outfile_discard(&s->out);
+        return -1;
+    }
     return outfile_commit(&s->out, err, err_size);
 }
 
