@@ -437,6 +437,29 @@ static void test_unknown_state_fails_finish_and_leaves_no_file(void **state)
     remove_temp_dir(dir);
 }
 
+static void test_many_endpoints_are_drawn_once_per_kind_of_path(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir();
+    char path[512], err[256] = "";
+    snprintf(path, sizeof path, "%s/states.dot", dir);
+    struct world *w = scenario_world("tests/scenarios/many-clients.scn", 1);
+    trace_add_sink(world_trace(w), trace_dot_new(path));
+    assert_int_equal(world_run(w, SCHED_FOREVER), RUN_IDLE);
+    if (trace_finish(world_trace(w), err, sizeof err) != 0) fail_msg("trace_finish: %s", err);
+    scenario_world_free(w);
+    char *dot = read_all(path);
+    /* 41 endpoints (20 client connections, 20 server connections, the listener), 3 paths */
+    assert_non_null(strstr(dot, "41 endpoints, 3 kinds of path"));
+    assert_non_null(strstr(dot, "20 x client, e.g. 10.0.0.1:"));
+    assert_non_null(strstr(dot, "20 x server, e.g. 10.0.0.2:7000&gt;10.0.0.1:"));
+    assert_non_null(strstr(dot, "1 x server, e.g. 0.0.0.0:7000&gt;*"));
+    assert_non_null(strstr(dot, "id=\"group2_1\""));
+    assert_null(strstr(dot, "id=\"taken1\""));
+    free(dot);
+    remove_temp_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_two_runs_give_byte_identical_states_dot),
         cmocka_unit_test(test_unopenable_path_gives_null_and_unfinished_sink_leaves_nothing),
         cmocka_unit_test(test_unknown_state_fails_finish_and_leaves_no_file),
+        cmocka_unit_test(test_many_endpoints_are_drawn_once_per_kind_of_path),
     };
     return cmocka_run_group_tests_name("trace_dot", tests, NULL, NULL);
 }
