@@ -293,16 +293,24 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     return trace_dot_render_svg(dot, svg, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
 }
 
+/* One row of the summary table: scenario, result, expectations passed, whether lwIP differs
+ * from the Linux reference, and the decisive outcome the scenario asserts. */
 static void print_summary_line(const struct scenario *sc, const struct run_summary *s)
 {
     static const char *const verdicts[RUN_RESULT_COUNT] = {
         [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
     };
     const char *verdict = s->result != RUN_IDLE ? verdicts[s->result] : s->failed ? "FAILED" : "ok";
-    printf("%-32s %-8s %3zu/%-3zu expectations %5zu segments  t=%llu.%06llu s  differs from Linux: %s\n",
-           sc->id, verdict, s->expects - s->failed, s->expects, s->segments,
-           (unsigned long long)(s->end_us / 1000000), (unsigned long long)(s->end_us % 1000000),
-           sc->differs_from_linux ? "yes" : "no");
+    char expects[32];
+    snprintf(expects, sizeof expects, "%zu/%zu", s->expects - s->failed, s->expects);
+    printf("%-34s %-8s %-9s %-7s %s\n", sc->id, verdict, expects,
+           sc->differs_from_linux ? "yes" : "no", sc->outcome ? sc->outcome : "");
+}
+
+static void print_summary_header(void)
+{
+    printf("%-34s %-8s %-9s %-7s %s\n", "scenario", "result", "expected", "differs",
+           "decisive outcome (lwIP)");
 }
 
 /* Runs one scenario into out_dir/<id>; returns an exit code. */
@@ -393,6 +401,7 @@ static int cmd_all(const struct options *o)
     struct catalog c;
     int rc = load_catalog(&c, o), worst = EXIT_OK;
     if (rc != EXIT_OK) return rc;
+    print_summary_header();
     for (size_t i = 0; i < c.count; i++) {
         rc = run_one(c.items[i], o, true);
         if (rc > worst) worst = rc;
