@@ -305,6 +305,7 @@ static void print_summary_line(const struct scenario *sc, const struct run_summa
     snprintf(expects, sizeof expects, "%zu/%zu", s->expects - s->failed, s->expects);
     printf("%-34s %-8s %-9s %-7s %s\n", sc->id, verdict, expects,
            sc->differs_from_linux ? "yes" : "no", sc->outcome ? sc->outcome : "");
+    fflush(stdout);   /* before any report on stderr, so the two read in order */
 }
 
 static void print_summary_header(void)
