@@ -133,11 +133,14 @@ test: $(TEST_BINS) build/tcpsim | test-deps
 	$(Q)sh tests/run-tests.sh $(TEST_BINS)
 
 # Rewrite the golden traces from the current build (review `git diff tests/golden` after).
+# A folder tests/golden/<id>/ keeps the files it already has (a large scenario may keep only
+# timeline.txt and states.dot); an empty one gets all of GOLDEN_FILES.
 GOLDEN_FILES = timeline.txt timeline.jsonl capture.pcap states.dot
 golden: build/tcpsim
 	$(Q)for d in tests/golden/*/; do id=$$(basename $$d); \
 	  build/tcpsim run $$id --out build/golden >/dev/null || exit 1; \
-	  for f in $(GOLDEN_FILES); do cp build/golden/$$id/$$f $$d; done; \
+	  files=$$(cd $$d && ls); [ -n "$$files" ] || files="$(GOLDEN_FILES)"; \
+	  for f in $$files; do cp build/golden/$$id/$$f $$d; done; \
 	  echo "  GOLDEN  $$d"; done
 
 # ---- what the build and the tests need from Debian ----
@@ -177,7 +180,10 @@ distclean:
 # and fail the target.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# sim/sched.c (link.c needs it) defines a global sched_yield that would replace libc's, which
+# libFuzzer calls: renamed in this build only.
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+  -Dsched_yield=sim_sched_yield
 FUZZ_SRCS = tests/fuzz/fuzz_scenario_parse.c sim/scenario_parse.c sim/link.c sim/packet.c \
   sim/prng.c sim/sched.c
 .PHONY: fuzz
@@ -192,7 +198,8 @@ fuzz: build/fuzz/scenario_parse
 	$(Q)cd build/fuzz && ./scenario_parse -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	  -timeout=10 -dict=../../tests/fuzz/scenario.dict -artifact_prefix=./ \
 	  -print_final_stats=1 corpus >fuzz.log 2>&1; status=$$?; \
-	  grep -E '^#[0-9]+ +DONE|^Done [0-9]+ runs|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' fuzz.log; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs|^stat::(number_of_executed|average_exec|peak_rss)' \
+	    fuzz.log; \
 	  findings=$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null); \
 	  for f in $$findings; do echo "  FINDING build/fuzz/$$f"; done; \
 	  test $$status = 0 && test -z "$$findings"

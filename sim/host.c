@@ -160,10 +160,26 @@ void host_input(struct host *h, const uint8_t *pkt, size_t len)
     trace_emit(h->net.trace, &ev);
 }
 
+/* A process starts as a coroutine only at its start time, and only if its host is up then:
+ * a process scheduled after a reboot runs on the rebooted machine, one whose host is down at
+ * that moment never starts (a `process` event says so). */
+static void start_process(void *arg)
+{
+    struct proc *p = arg;
+    struct host *h = p->host;
+    if (!h->up) {
+        p->exited = true;
+        struct trace_event ev = { .type = TRACE_PROCESS };
+        ev.u.process = (struct trace_process){ h->name, p->name, "not-started", -1 };
+        trace_emit(h->net.trace, &ev);
+        return;
+    }
+    p->coro = sched_spawn(p->full_name, CORO_PROCESS, h, sched_now_us(), proc_main, p);
+}
+
 struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
                         void (*main)(struct proc *p, void *arg), void *arg)
 {
-    if (!h->up) return NULL;
     struct proc *p = calloc(1, sizeof *p);
     if (!p) sched_panic("out of memory");
     snprintf(p->name, sizeof p->name, "%s", name);
@@ -178,7 +194,8 @@ struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
     for (int i = 0; i < p->fd_capacity; i++) p->fds[i] = (struct fd_entry){ .sock = -1 };
     if (h->procs_tail) h->procs_tail->next = p; else h->procs = p;
     h->procs_tail = p;
-    p->coro = sched_spawn(p->full_name, CORO_PROCESS, h, start_us, proc_main, p);
+    if (start_us <= sched_now_us()) start_process(p);
+    else sched_at(start_us, start_process, p);
     return p;
 }
 
@@ -201,8 +218,10 @@ static void power_off(struct host *h, const char *cause)
     h->shutting_down = false;
     sched_destroy_owned_by(h);
     for (struct proc *p = h->procs; p; p = p->next) {
+        if (!p->coro) continue;   /* not started yet: it may start after a reboot */
         if (!p->exited) p->killed = true;
         p->exited = true;
+        p->coro = NULL;
         for (int fd = 0; fd < p->fd_capacity; fd++) p->fds[fd].sock = -1;
     }
     h->waiters = NULL;
@@ -230,7 +249,7 @@ void host_reboot(struct host *h)
 static bool has_live_process(const struct host *h)
 {
     for (struct proc *p = h->procs; p; p = p->next)
-        if (!p->exited) return true;
+        if (p->coro && !p->exited) return true;
     return false;
 }
 
@@ -261,7 +280,7 @@ static void shutdown_kill_rest(void *arg)
     struct host *h = arg;
     if (!h->up || !h->shutting_down) return;
     for (struct proc *p = h->procs; p; p = p->next)
-        if (!p->exited) proc_deliver_signal(p, PROC_SIGKILL);
+        if (p->coro && !p->exited) proc_deliver_signal(p, PROC_SIGKILL);
 }
 
 void host_shutdown(struct host *h, uint64_t grace_us)
@@ -271,7 +290,7 @@ void host_shutdown(struct host *h, uint64_t grace_us)
     h->shutting_down = true;
     h->power_off_scheduled = false;
     for (struct proc *p = h->procs; p; p = p->next)
-        if (!p->exited) proc_deliver_signal(p, PROC_SIGTERM);
+        if (p->coro && !p->exited) proc_deliver_signal(p, PROC_SIGTERM);
     if (has_live_process(h)) sched_at(sched_now_us() + grace_us, shutdown_kill_rest, h);
     else schedule_power_off(h);
 }

@@ -73,6 +73,7 @@ struct fd_entry {
     bool app_nonblocking;           /* O_NONBLOCK as the application set it */
     bool connected;                 /* connect succeeded or came from accept: SIGPIPE applies */
     bool shut_wr;                   /* shutdown(SHUT_WR or SHUT_RDWR) was called */
+    int deferred_err;               /* an error a partial send could not report yet */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
 };
 

@@ -117,6 +117,7 @@ static struct call call_begin(struct proc *p, const char *name, int fd)
 {
     char what[64];
     require_own_coroutine(p, name);
+    check_fatal_signal(p);   /* a SIGPIPE raised by the previous call ends the process here */
     if (fd >= 0) snprintf(what, sizeof what, "%s(fd %d)", name, fd);
     else snprintf(what, sizeof what, "%s()", name);
     sched_set_activity(what);
@@ -171,9 +172,14 @@ static void note_closing(struct proc *p, int sock)
     pcbtrack_note_close(&p->host->pcbs, key);
 }
 
+/* close() is the one call that blocks inside lwIP: with SO_LINGER {on, t > 0} lwIP waits for
+ * the data to go, and on a non-blocking socket it would refuse (EWOULDBLOCK) and leave the
+ * socket open. So the socket is made blocking again just for its close. */
 static int close_socket(struct proc *p, int sock, int *err)
 {
+    int ignored;
     note_closing(p, sock);
+    p->host->stack->set_nonblocking(sock, 0, &ignored);
     return p->host->stack->close(sock, err);
 }
 
@@ -274,12 +280,28 @@ static bool send_breaks_pipe(const struct fd_entry *e, int err)
            err == ESHUTDOWN || (e->shut_wr && err != EAGAIN && err != EINTR);
 }
 
+/* An error an earlier partial send could not report (POSIX: the next call reports it). */
+static bool take_deferred_error(struct fd_entry *e, int *err)
+{
+    if (!e->deferred_err) return false;
+    *err = e->deferred_err;
+    e->deferred_err = 0;
+    return true;
+}
+
 long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
 {
     struct call c = call_begin(p, "send", fd);
     snprintf(c.args, sizeof c.args, "%zu", len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
+    int pending;
+    if (take_deferred_error(e, &pending)) {
+        call_end(&c, -1, pending, 0);
+        if (!(flags & PROC_MSG_NOSIGNAL) && send_breaks_pipe(e, pending)) proc_signal(p, PROC_SIGPIPE);
+        errno = pending;
+        return -1;
+    }
     int err = 0, stack_flags = flags & (STACK_MSG_MORE | STACK_MSG_DONTWAIT);
     size_t done = 0;
     uint64_t deadline_us = deadline_after_ms(e->sndtimeo_ms);
@@ -297,10 +319,14 @@ long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
         }
     }
     long ret = done > 0 || len == 0 ? (long)done : -1;
+    /* POSIX: an error after part of the data was queued is reported by the next call. */
+    if (ret > 0 && err && !would_block(err) && err != EINTR) e->deferred_err = err;
     call_end(&c, ret, err, (long)done);
+    /* The signal comes after the call event; a fatal one ends the process at its next call
+     * or when its code returns, at this same virtual instant (so a scenario interpreter still
+     * records what the call returned). */
     if (ret < 0 && !(flags & PROC_MSG_NOSIGNAL) && send_breaks_pipe(e, err)) {
         proc_signal(p, PROC_SIGPIPE);
-        check_fatal_signal(p);
         errno = err;
     }
     return ret;
@@ -312,6 +338,8 @@ long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
     snprintf(c.args, sizeof c.args, "%zu", len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
+    int pending;
+    if (take_deferred_error(e, &pending)) return call_end(&c, -1, pending, 0);
     int err = 0, stack_flags = flags & (STACK_MSG_PEEK | STACK_MSG_DONTWAIT);
     uint64_t deadline_us = deadline_after_ms(e->rcvtimeo_ms);
     long n;
@@ -390,6 +418,7 @@ int proc_set_nonblocking(struct proc *p, int fd, bool on)
 int proc_sleep_us(struct proc *p, uint64_t delay_us)
 {
     require_own_coroutine(p, "sleep");
+    check_fatal_signal(p);
     sched_set_activity("sleep");
     int w = wait_for(p, -1, 0, sched_now_us() + delay_us);
     sched_set_activity(NULL);
@@ -453,7 +482,7 @@ void proc_signal(struct proc *p, enum proc_signal sig)
         p->fatal_signal = (int)sig;
         /* Blocked in the simulator or not started yet: end it now. Running, or blocked in
          * lwIP's close: at its next check. */
-        if (p->in_sim_wait || !p->started) sched_interrupt(p->coro);
+        if (p->coro && (p->in_sim_wait || !p->started)) sched_interrupt(p->coro);
         return;
     case PROC_SIG_IGNORE:
         emit_signal(p, sig, "ignored");
@@ -517,5 +546,6 @@ void proc_main(void *arg)
     }
     close_all_fds(p);
     host_observe(p->host);
+    p->coro = NULL;   /* the scheduler frees the coroutine once this returns */
     host_proc_exited(p->host);
 }

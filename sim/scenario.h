@@ -74,7 +74,9 @@ struct step {
     int signal;                 /* SIGNAL: enum proc_signal */
     int disposition;            /* SIGNAL: enum proc_disposition */
     uint64_t time_us;           /* SLEEP */
-    size_t body, body_len;      /* REPEAT: the steps it repeats (indices in process steps) */
+    size_t body, body_len;      /* REPEAT: the steps it repeats, steps[body, body + body_len):
+                                 * they follow it (body = its index + 1), nested repeats and
+                                 * their bodies included; the loop's next step is body + body_len */
     struct step_expect expect;
 };
 
@@ -163,6 +165,7 @@ struct scenario {
     char *file;                         /* the path it was read from */
     char id[64];                        /* [a-z0-9-]+ */
     char *title, *summary, *linux_ref, *windows_ref, *lwip_differs, *explain;
+    char *outcome;                      /* the decisive outcome, one line (observed, asserted) */
     bool differs_from_linux;
     uint64_t seed;
     struct link_config link;

@@ -20,7 +20,7 @@
  * that opens a new connection every turn does). Metadata comes first, as the spec says.
  *
  * Bounds beyond the spec's (so that scenario_run never meets an absurd number): times at most
- * 24 hours (link delays at most LINK_RULE_MAX_DELAY_US), process copies 1..1000, repeat
+ * 24 hours (link delays at most LINK_RULE_MAX_DELAY_US), process copies 1..10000, repeat
  * 1..1000000 times nested at most 16 deep, send/recv sizes and results up to 16 MiB, listen
  * backlog 0..4096, fdlimit 0..65536, linger 0..3600 s, exit status 0..255, packet counts
  * (drop nth/count, expect count) up to 1e9, ratio denominators 1..1e9, segment len 0..65535,
@@ -42,7 +42,7 @@
 #define US_PER_MS UINT64_C(1000)
 #define US_PER_S UINT64_C(1000000)
 #define TIME_MAX_US (UINT64_C(24) * 3600 * US_PER_S)
-#define COPIES_MAX 1000
+#define COPIES_MAX 10000
 #define REPEAT_MAX 1000000
 #define REPEAT_DEPTH_MAX 16
 #define BYTES_MAX (UINT64_C(16) << 20)
@@ -70,17 +70,17 @@ struct word {
 
 /* The statements of the top level, in the order of stmt_names. Metadata first. */
 enum stmt {
-    ST_ID, ST_TITLE, ST_SUMMARY, ST_LINUX, ST_WINDOWS, ST_DIFFERS, ST_EXPLAIN,
+    ST_ID, ST_TITLE, ST_SUMMARY, ST_LINUX, ST_WINDOWS, ST_DIFFERS, ST_OUTCOME, ST_EXPLAIN,
     ST_SEED, ST_LINK, ST_HOST, ST_PROCESS, ST_AT, ST_EXPECT, ST_END, ST_COUNT
 };
 #define META_COUNT (ST_EXPLAIN + 1)
 
 static const char *const stmt_names[ST_COUNT] = {
-    "id", "title", "summary", "linux", "windows", "differs", "explain",
+    "id", "title", "summary", "linux", "windows", "differs", "outcome", "explain",
     "seed", "link", "host", "process", "at", "expect", "end",
 };
 #define STATEMENT_LIST \
-    "id title summary linux windows differs explain seed link host process at expect"
+    "id title summary linux windows differs outcome explain seed link host process at expect"
 
 static const char *const step_names[STEP_KIND_COUNT] = {
     [STEP_SOCKET] = "socket", [STEP_BIND] = "bind", [STEP_LISTEN] = "listen",
@@ -352,7 +352,7 @@ static bool read_quoted(struct parser *p, struct word *w, size_t *i, size_t *t)
     return true;
 }
 
-static bool read_plain(struct parser *p, struct word *w, size_t *i, size_t *t)
+static bool read_plain(struct parser *p, size_t *i, size_t *t)
 {
     const char *l = p->line;
     size_t k = *i;
@@ -381,7 +381,7 @@ static bool split_words(struct parser *p)
             return fail_at(p, i, "too many words, expected at most %d", MAX_WORDS);
         struct word *w = &p->words[p->nwords++];
         *w = (struct word){ .v = p->text + t, .off = i };
-        if (!(c == '"' ? read_quoted(p, w, &i, &t) : read_plain(p, w, &i, &t))) return false;
+        if (!(c == '"' ? read_quoted(p, w, &i, &t) : read_plain(p, &i, &t))) return false;
         w->len = i - w->off;
         p->text[t++] = '\0';
     }
@@ -863,8 +863,9 @@ static bool take_text(struct parser *p, const char *what, char **out)
     if (!w) return false;
     if (!w->quoted) return fail_word(p, w, "found '%s', expected %s", show_word(p, w).s, expected);
     if (!w->v[0]) return fail_word(p, w, "empty string, expected a non-empty %s", what);
+    if (!end_of_line(p, "end of line")) return false;   /* before the copy: nothing to undo */
     *out = dup_bytes(p, w->v, strlen(w->v));
-    return *out && end_of_line(p, "end of line");
+    return *out != NULL;
 }
 
 static bool parse_id(struct parser *p)
@@ -938,6 +939,7 @@ static bool parse_metadata(struct parser *p, enum stmt key, const struct word *k
     case ST_LINUX: return take_text(p, "what Linux does", &s->linux_ref);
     case ST_WINDOWS: return take_text(p, "what Windows does", &s->windows_ref);
     case ST_DIFFERS: return parse_differs(p);
+    case ST_OUTCOME: return take_text(p, "the decisive outcome", &s->outcome);
     case ST_EXPLAIN: return parse_explain(p);
     case ST_SEED: case ST_LINK: case ST_HOST: case ST_PROCESS: case ST_AT: case ST_EXPECT:
     case ST_END: case ST_COUNT: break;
@@ -1043,7 +1045,7 @@ static bool parse_process_options(struct parser *p, struct scenario_process *pr)
             continue;
         }
         uint64_t n;
-        if (!take_u64(p, 1, COPIES_MAX, "a number of copies 1..1000", &n) ||
+        if (!take_u64(p, 1, COPIES_MAX, "a number of copies 1..10000", &n) ||
             !take_keyword(p, "every") || !take_time(p, TIME_MAX_US, TIME_WHAT, &pr->every_us))
             return false;
         pr->count = (unsigned)n;
@@ -1061,7 +1063,7 @@ static struct copies_text copies(const struct scenario_process *pr)
         snprintf(out.s, sizeof out.s, "'%.31s'", pr->name);
     else
         snprintf(out.s, sizeof out.s, "'%.31s' (%.31s1..%.31s%u)", pr->name, pr->name, pr->name,
-                 pr->count % 10000);
+                 pr->count);
     return out;
 }
 
@@ -1811,6 +1813,7 @@ static bool parse_statement(struct parser *p)
     if (k >= META_COUNT && !p->body_line) p->body_line = p->lineno;
     switch ((enum stmt)k) {
     case ST_ID: case ST_TITLE: case ST_SUMMARY: case ST_LINUX: case ST_WINDOWS: case ST_DIFFERS:
+    case ST_OUTCOME:
     case ST_EXPLAIN: return parse_metadata(p, (enum stmt)k, kw);
     case ST_SEED: return parse_seed(p, kw);
     case ST_LINK: return parse_link_config(p, kw);
@@ -1991,6 +1994,7 @@ void scenario_free(struct scenario *s)
     free(s->linux_ref);
     free(s->windows_ref);
     free(s->lwip_differs);
+    free(s->outcome);
     free(s->explain);
     free(s->file);
     free(s);

@@ -58,6 +58,7 @@ static const char every_statement[] =
     "linux     \"What Linux does\"\n"
     "windows   \"What Windows does\"\n"
     "differs   \"tcp_slowtmr: 2 * TCP_MSL\"\n"
+    "outcome   \"FIN each way, no RST\"\n"
     "explain   \"First paragraph.\"\n"
     "explain   \"Second: \\\"quoted\\\", a # that is no comment,\\ta tab.\"\n"
     "seed      42\n"
@@ -143,6 +144,7 @@ static void test_every_statement_metadata_and_world(void **state)
     assert_string_equal(s->windows_ref, "What Windows does");
     assert_true(s->differs_from_linux);
     assert_string_equal(s->lwip_differs, "tcp_slowtmr: 2 * TCP_MSL");
+    assert_string_equal(s->outcome, "FIN each way, no RST");
     assert_string_equal(s->explain, "First paragraph.\n\n"
                                     "Second: \"quoted\", a # that is no comment,\ta tab.");
     assert_int_equal(s->seed, 42);
@@ -151,7 +153,7 @@ static void test_every_statement_metadata_and_world(void **state)
     assert_int_equal(s->host_count, 2);
     assert_string_equal(s->hosts[0].name, "client");
     assert_int_equal(s->hosts[0].ip, 0x0a000001);
-    assert_int_equal(s->hosts[0].pos.line, 12);
+    assert_int_equal(s->hosts[0].pos.line, 13);
     assert_int_equal(s->hosts[0].pos.col, 1);
     assert_ptr_equal(s->hosts[0].pos.file, s->file);
     assert_string_equal(s->hosts[1].name, "server");
@@ -169,7 +171,7 @@ static void test_every_statement_server_steps(void **state)
     assert_int_equal(p->host, 1);
     assert_int_equal(p->start_us, 0);
     assert_int_equal(p->count, 1);
-    assert_int_equal(p->pos.line, 15);
+    assert_int_equal(p->pos.line, 16);
     assert_int_equal(p->fd_name_count, 2);
     assert_string_equal(p->fd_names[0], "lst");
     assert_string_equal(p->fd_names[1], "conn");
@@ -188,7 +190,7 @@ static void test_every_statement_server_steps(void **state)
     assert_true(st[2].expect.present);
     assert_int_equal(st[2].expect.ret, 0);
     assert_int_equal(st[2].expect.err, 0);
-    assert_int_equal(st[2].expect.pos.line, 18);
+    assert_int_equal(st[2].expect.pos.line, 19);
     assert_int_equal(st[2].expect.pos.col, 41);
     assert_int_equal(st[3].kind, STEP_LISTEN);
     assert_int_equal(st[3].count, 8);                   /* the default backlog */
@@ -210,7 +212,7 @@ static void test_every_statement_server_steps(void **state)
     assert_int_equal(st[8].expect.ret, -1);             /* -1 with any errno */
     assert_int_equal(st[8].expect.err, 0);
     assert_int_equal(st[9].count, 16);
-    assert_int_equal(st[9].pos.line, 25);
+    assert_int_equal(st[9].pos.line, 26);
     assert_int_equal(st[9].pos.col, 3);
     scenario_free(s);
 }
@@ -345,7 +347,7 @@ static void test_every_statement_events(void **state)
     assert_true(e[18].on);
     assert_int_equal(e[19].icmp_code, ICMP_NET_UNREACHABLE);
     assert_false(e[19].on);
-    assert_int_equal(e[19].pos.line, 70);
+    assert_int_equal(e[19].pos.line, 71);
     assert_int_equal(e[19].pos.col, 1);
     scenario_free(s);
 }
@@ -364,7 +366,7 @@ static void test_every_statement_expectations(void **state)
     assert_int_equal(x[0].flags, TCP_SYN);
     assert_int_equal(x[0].len, -1);
     assert_int_equal(x[0].count, -1);
-    assert_int_equal(x[0].pos.line, 72);
+    assert_int_equal(x[0].pos.line, 73);
     assert_int_equal(x[1].flags, TCP_FIN | TCP_ACK);
     assert_int_equal(x[1].len, 0);
     assert_int_equal(x[1].count, 1);
@@ -415,6 +417,7 @@ static void test_defaults(void **state)
     assert_false(s->differs_from_linux);
     assert_null(s->summary);
     assert_null(s->lwip_differs);
+    assert_null(s->outcome);
     assert_null(s->explain);
     assert_int_equal(s->procs[0].start_us, 0);
     assert_int_equal(s->procs[0].count, 1);
@@ -612,7 +615,7 @@ static void test_error_buffer_small_or_absent(void **state)
     assert_null(scenario_parse("f.scn", "sned", 4, NULL, 0));
     assert_null(scenario_parse(NULL, "sned", 4, err, sizeof err));
     assert_string_equal(err, "<input>:1:1: error: unknown statement 'sned', expected one of: id "
-                             "title summary linux windows differs explain seed link host process "
+                             "title summary linux windows differs outcome explain seed link host process "
                              "at expect");
 }
 
@@ -768,7 +771,7 @@ static const struct bad_case bad_cases[] = {
     { "missing-repeat-end.scn", "7:3: error: 'repeat' is never closed, expected 'end' before the "
       "end of the file" },
     { "end-without-block.scn", "9:1: error: 'end' without an open process or repeat, expected "
-      "one of: id title summary linux windows differs explain seed link host process at "
+      "one of: id title summary linux windows differs outcome explain seed link host process at "
       "expect" },
     { "empty-repeat.scn", "8:3: error: 'end' of an empty repeat (line 7), expected at least one "
       "step between 'repeat' and 'end'" },
@@ -801,7 +804,7 @@ static const struct bad_case bad_cases[] = {
     { "received-unknown-fd.scn", "9:31: error: fd 'conn' is not defined in process 'client', "
       "expected an fd named by its socket or accept steps" },
     { "unknown-statement.scn", "6:1: error: unknown statement 'hots', expected one of: id title "
-      "summary linux windows differs explain seed link host process at expect" },
+      "summary linux windows differs outcome explain seed link host process at expect" },
     { "metadata-after-world.scn", "6:1: error: metadata 'summary' after the world (line 4), "
       "expected the metadata first" },
     { "binary-nul.scn", "3:13: error: NUL byte (a binary file), expected UTF-8 or ASCII text" },
@@ -810,6 +813,8 @@ static const struct bad_case bad_cases[] = {
       "separated by spaces or tabs)" },
     { "invalid-utf8.scn", "3:24: error: byte \\xe9 that is not UTF-8, expected UTF-8 or ASCII "
       "text" },
+    /* found by make fuzz (regressions) */
+    { "explain-extra-word.scn", "5:19: error: unexpected 'extra', expected end of line" },
 };
 #define BAD_CASE_COUNT (sizeof bad_cases / sizeof bad_cases[0])
 
@@ -881,6 +886,7 @@ BAD(binary_file, "binary-nul.scn")
 BAD(empty_file, "empty.scn")
 BAD(control_character, "control-character.scn")
 BAD(invalid_utf8, "invalid-utf8.scn")
+BAD(explain_with_extra_word, "explain-extra-word.scn")          /* fuzz: leaked the paragraph */
 
 static void test_every_bad_file_is_checked(void **state)
 {
@@ -1059,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_rejects_empty_file),
         cmocka_unit_test(test_rejects_control_character),
         cmocka_unit_test(test_rejects_invalid_utf8),
+        cmocka_unit_test(test_rejects_explain_with_extra_word),
         cmocka_unit_test(test_every_bad_file_is_checked),
         cmocka_unit_test(test_rejects_a_line_of_a_megabyte),
         cmocka_unit_test(test_one_mebibyte_is_the_largest_file),

@@ -50,7 +50,8 @@ static void check_steps(const struct scenario_process *p)
 
 static bool rule_ok(const struct link_rule *r, size_t hosts)
 {
-    if (r->from < 0 || r->to < 0 || (size_t)r->from >= hosts || (size_t)r->to >= hosts) return false;
+    if (r->from < 0 || r->to < 0 || (size_t)r->from >= hosts || (size_t)r->to >= hosts)
+        return false;
     if (r->from == r->to || !memchr(r->name, '\0', sizeof r->name) || !r->name[0]) return false;
     bool ratio = r->denominator >= 1 && r->numerator <= r->denominator;
     switch (r->kind) {
