@@ -37,7 +37,7 @@ msg = @printf '  %-7s %s\n'
 endif
 
 .SECONDARY:
-.PHONY: all catalog test deps test-deps golden lint clean distclean install uninstall check-lwip
+.PHONY: all catalog docs test deps test-deps golden lint clean distclean install uninstall check-lwip
 .DEFAULT_GOAL := all
 all: catalog
 
@@ -115,6 +115,10 @@ build/tcpsim: build/sim/main.o $(ALL_OBJS)
 
 catalog: build/tcpsim | deps
 	$(Q)build/tcpsim all --out out
+
+# docs/scenarios.md: the summary table of the catalog (a test checks it is current)
+docs: build/tcpsim | deps
+	$(Q)build/tcpsim all --out out --markdown docs/scenarios.md
 
 # ---- tests (cmocka): one binary per tests/test_*.c, linked with the same objects ----
 TEST_SRCS = $(wildcard tests/test_*.c)

@@ -55,11 +55,13 @@ static void test_every_scenario_file_passes_tcpsim_check(void **state)
     assert_int_equal(failures, 0);
 }
 
-static void test_all_reports_every_scenario_ok(void **state)
+/* `tcpsim all` into out/ (what `make` does), its table as Markdown beside: every row ok, and
+ * docs/scenarios.md is exactly that table (regenerate with `make docs`). */
+static void test_all_reports_every_scenario_ok_and_docs_are_current(void **state)
 {
     (void)state;
-    char cmd[1024], line[512];
-    snprintf(cmd, sizeof cmd, "%s all --out %s 2>&1", tcpsim(), out_dir);
+    char cmd[1024], line[4096];
+    snprintf(cmd, sizeof cmd, "%s all --out out --markdown %s/scenarios.md 2>&1", tcpsim(), out_dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     int lines = 0;
@@ -74,13 +76,15 @@ static void test_all_reports_every_scenario_ok(void **state)
     }
     assert_int_equal(pclose(p), 0);
     assert_true(lines > 1);
+    snprintf(cmd, sizeof cmd, "diff -u docs/scenarios.md %s/scenarios.md", out_dir);
+    if (system(cmd) != 0) fail_msg("docs/scenarios.md is out of date: run `make docs`");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_scenario_file_passes_tcpsim_check),
-        cmocka_unit_test(test_all_reports_every_scenario_ok),
+        cmocka_unit_test(test_all_reports_every_scenario_ok_and_docs_are_current),
     };
     return cmocka_run_group_tests_name("catalog", tests, setup, teardown);
 }
