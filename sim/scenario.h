@@ -125,7 +125,8 @@ struct scenario_event {
 /* ---- expectations, checked after the run ---- */
 
 enum expect_kind {
-    EXPECT_SEGMENT,     /* expect [no] segment <a>><b> <flags> [len <n>] [count <n>] */
+    EXPECT_SEGMENT,     /* expect [no] segment <a>><b> <flags> [len <n>] [count <n>]
+                         *   [delivered|dropped] [before|after <c>><d> <flags>] */
     EXPECT_STATES,      /* expect states <host> <conn-pattern> <STATE> <STATE> ... */
     EXPECT_PROCESS,     /* expect process <host>/<proc> exit <n> | killed <signal> */
     EXPECT_SIGNAL,      /* expect signal <host>/<proc> <signal> terminate|ignored|handled */
@@ -141,6 +142,10 @@ struct scenario_expect {
     int host, peer;
     char proc[SCENARIO_NAME_MAX];
     uint8_t flags;              /* SEGMENT: exact TCP flag bits */
+    int fate;                   /* SEGMENT: 0 any, 1 delivered only, 2 dropped only */
+    int order;                  /* SEGMENT: 0 none, 1 the first match comes before, 2 after ... */
+    int order_host, order_peer; /* ... the first segment order_host>order_peer ... */
+    uint8_t order_flags;        /* ... with exactly these flags */
     long len;                   /* SEGMENT: payload length, -1 any */
     long count;                 /* SEGMENT: how many, -1 = at least one; RECEIVED: bytes;
                                  * PROCESS: exit status */

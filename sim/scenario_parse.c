@@ -1679,21 +1679,45 @@ static bool take_segment_flags(struct parser *p, uint8_t *flags)
 
 static bool parse_expect_segment(struct parser *p, struct scenario_expect *x)
 {
-    static const char *const names[] = { "len", "count" };
-    bool both, seen[2] = { false, false };
+    enum { OPT_LEN, OPT_COUNT, OPT_DELIVERED, OPT_DROPPED, OPT_BEFORE, OPT_AFTER, OPT_COUNT_ };
+    static const char *const names[OPT_COUNT_] = { "len", "count", "delivered", "dropped",
+                                                   "before", "after" };
+    static const char *const expected =
+        "len <n>, count <n>, delivered, dropped, before <a>><b> <flags>, after <a>><b> <flags> "
+        "or end of line";
+    bool both, seen[OPT_COUNT_] = { false };
     x->kind = EXPECT_SEGMENT;
     if (!take_direction(p, false, &x->host, &x->peer, &both) || !take_segment_flags(p, &x->flags))
         return false;
     while (peek(p)) {
         const struct word *o = peek(p);
-        int k = take_choice(p, names, x->negated ? 1 : 2,
-                            x->negated ? "len <n> or end of line"
-                                       : "len <n>, count <n> or end of line");
+        int k = take_choice(p, names, OPT_COUNT_, expected);
         if (k < 0) return false;
         if (seen[k]) return given_twice(p, o, names[k]);
         seen[k] = true;
-        bool ok = k == 0 ? take_long(p, 0, SEGMENT_LEN_MAX, "a payload length 0..65535", &x->len)
-                         : take_long(p, 0, PACKETS_MAX, "a count 0..1000000000", &x->count);
+        bool ok = true;
+        switch (k) {
+        case OPT_LEN: ok = take_long(p, 0, SEGMENT_LEN_MAX, "a payload length 0..65535", &x->len); break;
+        case OPT_COUNT:
+            if (x->negated) return fail_word(p, o, "'count' after 'expect no', expected %s",
+                                             "len, delivered, dropped or end of line");
+            ok = take_long(p, 0, PACKETS_MAX, "a count 0..1000000000", &x->count);
+            break;
+        case OPT_DELIVERED:
+        case OPT_DROPPED:
+            if (x->fate) return fail_word(p, o, "both 'delivered' and 'dropped', expected one");
+            x->fate = k == OPT_DELIVERED ? 1 : 2;
+            break;
+        case OPT_BEFORE:
+        case OPT_AFTER:
+            if (x->negated || x->order)
+                return fail_word(p, o, "'%s' here, expected one order (before or after) on an "
+                                       "expect segment that is not negated", names[k]);
+            x->order = k == OPT_BEFORE ? 1 : 2;
+            ok = take_direction(p, false, &x->order_host, &x->order_peer, &both) &&
+                 take_segment_flags(p, &x->order_flags);
+            break;
+        }
         if (!ok) return false;
     }
     return true;

@@ -399,20 +399,48 @@ static void emit_expect(struct scenario_runner *r, int line, const char *text, c
     trace_emit(world_trace(r->w), &ev);
 }
 
+static bool segment_matches(const struct trace_event *e, const char *from, const char *to,
+                            uint8_t flags, long len, int fate)
+{
+    const struct trace_segment *s = &e->u.segment;
+    return e->type == TRACE_SEGMENT && strcmp(s->from, from) == 0 && strcmp(s->to, to) == 0 &&
+           s->flags == flags && (len < 0 || (long)s->len == len) &&
+           (fate == 0 || (fate == 1) == s->delivered);
+}
+
+/* Trace position of the first segment matching, or SIZE_MAX. */
+static size_t first_segment(const struct trace_event *ev, size_t n, const char *from,
+                            const char *to, uint8_t flags, long len, int fate)
+{
+    for (size_t i = 0; i < n; i++)
+        if (segment_matches(&ev[i], from, to, flags, len, fate)) return i;
+    return SIZE_MAX;
+}
+
 static struct verdict check_segment(const struct scenario_runner *r, const struct scenario_expect *x)
 {
     size_t n, matches = 0;
     const struct trace_event *ev = trace_events(world_trace(r->w), &n);
     const char *from = host_name_at(r, x->host), *to = host_name_at(r, x->peer);
-    for (size_t i = 0; i < n; i++) {
-        const struct trace_segment *s = &ev[i].u.segment;
-        if (ev[i].type != TRACE_SEGMENT || strcmp(s->from, from) != 0 || strcmp(s->to, to) != 0)
-            continue;
-        if (s->flags == x->flags && (x->len < 0 || (long)s->len == x->len)) matches++;
-    }
+    for (size_t i = 0; i < n; i++) matches += segment_matches(&ev[i], from, to, x->flags, x->len, x->fate);
     struct verdict v;
     v.ok = x->negated ? matches == 0 : x->count >= 0 ? (long)matches == x->count : matches > 0;
     snprintf(v.got, sizeof v.got, "%zu matching segment%s", matches, matches == 1 ? "" : "s");
+    if (!v.ok || !x->order) return v;
+    size_t mine = first_segment(ev, n, from, to, x->flags, x->len, x->fate);
+    size_t other = first_segment(ev, n, host_name_at(r, x->order_host),
+                                 host_name_at(r, x->order_peer), x->order_flags, -1, 0);
+    if (other == SIZE_MAX) {
+        v.ok = false;
+        snprintf(v.got, sizeof v.got, "no segment to order it against");
+    } else {
+        v.ok = x->order == 1 ? mine < other : mine > other;
+        snprintf(v.got, sizeof v.got, "the first one at t=%llu.%06llu, the other at t=%llu.%06llu",
+                 (unsigned long long)(ev[mine].t_us / 1000000),
+                 (unsigned long long)(ev[mine].t_us % 1000000),
+                 (unsigned long long)(ev[other].t_us / 1000000),
+                 (unsigned long long)(ev[other].t_us % 1000000));
+    }
     return v;
 }
 

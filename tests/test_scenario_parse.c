@@ -567,6 +567,21 @@ static void test_times_and_rates_with_every_unit(void **state)
     scenario_free(s);
 }
 
+/* Found by make fuzz: the harness wrongly expected "expect " with a space. */
+static void test_expectation_text_is_the_source_as_written(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok(HEADER "expect\tsegment  client>server S count 0    #\n");
+    assert_string_equal(s->expects[0].text, "expect\tsegment  client>server S count 0");
+    assert_int_equal(s->expects[0].count, 0);
+    assert_int_equal(s->expects[0].pos.col, 1);
+    scenario_free(s);
+    assert_parse_error(HEADER "expect no segment client>server \"R\"\n",
+                       "t.scn:5:33: error: found '\"R\"', expected flags as in the timeline: "
+                       "letters of S F R P U in that order, then '.' for ACK (S, S., ., P., F., "
+                       "FP., R, R.)");
+}
+
 static void test_events_at_the_same_time_keep_file_order(void **state)
 {
     (void)state;
@@ -615,8 +630,8 @@ static void test_error_buffer_small_or_absent(void **state)
     assert_null(scenario_parse("f.scn", "sned", 4, NULL, 0));
     assert_null(scenario_parse(NULL, "sned", 4, err, sizeof err));
     assert_string_equal(err, "<input>:1:1: error: unknown statement 'sned', expected one of: id "
-                             "title summary linux windows differs outcome explain seed link host process "
-                             "at expect");
+                             "title summary linux windows differs outcome explain seed link host "
+                             "process at expect");
 }
 
 static void test_text_without_a_final_newline_or_nul(void **state)
@@ -691,7 +706,7 @@ static void test_more_value_errors(void **state)
                        "t.scn:5:9: error: process 'abcdefghijklmnopqrstuvwxyz0123' with 10 copies "
                        "makes names longer than 31 characters, expected a shorter name");
     assert_parse_error(HEADER "expect no segment client>server R count 1\n",
-                       "t.scn:5:35: error: found 'count', expected len <n> or end of line");
+                       "t.scn:5:35: error: 'count' after 'expect no', expected len, delivered, dropped or end of line");
     assert_parse_error(HEADER "expect states client *\n",
                        "t.scn:5:23: error: end of line, expected a TCP state: CLOSED LISTEN "
                        "SYN_SENT SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT CLOSING "
@@ -1010,6 +1025,7 @@ int main(void)
         cmocka_unit_test(test_drop_next_flag_letters_in_any_order),
         cmocka_unit_test(test_drop_nth_names_say_the_ordinal),
         cmocka_unit_test(test_times_and_rates_with_every_unit),
+        cmocka_unit_test(test_expectation_text_is_the_source_as_written),
         cmocka_unit_test(test_events_at_the_same_time_keep_file_order),
         cmocka_unit_test(test_a_line_of_exactly_4096_bytes_is_accepted),
         cmocka_unit_test(test_utf8_text_is_accepted),

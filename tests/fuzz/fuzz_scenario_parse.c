@@ -88,7 +88,10 @@ static void check_scenario(const struct scenario *s)
     }
     for (size_t i = 0; i < s->expect_count; i++) {
         const struct scenario_expect *x = &s->expects[i];
-        CHECK(x->text && strncmp(x->text, "expect ", 7) == 0);
+        CHECK(x->text && strncmp(x->text, "expect", 6) == 0);
+        CHECK(x->text[6] == ' ' || x->text[6] == '\t');    /* as written: a tab is a space */
+        size_t n = strlen(x->text);
+        CHECK(n > 6 && x->text[n - 1] != ' ' && x->text[n - 1] != '\t');
         CHECK(x->host >= 0 && x->host < (int)s->host_count);
         if (x->kind == EXPECT_STATES) CHECK(x->conn && x->state_count >= 1);
     }
