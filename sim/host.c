@@ -1,6 +1,8 @@
 /* host — see host.h. */
 #include "host.h"
 
+#include "accounting.h"
+
 #include "packet.h"
 
 #include <stdio.h>
@@ -214,6 +216,7 @@ struct proc *host_proc(const struct host *h, const char *name)
 static void power_off(struct host *h, const char *cause)
 {
     host_observe(h);
+    accounting_host_down(h->net.accounting, h->ip);
     h->up = false;
     h->shutting_down = false;
     sched_destroy_owned_by(h);

@@ -23,8 +23,11 @@ struct host;
 struct proc;
 
 /* What a host needs from the world around it. */
+struct accounting;
+
 struct host_net {
     struct trace *trace;
+    struct accounting *accounting;  /* where every byte goes (accounting.h) */
     void *ctx;
     void (*transmit)(void *ctx, struct host *from, const uint8_t *pkt, size_t len);
 };
@@ -74,6 +77,8 @@ struct fd_entry {
     bool connected;                 /* connect succeeded or came from accept: SIGPIPE applies */
     bool shut_wr;                   /* shutdown(SHUT_WR or SHUT_RDWR) was called */
     int deferred_err;               /* an error a partial send could not report yet */
+    bool key_known;                 /* key below is set (the socket is connected) */
+    struct conn_key key;            /* local -> remote, for byte accounting */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
 };
 

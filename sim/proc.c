@@ -3,6 +3,8 @@
  * so that state changes precede the call's own event, then emit the `call` event. */
 #include "proc.h"
 
+#include "accounting.h"
+
 #include "packet.h"
 
 #include <errno.h>
@@ -159,6 +161,26 @@ static int make_nonblocking(struct proc *p, int sock)
     return sock;
 }
 
+/* local -> remote of a connected socket, looked up once (for byte accounting). */
+static const struct conn_key *fd_key(struct proc *p, struct fd_entry *e)
+{
+    if (e->key_known) return &e->key;
+    const struct lwip_stack *st = p->host->stack;
+    int err;
+    struct conn_key k = { 0 };
+    if (st->local_addr(e->sock, &k.local_ip, &k.local_port, &err) != 0 ||
+        st->peer_addr(e->sock, &k.remote_ip, &k.remote_port, &err) != 0)
+        return NULL;
+    e->key = k;
+    e->key_known = true;
+    return &e->key;
+}
+
+static struct conn_key reversed_key(struct conn_key k)
+{
+    return (struct conn_key){ k.remote_ip, k.local_ip, k.remote_port, k.local_port };
+}
+
 /* Tell the state tracker which connection is being closed, so that a pcb vanishing now is
  * shown as closed ("close", "close / snd RST") rather than lost. */
 static void note_closing(struct proc *p, int sock)
@@ -170,6 +192,7 @@ static void note_closing(struct proc *p, int sock)
     if (st->local_addr(sock, &key.local_ip, &key.local_port, &err) != 0) return;
     st->peer_addr(sock, &key.remote_ip, &key.remote_port, &err);   /* listener: stays 0:0 */
     pcbtrack_note_close(&p->host->pcbs, key);
+    accounting_closed(p->host->net.accounting, key);
 }
 
 /* close() is the one call that blocks inside lwIP: with SO_LINGER {on, t > 0} lwIP waits for
@@ -308,6 +331,8 @@ long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
     for (;;) {
         long n = p->host->stack->send(e->sock, (const char *)buf + done, len - done, stack_flags,
                                       &err);
+        const struct conn_key *key = n > 0 ? fd_key(p, e) : NULL;
+        if (key) accounting_sent(p->host->net.accounting, *key, (const char *)buf + done, (size_t)n);
         if (n > 0) done += (size_t)n;
         if (n >= 0 && done == len) break;
         if (n > 0) continue;
@@ -351,6 +376,8 @@ long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
             break;
         }
     }
+    const struct conn_key *key = n > 0 && !(flags & STACK_MSG_PEEK) ? fd_key(p, e) : NULL;
+    if (key) accounting_received(p->host->net.accounting, reversed_key(*key), buf, (size_t)n);
     return call_end(&c, n, err, n > 0 ? n : 0);
 }
 

@@ -364,6 +364,7 @@ static bool relevant(const struct trace_event *e, const struct relevance *rel)
     case TRACE_HOST:
     case TRACE_LINK:
     case TRACE_EXPECT:
+    case TRACE_ACCOUNTING:
     case TRACE_TYPE_COUNT:
         break;
     }
@@ -647,9 +648,24 @@ static struct verdict check_step(const struct scenario_runner *r, size_t proc_in
     return v;
 }
 
+/* Every byte sent is delivered with the right content or lost for a named reason: checked in
+ * every scenario, whatever its expectations say. */
+static bool check_accounting(struct scenario_runner *r, FILE *report)
+{
+    size_t bad = world_account(r->w);
+    struct verdict v = { .ok = bad == 0 };
+    snprintf(v.got, sizeof v.got, "%zu direction%s with wrong content or bytes from nowhere", bad,
+             bad == 1 ? "" : "s");
+    emit_expect(r, 0, "every byte sent is delivered with the right content or lost for a named reason", &v);
+    if (!v.ok && report)
+        fprintf(report, "%s: byte accounting failed: %s (see the accounting lines of the timeline)\n",
+                r->s->file, v.got);
+    return v.ok;
+}
+
 size_t scenario_runner_check(struct scenario_runner *r, FILE *report, size_t *checked)
 {
-    size_t failed = 0, total = 0;
+    size_t failed = check_accounting(r, report) ? 0 : 1, total = 1;
     for (size_t p = 0; p < r->s->proc_count; p++) {
         const struct scenario_process *sp = &r->s->procs[p];
         for (size_t i = 0; i < sp->step_count; i++) {

@@ -94,11 +94,11 @@ static uint32_t relative(struct trace *t, struct conn_key dir, uint32_t value, b
     return value - (uint32_t)*isn;
 }
 
-void trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
-                  size_t len, struct link_fate fate)
+bool trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
+                  size_t len, struct link_fate fate, struct trace_segment *out)
 {
     struct packet_info info;
-    if (!packet_decode(pkt, len, &info) || info.proto != PACKET_TCP) return; /* ICMP: later */
+    if (!packet_decode(pkt, len, &info) || info.proto != PACKET_TCP) return false;
     struct conn_key fwd = { info.src_ip, info.dst_ip, info.src_port, info.dst_port };
     struct conn_key rev = { info.dst_ip, info.src_ip, info.dst_port, info.src_port };
     struct trace_event ev = { .type = TRACE_SEGMENT };
@@ -122,6 +122,8 @@ void trace_packet(struct trace *t, const char *from, const char *to, const uint8
     s->packet = pkt;
     s->packet_len = len;
     trace_emit(t, &ev);
+    if (out) *out = *s;
+    return true;
 }
 
 int trace_finish(struct trace *t, char *err, size_t err_size)

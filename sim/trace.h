@@ -18,7 +18,7 @@
 
 enum trace_type {
     TRACE_SEGMENT, TRACE_STATE, TRACE_CALL, TRACE_SIGNAL, TRACE_PROCESS, TRACE_HOST, TRACE_LINK,
-    TRACE_EXPECT, TRACE_TYPE_COUNT
+    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_TYPE_COUNT
 };
 
 struct trace_segment {
@@ -85,6 +85,21 @@ struct trace_expect {
     char text[400];                 /* the expectation as written; on failure, what happened */
 };
 
+/* Where the bytes of one direction of one connection went (accounting.h). */
+struct trace_accounting {
+    const char *from, *to;          /* host names: sender, receiver */
+    char conn[48];                  /* "senderip:port>receiverip:port" */
+    uint64_t sent;                  /* accepted by the sender's send() calls */
+    uint64_t delivered;             /* returned by the receiver's recv() calls, content checked */
+    uint64_t lost_unread;           /* reached the receiver's TCP, never read ... */
+    const char *unread_reason;      /* ... why (NULL when 0) */
+    uint64_t lost_unarrived;        /* never reached the receiver's TCP ... */
+    const char *unarrived_reason;   /* ... why (NULL when 0) */
+    uint64_t never_on_wire;         /* of those, never even sent by the sender's TCP */
+    int64_t mismatch_at;            /* first byte received with the wrong content, or -1 */
+    bool ok;                        /* content right and nothing read that was not sent */
+};
+
 struct trace_event {
     enum trace_type type;
     uint64_t t_us;
@@ -97,6 +112,7 @@ struct trace_event {
         struct trace_host host;
         struct trace_link link;
         struct trace_expect expect;
+        struct trace_accounting accounting;
     } u;
 };
 
@@ -122,9 +138,10 @@ void trace_free(struct trace *t);           /* frees the sinks too */
 void trace_add_sink(struct trace *t, struct trace_sink *sink);
 void trace_begin(struct trace *t, const struct trace_header *header);
 void trace_emit(struct trace *t, struct trace_event *ev);
-/* A packet put on the link: decoded, numbered relative to its ISNs, and emitted. */
-void trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
-                  size_t len, struct link_fate fate);
+/* A packet put on the link: decoded, numbered relative to its ISNs, and emitted. When it is
+ * TCP and `out` is not NULL, the segment event is copied there (and true returned). */
+bool trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
+                  size_t len, struct link_fate fate, struct trace_segment *out);
 int trace_finish(struct trace *t, char *err, size_t err_size);
 
 /* The recorded run: every event emitted so far, in order (packet pointers cleared). */

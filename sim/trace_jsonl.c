@@ -67,12 +67,30 @@ static void add_call(json_t *o, const struct trace_call *c)
     set(o, "bytes", c->bytes >= 0 ? json_integer(c->bytes) : json_null());
 }
 
+static void add_accounting(json_t *o, const struct trace_accounting *a)
+{
+    json_t *lost = json_object();
+    if (a->lost_unread) set(lost, a->unread_reason, json_integer((json_int_t)a->lost_unread));
+    if (a->lost_unarrived)
+        set(lost, a->unarrived_reason, json_integer((json_int_t)a->lost_unarrived));
+    set(o, "from", json_string(a->from));
+    set(o, "to", json_string(a->to));
+    set(o, "conn", json_string(a->conn));
+    set(o, "sent", json_integer((json_int_t)a->sent));
+    set(o, "delivered", json_integer((json_int_t)a->delivered));
+    set(o, "lost", lost);
+    set(o, "never_on_wire", json_integer((json_int_t)a->never_on_wire));
+    set(o, "content_ok", json_boolean(a->mismatch_at < 0));
+    set(o, "ok", json_boolean(a->ok));
+}
+
 static json_t *event_object(const struct trace_event *ev)
 {
     static const char *const type_names[TRACE_TYPE_COUNT] = {
         [TRACE_SEGMENT] = "segment", [TRACE_STATE] = "state", [TRACE_CALL] = "call",
         [TRACE_SIGNAL] = "signal", [TRACE_PROCESS] = "process", [TRACE_HOST] = "host",
         [TRACE_LINK] = "link", [TRACE_EXPECT] = "expect",
+        [TRACE_ACCOUNTING] = "accounting",
     };
     json_t *o = json_object();
     set(o, "t_us", json_integer((json_int_t)ev->t_us));
@@ -116,6 +134,9 @@ static json_t *event_object(const struct trace_event *ev)
         set(o, "ok", json_boolean(ev->u.expect.ok));
         set(o, "text", json_string(ev->u.expect.text));
         break;
+    case TRACE_ACCOUNTING:
+        add_accounting(o, &ev->u.accounting);
+        break;
     case TRACE_TYPE_COUNT:
         break;
     }
@@ -126,7 +147,7 @@ static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
 {
     json_t *o = json_object(), *hosts = json_array();
     set(o, "type", json_string("header"));
-    set(o, "format", json_integer(1));
+    set(o, "format", json_integer(2));   /* 2: adds the accounting event */
     set(o, "scenario", json_string(h->scenario));
     set(o, "seed", json_integer((json_int_t)h->seed));
     set(o, "lwip", json_string("2.1.3"));

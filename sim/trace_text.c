@@ -72,6 +72,25 @@ static size_t format_call(char *buf, size_t size, size_t n, const struct trace_c
     return n;
 }
 
+static size_t format_accounting(char *buf, size_t size, size_t n, const struct trace_accounting *a)
+{
+    n = appendf(buf, size, n, "  %-8s bytes  %s>%s %s: sent %llu, delivered %llu", a->from, a->from,
+                a->to, a->conn, (unsigned long long)a->sent, (unsigned long long)a->delivered);
+    if (a->lost_unread)
+        n = appendf(buf, size, n, ", lost %llu (%s)", (unsigned long long)a->lost_unread,
+                    a->unread_reason);
+    if (a->lost_unarrived && a->never_on_wire)
+        n = appendf(buf, size, n, ", lost %llu (%s; %llu never left the sender)",
+                    (unsigned long long)a->lost_unarrived, a->unarrived_reason,
+                    (unsigned long long)a->never_on_wire);
+    else if (a->lost_unarrived)
+        n = appendf(buf, size, n, ", lost %llu (%s)", (unsigned long long)a->lost_unarrived,
+                    a->unarrived_reason);
+    if (a->mismatch_at >= 0)
+        return appendf(buf, size, n, "; CONTENT WRONG from byte %lld", (long long)a->mismatch_at);
+    return appendf(buf, size, n, "; content %s", a->ok ? "ok" : "WRONG");
+}
+
 size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
 {
     size_t n = format_time(buf, size, ev->t_us);
@@ -103,6 +122,8 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
     case TRACE_EXPECT:
         return appendf(buf, size, n, "  %-8s %-6s line %d: %s", "expect",
                        ev->u.expect.ok ? "ok" : "FAILED", ev->u.expect.line, ev->u.expect.text);
+    case TRACE_ACCOUNTING:
+        return format_accounting(buf, size, n, &ev->u.accounting);
     case TRACE_TYPE_COUNT:
         break;
     }

@@ -3,6 +3,8 @@
  * in the trace with its fate. */
 #include "world.h"
 
+#include "accounting.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@ struct world {
     struct prng master;
     struct link *link;
     struct trace *trace;
+    struct accounting *accounting;
     struct host *hosts[LINK_MAX_ENDPOINTS];
     const char *host_names[LINK_MAX_ENDPOINTS];
     size_t host_count;
@@ -113,7 +116,9 @@ static void world_transmit(void *ctx, struct host *from, const uint8_t *pkt, siz
         fate = link_send_packet(w->link, host_index(from), to ? host_index(to) : -1, pkt, len,
                                 decoded ? &info : NULL);
     }
-    trace_packet(w->trace, host_name(from), to ? host_name(to) : "?", pkt, len, fate);
+    struct trace_segment seg;
+    if (trace_packet(w->trace, host_name(from), to ? host_name(to) : "?", pkt, len, fate, &seg))
+        accounting_segment(w->accounting, &seg);
     if (u && u->on) answer_unreachable(w, from, pkt, len, u->code);
     if (fate.duplicated)
         emit_link(w, "duplicate", NULL, 0, "%s>%s: the link delivers a second copy at %llu us",
@@ -142,6 +147,7 @@ struct world *world_new(const struct world_config *config)
     sched_set_step_hook(world_step, w);
     prng_init(&w->master, config->seed);
     w->trace = trace_new();
+    w->accounting = accounting_new();
     w->link = link_new(&config->link, prng_fork(&w->master), w, world_deliver);
     return w;
 }
@@ -153,7 +159,8 @@ struct host *world_add_host(struct world *w, const char *name, const char *ip)
         world_host(w, name))
         return NULL;
     if (w->host_count >= stack_instance_count || w->host_count >= LINK_MAX_ENDPOINTS) return NULL;
-    struct host_net net = { .trace = w->trace, .ctx = w, .transmit = world_transmit };
+    struct host_net net = { .trace = w->trace, .accounting = w->accounting, .ctx = w,
+                            .transmit = world_transmit };
     int index = (int)w->host_count;
     struct host *h = host_new(name, addr, index, stack_instances[index], prng_fork(&w->master),
                               &net);
@@ -264,6 +271,17 @@ enum run_result world_run(struct world *w, uint64_t until_us)
     return sched_run(until_us);
 }
 
+static const char *name_of_ip(void *ctx, uint32_t ip)
+{
+    struct host *h = host_by_ip(ctx, ip);
+    return h ? host_name(h) : "?";
+}
+
+size_t world_account(struct world *w)
+{
+    return accounting_report(w->accounting, w->trace, name_of_ip, w);
+}
+
 size_t world_describe_blocked(const struct world *w, char *buf, size_t size)
 {
     (void)w;
@@ -286,6 +304,7 @@ void world_free(struct world *w)
     }
     for (size_t i = 0; i < w->host_count; i++) host_free(w->hosts[i]);
     link_free(w->link);
+    accounting_free(w->accounting);
     trace_free(w->trace);
     free(w);
 }

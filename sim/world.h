@@ -62,6 +62,9 @@ void world_set_unreachable(struct world *w, struct host *from, struct host *to,
 /* Run until idle, deadlock, or until_us (SCHED_FOREVER for no limit). The trace header is
  * emitted on the first run. */
 enum run_result world_run(struct world *w, uint64_t until_us);
+/* Byte accounting (accounting.h): one `accounting` trace event per direction of every
+ * connection that carried data; returns how many are in error. Call once, after the run. */
+size_t world_account(struct world *w);
 /* "at t=... these processes are blocked:" and one line per blocked process ("client/app
  * blocked in recv(fd 3)"); returns the blocked count. */
 size_t world_describe_blocked(const struct world *w, char *buf, size_t size);

@@ -125,6 +125,7 @@ static char *fixture_story(int types_mask)
             snprintf(one, sizeof one, "link %s", e->u.link.event);
             break;
         case TRACE_EXPECT:
+        case TRACE_ACCOUNTING:
         case TRACE_TYPE_COUNT:
             break;
         }

@@ -120,6 +120,14 @@ static void check_text_matches_json(const char *text, json_t *ev, size_t i)
                  json_string_value(json_object_get(ev, "signal")),
                  json_string_value(json_object_get(ev, "action")));
         assert_contains(text, buf, i);
+    } else if (strcmp(type, "accounting") == 0) {
+        snprintf(buf, sizeof buf, "bytes  %s>%s %s: sent %lld, delivered %lld",
+                 json_string_value(json_object_get(ev, "from")),
+                 json_string_value(json_object_get(ev, "to")),
+                 json_string_value(json_object_get(ev, "conn")),
+                 json_integer_value(json_object_get(ev, "sent")),
+                 json_integer_value(json_object_get(ev, "delivered")));
+        assert_contains(text, buf, i);
     } else if (strcmp(type, "link") == 0) {
         assert_contains(text, json_string_value(json_object_get(ev, "detail")), i);
     } else {
@@ -138,7 +146,7 @@ static void test_jsonl_parses_and_matches_the_text_timeline_event_for_event(void
     json_t *header = json_loads(json_lines[0], 0, &error);
     assert_non_null(header);
     assert_string_equal(json_string_value(json_object_get(header, "type")), "header");
-    assert_int_equal(json_integer_value(json_object_get(header, "format")), 1);
+    assert_int_equal(json_integer_value(json_object_get(header, "format")), 2);
     assert_string_equal(json_string_value(json_object_get(header, "scenario")), "graceful-close");
     assert_int_equal(json_integer_value(json_object_get(header, "seed")), 1);
     assert_int_equal(json_array_size(json_object_get(header, "hosts")), 2);
