@@ -6,5 +6,7 @@ void *port_host(void);            /* the env->host cookie of this instance */
 const char *port_host_name(void);
 void port_step(void);             /* tell the simulator the tcpip thread reached a step boundary */
 void port_sys_free_all(void);     /* free every sys_arch object (reset) */
+/* sys_arch objects (semaphores, mutexes, mailboxes) alive now and at most so far. */
+void port_sys_objects(uint32_t *live, uint32_t *max);
 
 #endif

@@ -45,6 +45,42 @@ void port_assert_failed(const char *msg, const char *file, int line)
 extern char tcpsim_data_start[], tcpsim_data_end[], tcpsim_bss_start[], tcpsim_bss_end[];
 static char *data_snapshot __attribute__((section("tcpsim_keep"))) = NULL;
 
+
+/* gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer). */
+#if defined(__SANITIZE_ADDRESS__)
+#define STACK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STACK_ASAN 1
+#endif
+#endif
+
+#ifdef STACK_ASAN
+/* With AddressSanitizer every instrumented global is followed by a redzone inside .data/.bss,
+ * poisoned in ASan's shadow memory. The libc memcpy/memset are intercepted and check their
+ * whole range, so copying the instance would stop at the first redzone with a
+ * global-buffer-overflow. Yet it is harmless: a redzone's bytes mean nothing, only its shadow
+ * does, and the shadow is left untouched (the globals stay registered and their redzones
+ * poisoned, as at start-up). So here the copy is a loop of uninstrumented accesses. Unpoisoning
+ * the range instead would lose the redzones for good: ASan has no call to poison them again.
+ * volatile keeps the compiler from turning the loop back into a (checked) memcpy call. */
+__attribute__((no_sanitize_address)) static void copy_raw(void *dst, const void *src, size_t n)
+{
+    volatile unsigned char *d = dst;
+    const volatile unsigned char *s = src;
+    for (size_t i = 0; i < n; i++) d[i] = s[i];
+}
+
+__attribute__((no_sanitize_address)) static void zero_raw(void *dst, size_t n)
+{
+    volatile unsigned char *d = dst;
+    for (size_t i = 0; i < n; i++) d[i] = 0;
+}
+#else
+static void copy_raw(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
+static void zero_raw(void *dst, size_t n) { memset(dst, 0, n); }
+#endif
+
 static void stack_reset(void)
 {
     size_t data_bytes = (size_t)(tcpsim_data_end - tcpsim_data_start);
@@ -52,11 +88,11 @@ static void stack_reset(void)
     if (!data_snapshot) {
         data_snapshot = malloc(data_bytes ? data_bytes : 1);
         if (!data_snapshot) sched_panic("out of memory for the instance snapshot");
-        memcpy(data_snapshot, tcpsim_data_start, data_bytes);
+        copy_raw(data_snapshot, tcpsim_data_start, data_bytes);
     } else {
-        memcpy(tcpsim_data_start, data_snapshot, data_bytes);
+        copy_raw(tcpsim_data_start, data_snapshot, data_bytes);
     }
-    memset(tcpsim_bss_start, 0, (size_t)(tcpsim_bss_end - tcpsim_bss_start));
+    zero_raw(tcpsim_bss_start, (size_t)(tcpsim_bss_end - tcpsim_bss_start));
 }
 
 /* ---- the link netif: bare IPv4 packets, no ARP ---- */
@@ -341,6 +377,11 @@ static size_t door_pools(struct stack_pool *out, size_t max)
         const struct stats_mem *m = &lwip_stats.mem;
         out[n++] = (struct stack_pool){ "HEAP", (uint32_t)m->used, (uint32_t)m->max,
                                         (uint32_t)m->avail, m->err };
+    }
+    if (n < max) {   /* the port's own allocations: semaphores, mutexes, mailboxes */
+        uint32_t live, most;
+        port_sys_objects(&live, &most);
+        out[n++] = (struct stack_pool){ "SYS_OBJECTS", live, most, 0, 0 };
     }
     return n;
 }

@@ -81,7 +81,8 @@ enum {
     STACK_MSG_MORE = 1 << 2,
 };
 
-/* One memory pool (lwIP memp pools, plus the heap as "HEAP"), for leak and exhaustion checks. */
+/* One memory pool, for leak and exhaustion checks: lwIP's memp pools, the heap as "HEAP", and
+ * the port's semaphores/mutexes/mailboxes as "SYS_OBJECTS" (avail 0: no fixed limit). */
 struct stack_pool {
     const char *name;
     uint32_t used, max_used, avail, errors;

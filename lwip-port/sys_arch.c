@@ -43,6 +43,7 @@ struct port_mbox {
 };
 
 static struct port_obj *port_objects;   /* every live object of this instance */
+static uint32_t port_object_count, port_object_max;
 
 /* The tcpip thread, and the deadline it sleeps to while waiting for its next message. */
 static struct coro *tcpip_coro;
@@ -56,6 +57,7 @@ static void *port_obj_new(size_t bytes)
     o->next = port_objects;
     if (port_objects) port_objects->prev = o;
     port_objects = o;
+    if (++port_object_count > port_object_max) port_object_max = port_object_count;
     return o;
 }
 
@@ -64,8 +66,15 @@ static void port_obj_free(void *p)
     struct port_obj *o = p;
     if (o->prev) o->prev->next = o->next; else port_objects = o->next;
     if (o->next) o->next->prev = o->prev;
+    port_object_count--;
     free(o->extra);
     free(o);
+}
+
+void port_sys_objects(uint32_t *live, uint32_t *max)
+{
+    *live = port_object_count;
+    *max = port_object_max;
 }
 
 void port_sys_free_all(void)

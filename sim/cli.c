@@ -285,7 +285,7 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     count_events(w, s);
     if (s->result != RUN_IDLE) world_describe_blocked(w, s->blocked, sizeof s->blocked);
     FILE *report = open_memstream(&s->report, &s->report_len);
-    s->failed = scenario_runner_check(r, report, &s->expects);
+    s->failed = scenario_runner_check(r, s->result, report, &s->expects);
     if (report) fclose(report);
     int rc = trace_finish(world_trace(w), err, err_size);
     scenario_runner_free(r);

@@ -62,6 +62,37 @@ static void stack_power_on(struct host *h)
     h->stack->reset();
     if (h->stack->start(&env) != 0) sched_panic("host %s: lwIP did not start", h->name);
     h->up = true;
+    h->pool_count = h->stack->pools(h->pools_at_power_on, HOST_MAX_POOLS);
+    for (size_t i = 0; i < h->pool_count; i++) h->pool_refused[i] = h->pools_at_power_on[i].errors;
+}
+
+/* An lwIP pool that refused allocations since the last look is reported once per step, with
+ * the number refused: what ran out, when, and how full it was. */
+static void report_exhausted_pools(struct host *h)
+{
+    struct stack_pool now[HOST_MAX_POOLS];
+    size_t n = h->stack->pools(now, HOST_MAX_POOLS);
+    for (size_t i = 0; i < n && i < h->pool_count; i++) {
+        if (now[i].errors == h->pool_refused[i]) continue;
+        struct trace_event ev = { .type = TRACE_POOL };
+        ev.u.pool = (struct trace_pool){ h->name, now[i].name, now[i].used, now[i].avail,
+                                         now[i].errors - h->pool_refused[i] };
+        h->pool_refused[i] = now[i].errors;
+        trace_emit(h->net.trace, &ev);
+    }
+}
+
+bool host_pool_leak(const struct host *h, char *buf, size_t size)
+{
+    struct stack_pool now[HOST_MAX_POOLS];
+    size_t n = h->stack->pools(now, HOST_MAX_POOLS);
+    for (size_t i = 0; i < n && i < h->pool_count; i++) {
+        if (now[i].used == h->pools_at_power_on[i].used) continue;
+        snprintf(buf, size, "%s: pool %s has %u in use, %u at power-on", h->name, now[i].name,
+                 now[i].used, h->pools_at_power_on[i].used);
+        return true;
+    }
+    return false;
 }
 
 struct host *host_new(const char *name, uint32_t ip, int index, const struct lwip_stack *stack,
@@ -106,9 +137,13 @@ int host_index(const struct host *h) { return h->index; }
 bool host_is_up(const struct host *h) { return h->up; }
 const struct lwip_stack *host_stack(const struct host *h) { return h->stack; }
 
+static void report_exhausted_pools(struct host *h);
+
 void host_observe(struct host *h)
 {
-    if (h->up) pcbtrack_update(&h->pcbs, h->stack, h->name, h->net.trace);
+    if (!h->up) return;
+    pcbtrack_update(&h->pcbs, h->stack, h->name, h->net.trace);
+    report_exhausted_pools(h);
 }
 
 /* ---- processes waiting for their sockets ---- */

@@ -33,6 +33,7 @@ struct host_net {
 };
 
 #define HOST_DEFAULT_FD_LIMIT 1024
+#define HOST_MAX_POOLS 40
 #define HOST_DEFAULT_SHUTDOWN_GRACE_US 5000000u   /* SIGTERM, then SIGKILL 5 s later */
 #define HOST_SHUTDOWN_DOWN_AFTER_US 1000000u      /* interfaces go down 1 s after the last process */
 
@@ -60,6 +61,11 @@ void host_step(struct host *h);
 struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
                         void (*main)(struct proc *p, void *arg), void *arg);
 struct proc *host_proc(const struct host *h, const char *name);   /* newest with that name */
+
+/* Leak check: writes "pool NETCONN: 2 in use, 0 at power-on" for the first pool (lwIP's, or the
+ * port's objects) not back to its power-on level, and returns true; false when all are back.
+ * Meaningful once the host's connections are gone (a world that ran to idle). */
+bool host_pool_leak(const struct host *h, char *buf, size_t size);
 
 /* Machine events; call from scheduler context (world events) or another host's process. */
 void host_crash(struct host *h);       /* stops at once: no FIN, no RST, nothing more sent */
@@ -120,6 +126,9 @@ struct host {
     struct proc *procs, *procs_tail;
     struct proc *waiters;           /* processes blocked until a socket is ready */
     bool shutting_down, power_off_scheduled;
+    struct stack_pool pools_at_power_on[HOST_MAX_POOLS];   /* leak check baseline */
+    uint32_t pool_refused[HOST_MAX_POOLS];                 /* refusals already reported */
+    size_t pool_count;
 };
 
 void host_add_waiter(struct host *h, struct proc *p);

@@ -365,6 +365,7 @@ static bool relevant(const struct trace_event *e, const struct relevance *rel)
     case TRACE_LINK:
     case TRACE_EXPECT:
     case TRACE_ACCOUNTING:
+    case TRACE_POOL:
     case TRACE_TYPE_COUNT:
         break;
     }
@@ -663,9 +664,24 @@ static bool check_accounting(struct scenario_runner *r, FILE *report)
     return v.ok;
 }
 
-size_t scenario_runner_check(struct scenario_runner *r, FILE *report, size_t *checked)
+/* Once everything has ended, every lwIP pool and the port's objects are back where they were at
+ * power-on (a scenario cut short by a deadlock or the time limit is not judged here). */
+static bool check_leaks(struct scenario_runner *r, FILE *report, bool ran_to_the_end)
 {
-    size_t failed = check_accounting(r, report) ? 0 : 1, total = 1;
+    char where[256] = "";
+    size_t leaking = ran_to_the_end ? world_leaks(r->w, where, sizeof where) : 0;
+    struct verdict v = { .ok = leaking == 0 };
+    snprintf(v.got, sizeof v.got, "%s", leaking ? where : "no leak");
+    emit_expect(r, 0, "lwIP pools and the port's objects back to their power-on level", &v);
+    if (!v.ok && report) fprintf(report, "%s: leak check failed: %s\n", r->s->file, where);
+    return v.ok;
+}
+
+size_t scenario_runner_check(struct scenario_runner *r, enum run_result result, FILE *report,
+                             size_t *checked)
+{
+    size_t failed = check_accounting(r, report) ? 0 : 1, total = 2;
+    failed += check_leaks(r, report, result == RUN_IDLE) ? 0 : 1;
     for (size_t p = 0; p < r->s->proc_count; p++) {
         const struct scenario_process *sp = &r->s->procs[p];
         for (size_t i = 0; i < sp->step_count; i++) {

@@ -20,8 +20,11 @@ struct scenario_runner;
  * at a process that does not exist, more hosts than lwIP instances). */
 struct scenario_runner *scenario_runner_new(const struct scenario *s, struct world *w, char *err,
                                             size_t err_size);
-/* Checks every expectation; returns how many failed. report may be NULL. */
-size_t scenario_runner_check(struct scenario_runner *r, FILE *report, size_t *checked);
+/* Checks every expectation, plus the byte accounting and (when the run went idle, `result`
+ * RUN_IDLE) the leak check that every scenario gets; returns how many failed. report may be
+ * NULL. */
+size_t scenario_runner_check(struct scenario_runner *r, enum run_result result, FILE *report,
+                             size_t *checked);
 void scenario_runner_free(struct scenario_runner *r);
 
 /* The world config a scenario asks for (seed, link), with its id as the trace's name. */

@@ -18,7 +18,7 @@
 
 enum trace_type {
     TRACE_SEGMENT, TRACE_STATE, TRACE_CALL, TRACE_SIGNAL, TRACE_PROCESS, TRACE_HOST, TRACE_LINK,
-    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_TYPE_COUNT
+    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_POOL, TRACE_TYPE_COUNT
 };
 
 struct trace_segment {
@@ -85,6 +85,14 @@ struct trace_expect {
     char text[400];                 /* the expectation as written; on failure, what happened */
 };
 
+/* An lwIP pool of a host refused allocations (it ran out). */
+struct trace_pool {
+    const char *host;
+    const char *pool;               /* lwIP's name: TCP_PCB, NETCONN, PBUF_POOL, HEAP, ... */
+    uint32_t used, avail;           /* in use now, of how many */
+    uint32_t refused;               /* allocations refused since the last report */
+};
+
 /* Where the bytes of one direction of one connection went (accounting.h). */
 struct trace_accounting {
     const char *from, *to;          /* host names: sender, receiver */
@@ -113,6 +121,7 @@ struct trace_event {
         struct trace_link link;
         struct trace_expect expect;
         struct trace_accounting accounting;
+        struct trace_pool pool;
     } u;
 };
 

@@ -90,7 +90,7 @@ static json_t *event_object(const struct trace_event *ev)
         [TRACE_SEGMENT] = "segment", [TRACE_STATE] = "state", [TRACE_CALL] = "call",
         [TRACE_SIGNAL] = "signal", [TRACE_PROCESS] = "process", [TRACE_HOST] = "host",
         [TRACE_LINK] = "link", [TRACE_EXPECT] = "expect",
-        [TRACE_ACCOUNTING] = "accounting",
+        [TRACE_ACCOUNTING] = "accounting", [TRACE_POOL] = "pool",
     };
     json_t *o = json_object();
     set(o, "t_us", json_integer((json_int_t)ev->t_us));
@@ -137,6 +137,13 @@ static json_t *event_object(const struct trace_event *ev)
     case TRACE_ACCOUNTING:
         add_accounting(o, &ev->u.accounting);
         break;
+    case TRACE_POOL:
+        set(o, "host", json_string(ev->u.pool.host));
+        set(o, "pool", json_string(ev->u.pool.pool));
+        set(o, "used", json_integer(ev->u.pool.used));
+        set(o, "avail", json_integer(ev->u.pool.avail));
+        set(o, "refused", json_integer(ev->u.pool.refused));
+        break;
     case TRACE_TYPE_COUNT:
         break;
     }
@@ -147,7 +154,7 @@ static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
 {
     json_t *o = json_object(), *hosts = json_array();
     set(o, "type", json_string("header"));
-    set(o, "format", json_integer(2));   /* 2: adds the accounting event */
+    set(o, "format", json_integer(2));   /* 2: adds the accounting and pool events */
     set(o, "scenario", json_string(h->scenario));
     set(o, "seed", json_integer((json_int_t)h->seed));
     set(o, "lwip", json_string("2.1.3"));

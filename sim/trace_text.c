@@ -124,6 +124,10 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
                        ev->u.expect.ok ? "ok" : "FAILED", ev->u.expect.line, ev->u.expect.text);
     case TRACE_ACCOUNTING:
         return format_accounting(buf, size, n, &ev->u.accounting);
+    case TRACE_POOL:
+        return appendf(buf, size, n, "  %-8s pool   lwIP pool %s ran out: %u in use of %u, %u "
+                       "allocation%s refused", ev->u.pool.host, ev->u.pool.pool, ev->u.pool.used,
+                       ev->u.pool.avail, ev->u.pool.refused, ev->u.pool.refused == 1 ? "" : "s");
     case TRACE_TYPE_COUNT:
         break;
     }

@@ -282,6 +282,19 @@ size_t world_account(struct world *w)
     return accounting_report(w->accounting, w->trace, name_of_ip, w);
 }
 
+size_t world_leaks(struct world *w, char *buf, size_t size)
+{
+    size_t leaking = 0;
+    char first[256] = "";
+    for (size_t i = 0; i < w->host_count; i++) {
+        char one[256];
+        if (!host_is_up(w->hosts[i]) || !host_pool_leak(w->hosts[i], one, sizeof one)) continue;
+        if (!leaking++) snprintf(first, sizeof first, "%s", one);
+    }
+    snprintf(buf, size, "%s", first);
+    return leaking;
+}
+
 size_t world_describe_blocked(const struct world *w, char *buf, size_t size)
 {
     (void)w;

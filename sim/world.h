@@ -65,6 +65,10 @@ enum run_result world_run(struct world *w, uint64_t until_us);
 /* Byte accounting (accounting.h): one `accounting` trace event per direction of every
  * connection that carried data; returns how many are in error. Call once, after the run. */
 size_t world_account(struct world *w);
+/* Leak check after a run that went idle: for every host that is up, its lwIP pools and the
+ * port's objects are back to their power-on level. Returns the number of hosts that are not,
+ * describing the first in buf. */
+size_t world_leaks(struct world *w, char *buf, size_t size);
 /* "at t=... these processes are blocked:" and one line per blocked process ("client/app
  * blocked in recv(fd 3)"); returns the blocked count. */
 size_t world_describe_blocked(const struct world *w, char *buf, size_t size);

@@ -126,6 +126,7 @@ static char *fixture_story(int types_mask)
             break;
         case TRACE_EXPECT:
         case TRACE_ACCOUNTING:
+        case TRACE_POOL:
         case TRACE_TYPE_COUNT:
             break;
         }

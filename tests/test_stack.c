@@ -122,13 +122,40 @@ static void test_reset_gives_a_fresh_stack_to_the_next_world(void **state)
         struct stack_pool pools[32];
         size_t n = host_stack(h)->pools(pools, 32);
         for (size_t i = 0; i < n; i++)
-            if (strcmp(pools[i].name, "HEAP") != 0 && strcmp(pools[i].name, "SYS_TIMEOUT") != 0)
+            if (strcmp(pools[i].name, "HEAP") != 0 && strcmp(pools[i].name, "SYS_TIMEOUT") != 0 &&
+                strcmp(pools[i].name, "SYS_OBJECTS") != 0)
                 assert_int_equal(pools[i].max_used, 0);   /* nothing left from the last world */
         host_spawn(h, "app", 0, listen_and_leave, NULL);
         assert_int_equal(world_run(w, SCHED_FOREVER), RUN_IDLE);
         assert_int_equal(listeners_on(h), 0);
         world_free(w);
     }
+}
+
+static void hold_a_socket(struct proc *p, void *arg)
+{
+    (void)arg;
+    int fd = proc_socket(p);
+    proc_sleep_us(p, 10000);
+    proc_close(p, fd);
+}
+
+static void test_leak_check_names_a_pool_in_use_until_it_is_freed(void **state)
+{
+    (void)state;
+    struct world_config cfg = world_config_default();
+    struct world *w = world_new(&cfg);
+    struct host *h = world_add_host(w, "a", "10.0.0.1");
+    host_spawn(h, "app", 0, hold_a_socket, NULL);
+    char where[256];
+    assert_int_equal(world_run(w, 5000), RUN_UNTIL);      /* the socket is open */
+    assert_true(host_pool_leak(h, where, sizeof where));
+    assert_non_null(strstr(where, "a: pool "));
+    assert_int_equal(world_leaks(w, where, sizeof where), 1);
+    assert_int_equal(world_run(w, SCHED_FOREVER), RUN_IDLE);
+    assert_false(host_pool_leak(h, where, sizeof where));
+    assert_int_equal(world_leaks(w, where, sizeof where), 0);
+    world_free(w);
 }
 
 int main(void)
@@ -138,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_more_hosts_than_instances_is_refused),
         cmocka_unit_test(test_duplicate_name_or_address_or_bad_address_is_refused),
         cmocka_unit_test(test_reset_gives_a_fresh_stack_to_the_next_world),
+        cmocka_unit_test(test_leak_check_names_a_pool_in_use_until_it_is_freed),
     };
     return cmocka_run_group_tests_name("stack", tests, NULL, NULL);
 }
