@@ -64,6 +64,11 @@
 /* TCP_MSL stays at its default 60000 ms: lwIP keeps TIME_WAIT for 2 * TCP_MSL = 120 s
  * (Linux: 60 s). TCP_MAXRTX (12) and TCP_SYNMAXRTX (6) stay at their defaults too. */
 
+/* lwIP aligns its heap, pools and pbuf payloads to MEM_ALIGNMENT (opt.h default: 1). Structs
+ * holding pointers need 8 on x86-64: with 1, every pool element is misaligned (undefined
+ * behaviour, reported by UBSan in memp_init_pool). */
+#define MEM_ALIGNMENT                   8
+
 /* ---- memory: pools big enough for thousands of connections, so that scenarios hit the limit
  * they are about (an fd limit) before an lwIP pool. ---- */
 #define MEM_SIZE                        (4 * 1024 * 1024)

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 static struct stack_env env;
@@ -44,7 +45,6 @@ void port_assert_failed(const char *msg, const char *file, int line)
  * pointer lives in its own section so that the reset does not wipe it. */
 extern char tcpsim_data_start[], tcpsim_data_end[], tcpsim_bss_start[], tcpsim_bss_end[];
 static char *data_snapshot __attribute__((section("tcpsim_keep"))) = NULL;
-
 
 /* gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer). */
 #if defined(__SANITIZE_ADDRESS__)
@@ -71,10 +71,17 @@ __attribute__((no_sanitize_address)) static void copy_raw(void *dst, const void 
     for (size_t i = 0; i < n; i++) d[i] = s[i];
 }
 
+/* Word by word where aligned: the .bss is some 19 MB, zeroed at every reset (a byte loop took
+ * a fifth of an ASan run). may_alias: the words overlay globals of any type. */
+typedef uint64_t __attribute__((may_alias)) raw_word;
+
 __attribute__((no_sanitize_address)) static void zero_raw(void *dst, size_t n)
 {
     volatile unsigned char *d = dst;
-    for (size_t i = 0; i < n; i++) d[i] = 0;
+    size_t i = 0;
+    for (; i < n && (uintptr_t)(d + i) % sizeof(raw_word) != 0; i++) d[i] = 0;
+    for (; i + sizeof(raw_word) <= n; i += sizeof(raw_word)) *(volatile raw_word *)(d + i) = 0;
+    for (; i < n; i++) d[i] = 0;
 }
 #else
 static void copy_raw(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }

@@ -1,7 +1,11 @@
 /* sched — see sched.h. Coroutines are ucontext_t on mmap'd stacks with a guard page, so a stack
  * overflow is a clean SIGSEGV rather than silent corruption. swapcontext costs a sigprocmask
  * system call per switch (~0.3 us); measured cheap enough for thousands of connections, and it
- * is the portable, debugger-friendly choice. */
+ * is the portable, debugger-friendly choice.
+ *
+ * Every stack switch goes through switch_stack(), which tells AddressSanitizer (when compiled
+ * in), and every coroutine stack is registered with Valgrind (when its header is installed):
+ * see "stack switches" below. */
 #define _GNU_SOURCE
 #include "sched.h"
 
@@ -12,6 +16,27 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+/* gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SCHED_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCHED_ASAN 1
+#endif
+#endif
+#ifdef SCHED_ASAN
+#include <dlfcn.h>
+#include <gnu/lib-names.h>
+#include <sanitizer/asan_interface.h>
+#endif
+/* The client requests cost a few instructions and do nothing outside Valgrind. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define SCHED_VALGRIND 1
+#endif
+#endif
 
 #define CORO_STACK_BYTES (256 * 1024)
 #define ACTIVITY_BYTES 96
@@ -33,6 +58,8 @@ struct coro {
     ucontext_t ctx;
     void *stack_map;
     size_t stack_map_bytes;
+    void *stack_fake;           /* ASan's fake frames of this stack while it is switched out */
+    unsigned valgrind_stack_id;
     bool done, waiting;
     struct waitq *wq;           /* queue it is blocked on, if any */
     struct coro *wq_prev, *wq_next;
@@ -52,6 +79,9 @@ static struct {
     struct coro *all_head, *all_tail;   /* creation order, for reports */
     struct coro *current;
     ucontext_t main_ctx;
+    const void *main_stack_bottom;  /* the scheduler's (thread) stack, learnt from ASan */
+    size_t main_stack_bytes;
+    void *main_stack_fake;
     void (*step_hook)(void *owner, void *ctx);
     void *step_ctx;
     struct sched_stats stats;
@@ -146,6 +176,107 @@ static struct timer *heap_pop(void)
     return t;
 }
 
+/* The usable stack of a coroutine: its mapping above the guard page. */
+static char *coro_stack(const struct coro *c)
+{
+    return (char *)c->stack_map + (c->stack_map_bytes - CORO_STACK_BYTES);
+}
+
+/* ---- stack switches ----
+ * AddressSanitizer tracks which stack the thread is on (to poison and unpoison frames, and for
+ * its "fake stack" of use-after-return detection); a swapcontext it is not told about makes it
+ * report false stack-buffer-overflows or crash in its unwinder. So every switch is bracketed:
+ * __sanitizer_start_switch_fiber(where to keep the leaving stack's fake frames, the stack
+ * entered) before, __sanitizer_finish_switch_fiber(the fake frames kept for this stack) after.
+ * A finished coroutine passes NULL: its fake frames are freed with it. (A coroutine destroyed
+ * while blocked leaves its fake frames behind, ASan-internal memory that no call frees and no
+ * leak check reports; there are any only with detect_stack_use_after_return=1.)
+ *
+ * ASan also intercepts swapcontext, from before these annotations existed: the interceptor
+ * prints a warning on stderr (into the program's own output) and clears the shadow of the whole
+ * stack entered on every switch, which erases the redzones of the frames suspended there. With
+ * the switches annotated neither is wanted, so ASan builds call libc's own swapcontext, and a
+ * stack's shadow is cleared once, when it is unmapped (coro_free). */
+
+#ifdef SCHED_ASAN
+static int raw_swapcontext(ucontext_t *save, const ucontext_t *to)
+{
+    static __typeof__(swapcontext) *libc_swapcontext;
+    if (!libc_swapcontext) {
+        void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+        libc_swapcontext = libc ? (__typeof__(swapcontext) *)dlsym(libc, "swapcontext") : NULL;
+        if (!libc_swapcontext) libc_swapcontext = swapcontext;   /* the interceptor, then */
+    }
+    return libc_swapcontext(save, to);
+}
+#else
+static int raw_swapcontext(ucontext_t *save, const ucontext_t *to)
+{
+    return swapcontext(save, to);
+}
+#endif
+
+static void asan_start(void **leaving_fake, const void *bottom, size_t bytes)
+{
+#ifdef SCHED_ASAN
+    __sanitizer_start_switch_fiber(leaving_fake, bottom, bytes);
+#else
+    (void)leaving_fake, (void)bottom, (void)bytes;
+#endif
+}
+
+static void asan_finish(void *fake, const void **from_bottom, size_t *from_bytes)
+{
+#ifdef SCHED_ASAN
+    __sanitizer_finish_switch_fiber(fake, from_bottom, from_bytes);
+#else
+    (void)fake, (void)from_bottom, (void)from_bytes;
+#endif
+}
+
+/* Save the running context in `save` and continue in `to`, whose stack is [bottom, +bytes).
+ * leaving_fake: where ASan keeps the fake frames of the stack being left (NULL: it is finished).
+ * Returns when something switches back to `save`. */
+static void switch_stack(ucontext_t *save, const ucontext_t *to, void **leaving_fake,
+                         const void *bottom, size_t bytes)
+{
+    asan_start(leaving_fake, bottom, bytes);
+    raw_swapcontext(save, to);
+    asan_finish(leaving_fake ? *leaving_fake : NULL, NULL, NULL);
+}
+
+/* Valgrind must know each coroutine stack: otherwise a switch looks like the stack pointer
+ * jumping by gigabytes, and it warns and mis-tracks the stack. */
+static void valgrind_register_stack(struct coro *c)
+{
+#ifdef SCHED_VALGRIND
+    char *lo = coro_stack(c);
+    c->valgrind_stack_id = VALGRIND_STACK_REGISTER(lo, lo + CORO_STACK_BYTES);
+#else
+    (void)c;
+#endif
+}
+
+/* A coroutine destroyed while blocked leaves its frames' redzones poisoned; the next mapping
+ * at that address (often the next coroutine's stack) must not inherit them. */
+static void asan_forget_stack(struct coro *c)
+{
+#ifdef SCHED_ASAN
+    __asan_unpoison_memory_region(coro_stack(c), CORO_STACK_BYTES);
+#else
+    (void)c;
+#endif
+}
+
+static void valgrind_deregister_stack(struct coro *c)
+{
+#ifdef SCHED_VALGRIND
+    VALGRIND_STACK_DEREGISTER(c->valgrind_stack_id);
+#else
+    (void)c;
+#endif
+}
+
 /* ---- lifecycle ---- */
 
 void sched_init(void)
@@ -177,6 +308,8 @@ static void coro_free(struct coro *c)
     ready_unlink(c);
     if (c->all_prev) c->all_prev->all_next = c->all_next; else S.all_head = c->all_next;
     if (c->all_next) c->all_next->all_prev = c->all_prev; else S.all_tail = c->all_prev;
+    valgrind_deregister_stack(c);
+    asan_forget_stack(c);
     munmap(c->stack_map, c->stack_map_bytes);
     free(c);
     S.stats.coros_live--;
@@ -298,10 +431,13 @@ void sched_destroy_owned_by(void *owner)
 
 static void coro_trampoline(void)
 {
+    /* First entry on this stack: finish the switch run_slice started, and learn the
+     * scheduler's stack from it (the way back). */
+    asan_finish(NULL, &S.main_stack_bottom, &S.main_stack_bytes);
     struct coro *c = S.current;
     c->fn(c->arg);
     c->done = true;
-    swapcontext(&c->ctx, &S.main_ctx);
+    switch_stack(&c->ctx, &S.main_ctx, NULL, S.main_stack_bottom, S.main_stack_bytes);
     sched_panic("finished coroutine %s resumed", c->name);
 }
 
@@ -329,8 +465,9 @@ struct coro *sched_spawn(const char *name, enum coro_kind kind, void *owner, uin
     if (c->stack_map == MAP_FAILED) sched_panic("cannot map a coroutine stack");
     mprotect(c->stack_map, page, PROT_NONE); /* guard page below the stack */
     getcontext(&c->ctx);
-    c->ctx.uc_stack.ss_sp = (char *)c->stack_map + page;
+    c->ctx.uc_stack.ss_sp = coro_stack(c);
     c->ctx.uc_stack.ss_size = CORO_STACK_BYTES;
+    valgrind_register_stack(c);
     c->ctx.uc_link = NULL;
     makecontext(&c->ctx, coro_trampoline, 0);
 
@@ -367,7 +504,7 @@ static struct coro *current_or_panic(const char *op)
 
 static void switch_to_scheduler(struct coro *c)
 {
-    swapcontext(&c->ctx, &S.main_ctx);
+    switch_stack(&c->ctx, &S.main_ctx, &c->stack_fake, S.main_stack_bottom, S.main_stack_bytes);
 }
 
 enum wait_result sched_wait(struct waitq *q, uint64_t deadline_us)
@@ -391,7 +528,7 @@ void sched_sleep_us(uint64_t delay_us)
     sched_wait(NULL, S.now_us + delay_us);
 }
 
-void sched_yield(void)
+void sched_coro_yield(void)
 {
     struct coro *c = current_or_panic("sched_yield");
     ready_push(c);
@@ -404,7 +541,7 @@ static void run_slice(struct coro *c)
 {
     S.current = c;
     S.stats.switches++;
-    swapcontext(&S.main_ctx, &c->ctx);
+    switch_stack(&S.main_ctx, &c->ctx, &S.main_stack_fake, coro_stack(c), CORO_STACK_BYTES);
     S.current = NULL;
     if (S.step_hook) S.step_hook(c->owner, S.step_ctx);
     if (c->done) coro_free(c);

@@ -76,8 +76,14 @@ void sched_set_activity(const char *what);
  * (SCHED_FOREVER: no deadline). Must be called from a coroutine. */
 enum wait_result sched_wait(struct waitq *q, uint64_t deadline_us);
 void sched_sleep_us(uint64_t delay_us);
-/* Let every other ready coroutine run once, then continue. */
-void sched_yield(void);
+/* Let every other ready coroutine run once, then continue. Called as sched_yield(); the symbol
+ * is sched_coro_yield because a global sched_yield replaces libc's in the whole program, and
+ * libraries call that one from outside any coroutine (LeakSanitizer at exit, libFuzzer), where
+ * it panics. (The fuzz build renames it too, on its command line.) */
+void sched_coro_yield(void);
+#ifndef sched_yield
+#define sched_yield sched_coro_yield
+#endif
 bool sched_wake_one(struct waitq *q);   /* false when q was empty */
 /* Make a blocked coroutine's sched_wait return WAIT_INTERRUPTED now. Only for waits the caller
  * owns (a process's own waits), never for waits inside lwIP. False if c was not waiting. */

@@ -98,7 +98,7 @@ static struct world *run_with_dot(const char *dir)
 static char *states_dot_of_a_run(const char *dir)
 {
     char path[512];
-    world_free(run_with_dot(dir));
+    scenario_world_free(run_with_dot(dir));
     snprintf(path, sizeof path, "%s/states.dot", dir);
     return read_all(path);
 }
@@ -344,7 +344,7 @@ static void test_renders_an_svg_with_graphviz(void **state)
 {
     (void)state;
     char *dir = make_temp_dir(), path[512], svg[512], tmp[520], err[256] = "";
-    world_free(run_with_dot(dir));
+    scenario_world_free(run_with_dot(dir));
     snprintf(path, sizeof path, "%s/states.dot", dir);
     snprintf(svg, sizeof svg, "%s/states.svg", dir);
     int rc = trace_dot_render_svg(path, svg, err, sizeof err);
