@@ -184,6 +184,9 @@ struct scenario {
     size_t expect_count;
 };
 
+/* The keyword of a step kind, as written in scenario files ("connect"). */
+const char *scenario_step_name(enum step_kind k);
+
 /* Parses text (len bytes, need not be NUL-terminated) read from `file`. NULL on error with
  * "file:line:col: error: ..." in err. */
 struct scenario *scenario_parse(const char *file, const char *text, size_t len, char *err,

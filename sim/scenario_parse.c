@@ -90,6 +90,11 @@ static const char *const step_names[STEP_KIND_COUNT] = {
     [STEP_FDLIMIT] = "fdlimit", [STEP_SLEEP] = "sleep", [STEP_EXIT] = "exit",
     [STEP_REPEAT] = "repeat",
 };
+const char *scenario_step_name(enum step_kind k)
+{
+    return k < STEP_KIND_COUNT ? step_names[k] : "?";
+}
+
 #define STEP_LIST "socket bind listen accept connect send recv shutdown close setsockopt " \
                   "nonblock signal fdlimit sleep exit repeat end"
 

@@ -604,19 +604,6 @@ static struct verdict check_expect(const struct scenario_runner *r, const struct
     return (struct verdict){ .ok = false, .got = "unknown expectation" };
 }
 
-static const char *step_name(enum step_kind k)
-{
-    static const char *const names[STEP_KIND_COUNT] = {
-        [STEP_SOCKET] = "socket", [STEP_BIND] = "bind", [STEP_LISTEN] = "listen",
-        [STEP_ACCEPT] = "accept", [STEP_CONNECT] = "connect", [STEP_SEND] = "send",
-        [STEP_RECV] = "recv", [STEP_SHUTDOWN] = "shutdown", [STEP_CLOSE] = "close",
-        [STEP_SETSOCKOPT] = "setsockopt", [STEP_NONBLOCK] = "nonblock", [STEP_SIGNAL] = "signal",
-        [STEP_FDLIMIT] = "fdlimit", [STEP_SLEEP] = "sleep", [STEP_EXIT] = "exit",
-        [STEP_REPEAT] = "repeat",
-    };
-    return k < STEP_KIND_COUNT ? names[k] : "?";
-}
-
 static void format_result(char *buf, size_t size, long ret, int err, bool positive)
 {
     if (positive) snprintf(buf, size, "> 0");
@@ -632,7 +619,7 @@ static struct verdict check_step(const struct scenario_runner *r, size_t proc_in
     const struct step *st = &sp->steps[step];
     char want[48], got[48];
     format_result(want, sizeof want, st->expect.ret, st->expect.err, st->expect.ret_positive);
-    snprintf(text, text_size, "%s %s -> %s", sp->name, step_name(st->kind), want);
+    snprintf(text, text_size, "%s %s -> %s", sp->name, scenario_step_name(st->kind), want);
     struct verdict v = { .ok = true };
     size_t ran = 0;
     for (size_t i = 0; i < r->instance_count; i++) {
