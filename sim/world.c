@@ -16,6 +16,7 @@ struct world_event {
     struct world *w;
     void (*fn)(struct world *w, void *arg);
     void *arg;
+    bool owns_arg;                  /* free arg if the event never fires */
     struct world_event *prev, *next;
 };
 
@@ -65,6 +66,9 @@ static void emit_link(struct world *w, const char *event, const uint8_t *pkt, si
     trace_emit(w->trace, &ev);
 }
 
+static void schedule(struct world *w, uint64_t t_us, void (*fn)(struct world *w, void *arg),
+                     void *arg, bool owns_arg);
+
 /* ---- the router's ICMP ---- */
 
 struct icmp_delivery {
@@ -94,7 +98,7 @@ static void answer_unreachable(struct world *w, struct host *from, const uint8_t
     emit_link(w, "icmp", d->bytes, d->len, "router %s > %s: ICMP %s unreachable",
               ip4_str(WORLD_ROUTER_IP, router), host_name(from),
               code == ICMP_NET_UNREACHABLE ? "network" : "host");
-    world_at(w, sched_now_us() + w->config.link.delay_us, icmp_arrive, d);
+    schedule(w, sched_now_us() + w->config.link.delay_us, icmp_arrive, d, true);
 }
 
 /* ---- routing ---- */
@@ -191,14 +195,21 @@ static void world_event_fire(void *arg)
     free(e);
 }
 
-void world_at(struct world *w, uint64_t t_us, void (*fn)(struct world *w, void *arg), void *arg)
+static void schedule(struct world *w, uint64_t t_us, void (*fn)(struct world *w, void *arg),
+                     void *arg, bool owns_arg)
 {
     struct world_event *e = calloc(1, sizeof *e);
     if (!e) sched_panic("out of memory");
-    *e = (struct world_event){ .w = w, .fn = fn, .arg = arg, .next = w->pending };
+    *e = (struct world_event){ .w = w, .fn = fn, .arg = arg, .owns_arg = owns_arg,
+                               .next = w->pending };
     if (w->pending) w->pending->prev = e;
     w->pending = e;
     sched_at(t_us, world_event_fire, e);
+}
+
+void world_at(struct world *w, uint64_t t_us, void (*fn)(struct world *w, void *arg), void *arg)
+{
+    schedule(w, t_us, fn, arg, false);
 }
 
 int world_add_link_rule(struct world *w, const struct link_rule *rule)
@@ -312,7 +323,7 @@ void world_free(struct world *w)
     while (w->pending) {
         struct world_event *e = w->pending;
         w->pending = e->next;
-        if (e->fn == icmp_arrive) free(e->arg);
+        if (e->owns_arg) free(e->arg);
         free(e);
     }
     for (size_t i = 0; i < w->host_count; i++) host_free(w->hosts[i]);
