@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "catalog.h"
+#include "pkt_cli.h"
 #include "scenario_run.h"
 #include "world.h"
 
@@ -51,6 +52,8 @@ static const char usage[] =
     "  all                      run and check every scenario of the catalog, one line each\n"
     "  explain <id|file>        what the scenario shows, the Linux/Windows reference, the\n"
     "                           lwIP difference and the explanation\n"
+    "  run|check FILE.pkt...    a packetdrill-style script against one lwIP host\n"
+    "                           (--strict/--lenient options policy; docs/packetdrill.md)\n"
     "  --help                   this text\n"
     "\n"
     "options (after the command):\n"
@@ -541,6 +544,7 @@ int cli_main(int argc, char **argv)
         fputs(usage, stdout);
         return EXIT_OK;
     }
+    if (pkt_cli_handles(argc, argv)) return pkt_cli_main(argc, argv);   /* docs/packetdrill.md */
     struct options o;
     bool known = strcmp(cmd, "list") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
                  strcmp(cmd, "all") == 0 || strcmp(cmd, "explain") == 0;

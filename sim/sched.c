@@ -85,6 +85,7 @@ static struct {
     void (*step_hook)(void *owner, void *ctx);
     void *step_ctx;
     struct sched_stats stats;
+    bool stop_requested;            /* sched_stop: sched_run returns at its next turn */
 } S;
 
 _Noreturn void sched_panic(const char *fmt, ...)
@@ -558,6 +559,10 @@ enum run_result sched_run(uint64_t until_us)
 {
     if (S.current) sched_panic("sched_run called from a coroutine");
     for (;;) {
+        if (S.stop_requested) {
+            S.stop_requested = false;
+            return RUN_UNTIL;
+        }
         struct coro *c = ready_pop();
         if (c) {
             run_slice(c);
@@ -576,6 +581,8 @@ enum run_result sched_run(uint64_t until_us)
         if (S.step_hook) S.step_hook(NULL, S.step_ctx);
     }
 }
+
+void sched_stop(void) { S.stop_requested = true; }
 
 size_t sched_describe_blocked(char *buf, size_t size)
 {

@@ -96,6 +96,11 @@ void sched_wake_all(struct waitq *q);
 /* Run until idle, deadlock, or until the clock would pass until_us (SCHED_FOREVER: no limit). */
 enum run_result sched_run(uint64_t until_us);
 
+/* Make the running sched_run return RUN_UNTIL before it runs anything else (the clock stays
+ * where it is; what is ready or pending stays so). For a driver that decides in a coroutine
+ * that the run is over (a packetdrill-style script that ended). */
+void sched_stop(void);
+
 /* Called after every coroutine slice with that coroutine's owner, and with NULL after every
  * timer event: the point where observers (the pcb state tracker) look at the stacks. */
 void sched_set_step_hook(void (*hook)(void *owner, void *ctx), void *ctx);

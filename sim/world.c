@@ -25,6 +25,25 @@ struct unreachable_rule {
     enum icmp_unreach_code code;
 };
 
+/* A scripted endpoint (world_add_peer): an address on the link with no lwIP behind it. Peers
+ * take link endpoints from the top (LINK_MAX_ENDPOINTS - 1 down), hosts from 0 up, so a host's
+ * index stays its position in hosts[]. */
+struct world_peer {
+    char name[32];
+    uint32_t ip;
+    int index;
+    void (*receive)(void *ctx, const uint8_t *pkt, size_t len);
+    void *ctx;
+};
+
+/* Whoever owns an address: a host or a peer (name and link endpoint either way). */
+struct endpoint {
+    struct host *host;              /* NULL for a peer */
+    struct world_peer *peer;        /* NULL for a host */
+    const char *name;
+    int index;
+};
+
 struct world {
     struct world_config config;
     struct prng master;
@@ -34,6 +53,8 @@ struct world {
     struct host *hosts[LINK_MAX_ENDPOINTS];
     const char *host_names[LINK_MAX_ENDPOINTS];
     size_t host_count;
+    struct world_peer peers[LINK_MAX_ENDPOINTS];
+    size_t peer_count;
     struct unreachable_rule unreachable[LINK_MAX_ENDPOINTS][LINK_MAX_ENDPOINTS];
     struct world_event *pending;
     bool begun;
@@ -50,6 +71,27 @@ static struct host *host_by_ip(const struct world *w, uint32_t ip)
     for (size_t i = 0; i < w->host_count; i++)
         if (host_ip(w->hosts[i]) == ip) return w->hosts[i];
     return NULL;
+}
+
+static struct endpoint host_endpoint(struct host *h)
+{
+    return (struct endpoint){ .host = h, .name = host_name(h), .index = host_index(h) };
+}
+
+static bool endpoint_by_ip(struct world *w, uint32_t ip, struct endpoint *out)
+{
+    struct host *h = host_by_ip(w, ip);
+    if (h) {
+        *out = host_endpoint(h);
+        return true;
+    }
+    for (size_t i = 0; i < w->peer_count; i++)
+        if (w->peers[i].ip == ip) {
+            *out = (struct endpoint){ .peer = &w->peers[i], .name = w->peers[i].name,
+                                      .index = w->peers[i].index };
+            return true;
+        }
+    return false;
 }
 
 static void emit_link(struct world *w, const char *event, const uint8_t *pkt, size_t len,
@@ -103,42 +145,42 @@ static void answer_unreachable(struct world *w, struct host *from, const uint8_t
 
 /* ---- routing ---- */
 
-/* One packet from host `from` onto the link towards whoever owns its destination: the
- * router's unreachable rule, a destination that is down, or the link decides its fate; the
- * trace records it (marked when injected). Injected segments are not counted by byte
- * accounting: no process sent their bytes. */
-static void route(struct world *w, struct host *from, const uint8_t *pkt, size_t len,
+/* One packet from endpoint `from` onto the link towards whoever owns its destination: the
+ * router's unreachable rule, a host that is down, or the link decides its fate; the trace
+ * records it (marked when injected). Injected segments are not counted by byte accounting:
+ * no process sent their bytes. */
+static void route(struct world *w, struct endpoint from, const uint8_t *pkt, size_t len,
                   bool injected)
 {
     struct packet_info info;
     bool decoded = packet_decode(pkt, len, &info);
-    struct host *to = decoded ? host_by_ip(w, info.dst_ip) : NULL;
+    struct endpoint to;
+    bool known = decoded && endpoint_by_ip(w, info.dst_ip, &to);
     struct link_fate fate;
-    const struct unreachable_rule *u =
-        to ? &w->unreachable[host_index(from)][host_index(to)] : NULL;
+    const struct unreachable_rule *u = known ? &w->unreachable[from.index][to.index] : NULL;
     if (u && u->on) {
         fate = (struct link_fate){ .reason = "unreachable", .rule_id = -1 };
-    } else if (to && !host_is_up(to)) {
+    } else if (known && to.host && !host_is_up(to.host)) {
         fate = (struct link_fate){ .reason = "host down", .rule_id = -1 };
     } else {
-        fate = link_send_packet(w->link, host_index(from), to ? host_index(to) : -1, pkt, len,
+        fate = link_send_packet(w->link, from.index, known ? to.index : -1, pkt, len,
                                 decoded ? &info : NULL);
     }
     struct trace_segment seg;
-    const char *to_name = to ? host_name(to) : "?";
+    const char *to_name = known ? to.name : "?";
     if (injected)
-        trace_injected_packet(w->trace, host_name(from), to_name, pkt, len, fate, NULL);
-    else if (trace_packet(w->trace, host_name(from), to_name, pkt, len, fate, &seg))
+        trace_injected_packet(w->trace, from.name, to_name, pkt, len, fate, NULL);
+    else if (trace_packet(w->trace, from.name, to_name, pkt, len, fate, &seg))
         accounting_segment(w->accounting, &seg);
-    if (u && u->on) answer_unreachable(w, from, pkt, len, u->code);
+    if (u && u->on && from.host) answer_unreachable(w, from.host, pkt, len, u->code);
     if (fate.duplicated)
         emit_link(w, "duplicate", NULL, 0, "%s>%s: the link delivers a second copy at %llu us",
-                  host_name(from), host_name(to), (unsigned long long)fate.duplicate_arrive_us);
+                  from.name, to_name, (unsigned long long)fate.duplicate_arrive_us);
 }
 
 static void world_transmit(void *ctx, struct host *from, const uint8_t *pkt, size_t len)
 {
-    route(ctx, from, pkt, len, false);
+    route(ctx, host_endpoint(from), pkt, len, false);
 }
 
 bool world_inject(struct world *w, const uint8_t *pkt, size_t len, char *err, size_t err_size)
@@ -148,8 +190,8 @@ bool world_inject(struct world *w, const uint8_t *pkt, size_t len, char *err, si
         snprintf(err, err_size, "world_inject: not a well-formed IPv4 packet (%zu bytes)", len);
         return false;
     }
-    struct host *from = host_by_ip(w, info.src_ip);
-    if (!from) {
+    struct endpoint from;
+    if (!endpoint_by_ip(w, info.src_ip, &from)) {
         char ip[16];
         snprintf(err, err_size, "world_inject: no host owns the source address %s",
                  ip4_str(info.src_ip, ip));
@@ -167,7 +209,12 @@ bool world_inject(struct world *w, const uint8_t *pkt, size_t len, char *err, si
 static void world_deliver(void *ctx, int to, const uint8_t *pkt, size_t len)
 {
     struct world *w = ctx;
-    host_input(w->hosts[to], pkt, len);
+    if ((size_t)to < w->host_count) {
+        host_input(w->hosts[to], pkt, len);
+        return;
+    }
+    struct world_peer *peer = &w->peers[LINK_MAX_ENDPOINTS - 1 - to];
+    peer->receive(peer->ctx, pkt, len);
 }
 
 /* After every coroutine slice, look at the stack of the host that ran. */
@@ -194,10 +241,13 @@ struct world *world_new(const struct world_config *config)
 struct host *world_add_host(struct world *w, const char *name, const char *ip)
 {
     uint32_t addr;
-    if (!ip4_parse(ip, &addr) || addr == WORLD_ROUTER_IP || host_by_ip(w, addr) ||
+    struct endpoint taken;
+    if (!ip4_parse(ip, &addr) || addr == WORLD_ROUTER_IP || endpoint_by_ip(w, addr, &taken) ||
         world_host(w, name))
         return NULL;
-    if (w->host_count >= stack_instance_count || w->host_count >= LINK_MAX_ENDPOINTS) return NULL;
+    if (w->host_count >= stack_instance_count ||
+        w->host_count + w->peer_count >= LINK_MAX_ENDPOINTS)
+        return NULL;
     struct host_net net = { .trace = w->trace, .accounting = w->accounting, .ctx = w,
                             .transmit = world_transmit };
     int index = (int)w->host_count;
@@ -206,6 +256,24 @@ struct host *world_add_host(struct world *w, const char *name, const char *ip)
     w->hosts[w->host_count] = h;
     w->host_names[w->host_count++] = host_name(h);
     return h;
+}
+
+bool world_add_peer(struct world *w, const char *name, const char *ip,
+                    void (*receive)(void *ctx, const uint8_t *pkt, size_t len), void *ctx)
+{
+    uint32_t addr;
+    struct endpoint taken;
+    if (!ip4_parse(ip, &addr) || addr == WORLD_ROUTER_IP || endpoint_by_ip(w, addr, &taken) ||
+        world_host(w, name) || strlen(name) >= sizeof w->peers[0].name || w->begun ||
+        w->host_count + w->peer_count >= LINK_MAX_ENDPOINTS)
+        return false;
+    struct world_peer *peer = &w->peers[w->peer_count];
+    *peer = (struct world_peer){ .ip = addr, .index = LINK_MAX_ENDPOINTS - 1 - (int)w->peer_count,
+                                 .receive = receive, .ctx = ctx };
+    snprintf(peer->name, sizeof peer->name, "%s", name);
+    w->host_names[peer->index] = peer->name;
+    w->peer_count++;
+    return true;
 }
 
 struct host *world_host(const struct world *w, const char *name)
@@ -301,6 +369,10 @@ static void begin_trace(struct world *w)
         h.hosts[i].name = host_name(w->hosts[i]);
         h.hosts[i].ip = host_ip(w->hosts[i]);
     }
+    for (size_t i = 0; i < w->peer_count && h.host_count < LINK_MAX_ENDPOINTS; i++) {
+        h.hosts[h.host_count].name = w->peers[i].name;
+        h.hosts[h.host_count++].ip = w->peers[i].ip;
+    }
     trace_begin(w->trace, &h);
     for (size_t i = 0; i < w->host_count; i++) {
         struct trace_event ev = { .type = TRACE_HOST, .u.host = { host_name(w->hosts[i]), "up" } };
@@ -319,8 +391,8 @@ enum run_result world_run(struct world *w, uint64_t until_us)
 
 static const char *name_of_ip(void *ctx, uint32_t ip)
 {
-    struct host *h = host_by_ip(ctx, ip);
-    return h ? host_name(h) : "?";
+    struct endpoint e;
+    return endpoint_by_ip(ctx, ip, &e) ? e.name : "?";
 }
 
 size_t world_account(struct world *w)

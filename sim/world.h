@@ -41,6 +41,14 @@ struct world *world_new(const struct world_config *config);
 /* NULL when the address is not a dotted quad, is taken, or no lwIP instance is left. */
 struct host *world_add_host(struct world *w, const char *name, const char *ip);
 struct host *world_host(const struct world *w, const char *name);
+/* A scripted endpoint: an address on the link with no lwIP behind it (packetdrill-style
+ * scripts play the remote end this way). Packets routed to its address cross the link like
+ * any other (delay, rules) and are handed to receive(ctx, pkt, len) in scheduler context when
+ * they arrive; it sends with world_inject (source = its address). It is listed in the trace
+ * header with the hosts. Call before world_run; false when the address is not a dotted quad
+ * or is taken, the name is taken or longer than 31 bytes, or the link has no endpoint left. */
+bool world_add_peer(struct world *w, const char *name, const char *ip,
+                    void (*receive)(void *ctx, const uint8_t *pkt, size_t len), void *ctx);
 struct trace *world_trace(struct world *w);
 struct link *world_link(struct world *w);
 
@@ -59,13 +67,13 @@ void world_set_bandwidth(struct world *w, struct host *from, struct host *to, ui
 void world_set_unreachable(struct world *w, struct host *from, struct host *to,
                            enum icmp_unreach_code code, bool on);
 
-/* Put a crafted IPv4 packet on the link now, as if the host owning its source address had
- * sent it: it is routed like that host's own packets (router rules, a destination that is
+/* Put a crafted IPv4 packet on the link now, as if the host (or peer) owning its source
+ * address had sent it: it is routed like that host's own packets (router rules, a destination that is
  * down, link delay and fault rules) to the host owning the destination address, and traced
  * like any segment but marked injected (not counted by byte accounting: no process sent its
  * bytes). The packet is copied. Call it in scheduler context (a world event), while the
  * world runs. False, with a message in err, when the bytes are not a well-formed IPv4 packet
- * (packet_decode), when no host owns the source address, or before world_run. The sending
+ * (packet_decode), when no host or peer owns the source address, or before world_run. May also be called from a process coroutine. The sending
  * host's lwIP is not involved: it may well answer a reply it did not expect with an RST. */
 bool world_inject(struct world *w, const uint8_t *pkt, size_t len, char *err, size_t err_size);
 
