@@ -637,7 +637,7 @@ static bool judge_segment(struct pkt_runner *r, const struct pkt_event *ev, uint
     format_time(t_us, when);
     const char *diff = segment_difference(r, &ev->u.seg, &got);
     if (diff) {
-        mismatch(r, ev, "expected > %s at %s; lwIP sent > %s at %s (the %s differ)", want,
+        mismatch(r, ev, "expected > %s at %s; lwIP sent > %s at %s (%s differs)", want,
                  any_time ? "any time" : when, actual, at, diff);
         return false;
     }
