@@ -7,6 +7,7 @@
 #   make test-asan  tests and catalog built with ASan+UBSan (build/asan)
 #   make test-valgrind   tests under valgrind memcheck
 #   make determinism     -O0, -O2 and sanitizer builds give byte-identical catalog outputs
+#   make fuzz-pkt   fuzz the packetdrill-script reader (FUZZ_SECONDS)
 #   make B=DIR      build into DIR instead of build/ (variants side by side; lwIP's source is
 #                   fetched once into build/lwip)
 
@@ -122,6 +123,7 @@ $(B)/tcpsim: $(B)/sim/main.o $(ALL_OBJS)
 
 catalog: $(B)/tcpsim | deps
 	$(Q)$(B)/tcpsim all --out out
+	$(Q)$(B)/tcpsim check scenarios/pkt/*.pkt --out out/pkt
 
 # Speed is measured, never asserted: wall time per scenario and for the whole catalog.
 bench: $(B)/tcpsim | deps
@@ -268,4 +270,28 @@ fuzz: build/fuzz/scenario_parse
 	    fuzz.log; \
 	  findings=$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null); \
 	  for f in $$findings; do echo "  FINDING build/fuzz/$$f"; done; \
+	  test $$status = 0 && test -z "$$findings"
+
+# ---- fuzzing the packetdrill-script reader: make fuzz-pkt [FUZZ_SECONDS=60] ----
+# The same, over sim/pkt_parse.c; corpus build/fuzz/pkt-corpus seeded from scenarios/pkt/,
+# tests/bad-pkt/ and tests/pkt-linux/.
+PKT_FUZZ_SRCS = tests/fuzz/fuzz_pkt_parse.c sim/pkt_parse.c sim/trace.c sim/connmap.c \
+  sim/packet.c sim/sched.c
+.PHONY: fuzz-pkt
+build/fuzz/pkt_parse: $(PKT_FUZZ_SRCS) $(wildcard sim/*.h) lwip-port/stack.h
+	@mkdir -p $(@D)
+	$(msg) FUZZCC $@
+	$(Q)$(FUZZ_CC) $(SIM_STD) $(FUZZ_FLAGS) $(WARN) $(SIM_INC) -o $@ $(PKT_FUZZ_SRCS)
+
+fuzz-pkt: build/fuzz/pkt_parse
+	$(Q)mkdir -p build/fuzz/pkt-corpus build/fuzz/pkt-findings
+	$(Q)for f in scenarios/pkt/*.pkt tests/bad-pkt/*.pkt tests/pkt-linux/*.pkt; do \
+	  cp "$$f" "build/fuzz/pkt-corpus/seed-$$(printf '%s' "$$f" | tr '/' '_')"; done
+	@echo '  FUZZ    $(FUZZ_SECONDS) s, log in build/fuzz/pkt-fuzz.log'
+	$(Q)cd build/fuzz && ./pkt_parse -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -timeout=10 -dict=../../tests/fuzz/pkt.dict -artifact_prefix=./pkt-findings/ \
+	  -print_final_stats=1 pkt-corpus >pkt-fuzz.log 2>&1; status=$$?; \
+	  grep -E '^Done [0-9]+ runs|^stat::(number_of_executed|average_exec|peak_rss)' pkt-fuzz.log; \
+	  findings=$$(ls pkt-findings 2>/dev/null); \
+	  for f in $$findings; do echo "  FINDING build/fuzz/pkt-findings/$$f"; done; \
 	  test $$status = 0 && test -z "$$findings"

@@ -591,8 +591,8 @@ static bool parse_linger(struct parser *p, struct pkt_arg *a)
     take(p);    /* '{' */
     a->kind = PKT_ARG_LINGER;
     if (!is_word(peek(p), "onoff"))
-        return fail(p, peek(p)->pos, "%s, expected onoff=N (a linger value; other structures "
-                                     "are not supported)", found(peek(p), buf));
+        return fail(p, peek(p)->pos, "%s, expected onoff=N: the one structure supported is a "
+                                     "linger value (write ... for an address)", found(peek(p), buf));
     take(p);
     if (!expect_punct(p, '=', "after onoff") || !parse_signed(p, "the onoff value", &a->value) ||
         !expect_punct(p, ',', "after onoff=N"))

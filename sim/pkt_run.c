@@ -602,13 +602,14 @@ static const char *segment_difference(struct pkt_runner *r, const struct pkt_seg
                                       const struct sent_segment *got)
 {
     const struct packet_info *i = &got->info;
-    if (i->src_port != r->local_port || i->dst_port != r->remote_port) return "ports";
-    if (i->flags != want->flags) return "flags";
-    if (i->seq - r->local_isn != want->seq) return "sequence number";
-    if (i->payload_len != want->len) return "length";
-    if ((want->flags & TCP_ACK) && i->ack - REMOTE_ISN != want->ack) return "ack";
-    if (want->win >= 0 && i->win != (uint32_t)want->win) return "window";
-    if (!options_match(r, want, got)) return r->o.strict ? "options (strict)" : "options";
+    if (i->src_port != r->local_port || i->dst_port != r->remote_port) return "the ports";
+    if (i->flags != want->flags) return "the flags";
+    if (i->seq - r->local_isn != want->seq) return "the sequence numbers";
+    if (i->payload_len != want->len) return "the lengths";
+    if ((want->flags & TCP_ACK) && i->ack - REMOTE_ISN != want->ack) return "the acks";
+    if (want->win >= 0 && i->win != (uint32_t)want->win) return "the windows";
+    if (!options_match(r, want, got))
+        return r->o.strict ? "the options (compared strictly)" : "the options";
     return NULL;
 }
 
@@ -637,7 +638,7 @@ static bool judge_segment(struct pkt_runner *r, const struct pkt_event *ev, uint
     format_time(t_us, when);
     const char *diff = segment_difference(r, &ev->u.seg, &got);
     if (diff) {
-        mismatch(r, ev, "expected > %s at %s; lwIP sent > %s at %s (%s differs)", want,
+        mismatch(r, ev, "expected > %s at %s; lwIP sent > %s at %s (%s differ)", want,
                  any_time ? "any time" : when, actual, at, diff);
         return false;
     }
