@@ -255,7 +255,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=al
 FUZZ_SRCS = tests/fuzz/fuzz_scenario_parse.c sim/scenario_parse.c sim/link.c sim/packet.c \
   sim/prng.c sim/sched.c
 .PHONY: fuzz
-build/fuzz/scenario_parse: $(FUZZ_SRCS) $(wildcard sim/*.h) lwip-port/stack.h
+build/fuzz/scenario_parse: $(FUZZ_SRCS) $(wildcard sim/*.h) lwip-port/stack.h tests/fuzz/fuzz_check.h
 	@mkdir -p $(@D)
 	$(msg) FUZZCC $@
 	$(Q)$(FUZZ_CC) $(SIM_STD) $(FUZZ_FLAGS) $(WARN) $(SIM_INC) -o $@ $(FUZZ_SRCS)
@@ -278,7 +278,7 @@ fuzz: build/fuzz/scenario_parse
 PKT_FUZZ_SRCS = tests/fuzz/fuzz_pkt_parse.c sim/pkt_parse.c sim/trace.c sim/connmap.c \
   sim/packet.c sim/sched.c
 .PHONY: fuzz-pkt
-build/fuzz/pkt_parse: $(PKT_FUZZ_SRCS) $(wildcard sim/*.h) lwip-port/stack.h
+build/fuzz/pkt_parse: $(PKT_FUZZ_SRCS) $(wildcard sim/*.h) lwip-port/stack.h tests/fuzz/fuzz_check.h
 	@mkdir -p $(@D)
 	$(msg) FUZZCC $@
 	$(Q)$(FUZZ_CC) $(SIM_STD) $(FUZZ_FLAGS) $(WARN) $(SIM_INC) -o $@ $(PKT_FUZZ_SRCS)

@@ -6,29 +6,13 @@
  * as a crash. Built and run by `make fuzz-pkt` (the Makefile's last block). */
 #include "pkt_script.h"
 
+#include "fuzz_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "broken promise: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            abort(); \
-        } \
-    } while (0)
-
-static void check_error(const char *err, size_t size)
-{
-    CHECK(memchr(err, '\0', size) != NULL);
-    int line = 0, col = 0, used = 0;
-    CHECK(sscanf(err, "fuzz.pkt:%d:%d: error: %n", &line, &col, &used) == 2 && used > 0);
-    CHECK(line >= 1 && col >= 1);
-    CHECK(strstr(err, "expected") != NULL);
-    CHECK(strchr(err, '\n') == NULL);
-}
 
 static void check_event(const struct pkt_event *e)
 {
@@ -64,7 +48,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     char err[1024];
     struct pkt_script *s = pkt_parse("fuzz.pkt", (const char *)data, size, err, sizeof err);
     if (!s) {
-        check_error(err, sizeof err);
+        check_error_line(err, sizeof err, "fuzz.pkt");
         return 0;
     }
     CHECK(s->event_count >= 1);

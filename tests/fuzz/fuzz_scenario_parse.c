@@ -6,30 +6,13 @@
  * Built and run by `make fuzz` (see the Makefile's last block). */
 #include "scenario.h"
 
+#include "fuzz_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "broken promise: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-            abort(); \
-        } \
-    } while (0)
-
-static void check_error(const char *err, size_t size)
-{
-    CHECK(memchr(err, '\0', size) != NULL);
-    CHECK(strncmp(err, "fuzz.scn:", 9) == 0);
-    int line = 0, col = 0, used = 0;
-    CHECK(sscanf(err, "fuzz.scn:%d:%d: error: %n", &line, &col, &used) == 2 && used > 0);
-    CHECK(line >= 1 && col >= 1);
-    CHECK(strstr(err, "expected") != NULL);
-    CHECK(strchr(err, '\n') == NULL);
-}
 
 static void check_steps(const struct scenario_process *p)
 {
@@ -103,7 +86,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     memset(err, 'x', sizeof err);
     struct scenario *s = scenario_parse("fuzz.scn", (const char *)data, size, err, sizeof err);
     if (!s) {
-        check_error(err, sizeof err);
+        check_error_line(err, sizeof err, "fuzz.scn");
         return 0;
     }
     check_scenario(s);
