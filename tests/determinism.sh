@@ -1,8 +1,8 @@
 #!/bin/sh
 # determinism.sh OUTDIR TCPSIM...
-# Runs the whole catalog (`tcpsim all`) with each tcpsim given (builds made with different
-# compiler flags) and once more with the first, and fails unless every output file is
-# byte-identical across all of them; then runs the catalog with other seeds (SEEDS, default
+# Runs the whole catalog (`tcpsim all`, then scenarios/pkt/*.pkt) with each tcpsim given
+# (builds made with different compiler flags) and once more with the first, and fails unless
+# every output file is byte-identical across all of them; then runs the catalog with other seeds (SEEDS, default
 # "2 12345") and fails unless every scenario passes its expectations with each (they are
 # written to hold for any seed).
 # On a difference it prints the differing files and the first differing lines of a few.
@@ -13,10 +13,12 @@ SEEDS=${SEEDS:-2 12345}
 status=0
 rm -rf "$outdir"; mkdir -p "$outdir"
 
-# run_catalog NAME TCPSIM [ARGS...]: the catalog into $outdir/NAME, its table in NAME.log
+# run_catalog NAME TCPSIM [ARGS...]: the catalog into $outdir/NAME (the packetdrill-style
+# scripts of scenarios/pkt into NAME/pkt), its table in NAME.log
 run_catalog() {
   run=$1 prog=$2; shift 2
-  if "$prog" all --out "$outdir/$run" "$@" >"$outdir/$run.log" 2>&1; then
+  if "$prog" all --out "$outdir/$run" "$@" >"$outdir/$run.log" 2>&1 &&
+     "$prog" check scenarios/pkt/*.pkt --out "$outdir/$run/pkt" "$@" >>"$outdir/$run.log" 2>&1; then
     echo "  RUN     $prog all --out $outdir/$run${*:+ $*}"
   else
     echo "  FAIL    $prog all --out $outdir/$run${*:+ $*} (exit $?); all but its ok lines:"
