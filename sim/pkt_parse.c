@@ -19,6 +19,8 @@
 
 #define PKT_FILE_MAX_BYTES (1u << 20)
 #define PKT_MAX_TIME_US (INT64_C(100000) * 1000000)    /* 100000 s: far past any run */
+/* An IPv4 packet holds 65535 bytes: 20 of IP header, 20 of TCP header, 40 of options. */
+#define PKT_MAX_PAYLOAD (65535 - 20 - 20 - 40)
 
 enum tok_kind {
     TOK_END, TOK_NUMBER, TOK_WORD, TOK_ELLIPSIS, TOK_STRING, TOK_SHELL, TOK_OPTION, TOK_PUNCT,
@@ -40,6 +42,8 @@ struct parser {
     size_t tok_count, tok_cap, at;
     struct pkt_script *s;
     size_t event_cap;
+    bool start_known;               /* the previous event's start is known (no '*' since) */
+    int64_t start_us;               /* ... and is this */
     bool failed;
     char *err;
     size_t err_size;
@@ -348,7 +352,7 @@ static bool parse_seq(struct parser *p, struct pkt_segment *seg)
         !expect_punct(p, ':', "between start and end sequence numbers (start:end(len))") ||
         !parse_u32(p, UINT32_MAX, "the end sequence number (start:end(len))", &end) ||
         !expect_punct(p, '(', "before the payload length (start:end(len))") ||
-        !parse_u32(p, 65535, "the payload length (start:end(len))", &seg->len) ||
+        !parse_u32(p, PKT_MAX_PAYLOAD, "the payload length (start:end(len))", &seg->len) ||
         !expect_punct(p, ')', "after the payload length (start:end(len))"))
         return false;
     if ((uint64_t)seg->seq + seg->len != end)
@@ -767,6 +771,20 @@ static bool check_event_times(struct parser *p, const struct pkt_event *ev)
     if (ev->time_kind == PKT_TIME_ANY && ev->kind != PKT_OUTBOUND)
         return fail(p, ev->pos, "'*', expected a time: only outbound segments may come at any "
                                 "time");
+    if (ev->kind != PKT_SHELL && ev->time_kind != PKT_TIME_ANY) {
+        int64_t start = ev->time_kind == PKT_TIME_ABSOLUTE ? ev->t_us : p->start_us + ev->t_us;
+        if (ev->time_kind == PKT_TIME_ABSOLUTE && p->start_known && start < p->start_us)
+            return fail(p, ev->pos, "time %lld.%06lld s, expected at least %lld.%06lld s (the "
+                                    "previous event's time: times must not go backwards)",
+                        (long long)(start / 1000000), (long long)(start % 1000000),
+                        (long long)(p->start_us / 1000000), (long long)(p->start_us % 1000000));
+        if (ev->time_kind == PKT_TIME_ABSOLUTE || p->start_known) {
+            p->start_known = true;
+            p->start_us = start;
+        }
+    } else if (ev->time_kind == PKT_TIME_ANY) {
+        p->start_known = false;
+    }
     if (ev->kind == PKT_CALL && ev->u.call.blocking) {
         int64_t end = ev->u.call.end_us;
         if (end < ev->t_us)
@@ -865,6 +883,7 @@ struct pkt_script *pkt_parse(const char *file, const char *text, size_t len, cha
     file = file ? file : "<input>";
     struct pkt_script *s = calloc(1, sizeof *s);
     struct parser p = { .file = file, .text = text ? text : "", .len = text ? len : 0, .s = s,
+                        .start_known = true,
                         .err = err, .err_size = err_size };
     if (!s || !(s->file = strdup(file)) || !(s->id = id_of(file))) {
         fail(&p, (struct pkt_pos){ 1, 1 }, "out of memory, expected a smaller script");
