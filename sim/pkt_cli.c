@@ -139,10 +139,14 @@ static void print_notices(const struct pkt_script *s)
     if (s->option_lines)
         fprintf(stderr, "%s: notice: %zu --option line(s) ignored (virtual time is exact; "
                         "docs/packetdrill.md)\n", s->file, s->option_lines);
-    for (size_t i = 0; i < s->event_count; i++)
-        if (s->events[i].kind == PKT_SHELL)
-            fprintf(stderr, "%s:%d: notice: shell command ignored: `%.60s`\n", s->file,
-                    s->events[i].pos.line, s->events[i].u.shell);
+    for (size_t i = 0; i < s->event_count; i++) {
+        if (s->events[i].kind != PKT_SHELL) continue;
+        const char *cmd = s->events[i].u.shell;
+        int first_line = (int)strcspn(cmd, "\n");
+        fprintf(stderr, "%s:%d: notice: shell command ignored: `%.*s%s`\n", s->file,
+                s->events[i].pos.line, first_line < 60 ? first_line : 60, cmd,
+                cmd[first_line] || first_line > 60 ? " ..." : "");
+    }
 }
 
 /* Runs into dir; 0 pass, 1 mismatch, 2 output error (err filled). */
