@@ -164,8 +164,8 @@ static int run_into(const struct pkt_script *s, const struct pkt_cli_options *o,
     bool passed = pkt_runner_run(r, f);
     if (f) fclose(f);
     int rc = trace_finish(world_trace(w), err, err_size) != 0 ? PKT_EXIT_USAGE : PKT_EXIT_OK;
+    world_free(w);          /* first: the app process still waits on the runner's queue */
     pkt_runner_free(r);
-    world_free(w);
     char dot[4200], svg[4200];
     snprintf(dot, sizeof dot, "%s/states.dot", dir);
     snprintf(svg, sizeof svg, "%s/states.svg", dir);

@@ -56,6 +56,8 @@ struct pkt_runner {
     int call_err;
 
     uint64_t base_us;                       /* the previous event's start: +t counts from it */
+    char *io_buf;                           /* what write sends and read fills (zeros) */
+    size_t io_size;
     bool done, failed;
     uint64_t fail_us;
     char *message;                          /* the mismatch, without the trace lines */
@@ -403,13 +405,17 @@ static long long make_call(struct pkt_runner *r, struct proc *p, const struct pk
         r->remote_port = PKT_BIND_PORT;
         return proc_connect(p, fd, ip4_str(r->remote_ip, ip), PKT_BIND_PORT);
     case PKT_WRITE: case PKT_SEND: case PKT_READ: case PKT_RECV: {
-        char *buf = calloc(count ? count : 1, 1);
-        if (!buf) sched_panic("out of memory");
+        /* the runner owns the buffer: a call still blocked when the world is freed never
+         * returns to free it */
+        if (count > r->io_size) {
+            free(r->io_buf);
+            if (!(r->io_buf = calloc(count, 1))) sched_panic("out of memory");
+            r->io_size = count;
+        }
         int flags = c->argc == 4 ? msg_flags(c->args[3].value) : 0;
-        long n = c->kind == PKT_WRITE || c->kind == PKT_SEND ? proc_send(p, fd, buf, count, flags)
-                                                              : proc_recv(p, fd, buf, count, flags);
-        free(buf);
-        return n;
+        return c->kind == PKT_WRITE || c->kind == PKT_SEND
+                   ? proc_send(p, fd, r->io_buf, count, flags)
+                   : proc_recv(p, fd, r->io_buf, count, flags);
     }
     case PKT_CLOSE: return proc_close(p, fd);
     case PKT_SHUTDOWN: return proc_shutdown(p, fd, (int)c->args[1].value);
@@ -788,5 +794,6 @@ void pkt_runner_free(struct pkt_runner *r)
 {
     if (!r) return;
     free(r->message);
+    free(r->io_buf);
     free(r);
 }

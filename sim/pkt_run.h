@@ -15,7 +15,8 @@
  * does not implement (sackOK, sack, TS, wscale when LWIP_WND_SCALE is off, nop/eol padding),
  * removes nop/eol from lwIP's list, and compares what is left in order (mss with its value).
  *
- * Ownership: the runner borrows the script and the world; both must outlive it. */
+ * Ownership: the runner borrows the script and the world; the script must outlive it, and the
+ * world is freed before it (its process waits on the runner's queues until then). */
 #ifndef TCPSIM_PKT_RUN_H
 #define TCPSIM_PKT_RUN_H
 
@@ -48,6 +49,7 @@ struct pkt_runner *pkt_runner_new(const struct pkt_script *s, const struct pkt_r
  * was expected, what happened, and the trace lines around it. Each judged event is also an
  * `expect` trace event. */
 bool pkt_runner_run(struct pkt_runner *r, FILE *report);
+/* After world_free: the app process waits on the runner's queues until the world is gone. */
 void pkt_runner_free(struct pkt_runner *r);
 
 #endif
