@@ -517,13 +517,16 @@ static const char *const call_args[PKT_CALL_KIND_COUNT] = {
 
 /* Symbols and the argument class they belong to; values are Linux's. */
 static const struct { const char *name; char cls; long long value; } symbols[] = {
-    { "AF_INET", 'D', 2 }, { "SOCK_STREAM", 'T', 1 }, { "IPPROTO_TCP", 'P', 6 },
-    { "SHUT_RD", 'H', 0 }, { "SHUT_WR", 'H', 1 }, { "SHUT_RDWR", 'H', 2 },
-    { "SOL_SOCKET", 'L', 1 }, { "IPPROTO_TCP", 'L', 6 },
-    { "SO_REUSEADDR", 'O', 2 }, { "SO_KEEPALIVE", 'O', 9 }, { "SO_LINGER", 'O', 13 },
-    { "TCP_NODELAY", 'O', 1 },
-    { "F_SETFL", 'C', 4 }, { "O_RDWR", 'F', 2 }, { "O_NONBLOCK", 'F', 04000 },
-    { "MSG_DONTWAIT", 'M', 0x40 }, { "MSG_PEEK", 'M', 0x2 }, { "MSG_NOSIGNAL", 'M', 0x4000 },
+    { "AF_INET", 'D', 2 }, { "SOCK_STREAM", 'T', 1 }, { "IPPROTO_TCP", 'P', PKT_IPPROTO_TCP },
+    { "SHUT_RD", 'H', PKT_SHUT_RD }, { "SHUT_WR", 'H', PKT_SHUT_WR },
+    { "SHUT_RDWR", 'H', PKT_SHUT_RDWR },
+    { "SOL_SOCKET", 'L', PKT_SOL_SOCKET }, { "IPPROTO_TCP", 'L', PKT_IPPROTO_TCP },
+    { "SO_REUSEADDR", 'O', PKT_SO_REUSEADDR }, { "SO_KEEPALIVE", 'O', PKT_SO_KEEPALIVE },
+    { "SO_LINGER", 'O', PKT_SO_LINGER }, { "TCP_NODELAY", 'O', PKT_TCP_NODELAY },
+    { "F_SETFL", 'C', PKT_F_SETFL }, { "O_RDWR", 'F', PKT_O_RDWR },
+    { "O_NONBLOCK", 'F', PKT_O_NONBLOCK },
+    { "MSG_DONTWAIT", 'M', PKT_MSG_DONTWAIT }, { "MSG_PEEK", 'M', PKT_MSG_PEEK },
+    { "MSG_NOSIGNAL", 'M', PKT_MSG_NOSIGNAL },
 };
 
 static const char *class_names(char cls)
@@ -722,6 +725,11 @@ static bool parse_call(struct parser *p, struct pkt_event *ev)
                     call_names[c->kind]);
     for (size_t i = 0; i < c->argc; i++)
         if (!check_arg(p, &c->args[i], spec[i])) return false;
+    bool io = c->kind == PKT_WRITE || c->kind == PKT_SEND || c->kind == PKT_READ ||
+              c->kind == PKT_RECV;
+    if (io && (c->args[2].value < 0 || c->args[2].value > PKT_MAX_IO_BYTES))
+        return fail(p, c->args[2].pos, "%lld, expected a byte count from 0 to %d",
+                    c->args[2].value, PKT_MAX_IO_BYTES);
     return parse_result(p, c);
 }
 

@@ -46,7 +46,6 @@ struct pkt_runner {
     struct waitq app_wait;                  /* the app: a call to make */
     struct sent_segment queue[MAX_QUEUED];
     size_t queue_head, queue_len;
-    size_t dropped_from_queue;
 
     const struct pkt_event *call;           /* handed to the app, not yet returned */
     uint64_t call_end_us;                   /* when it must return (blocking) */
@@ -61,7 +60,6 @@ struct pkt_runner {
     bool done, failed;
     uint64_t fail_us;
     char *message;                          /* the mismatch, without the trace lines */
-    size_t message_len;
 };
 
 /* ---- options on the wire ---- */
@@ -260,9 +258,7 @@ static void mismatch(struct pkt_runner *r, const struct pkt_event *ev, const cha
     emit_expect(r, ev, false, text);
     size_t len = strlen(r->s->file) + strlen(text) + 64;
     r->message = malloc(len);
-    if (r->message)
-        r->message_len = (size_t)snprintf(r->message, len, "%s:%d: error: %s\n", r->s->file,
-                                          ev->pos.line, text);
+    if (r->message) snprintf(r->message, len, "%s:%d: error: %s\n", r->s->file, ev->pos.line, text);
 }
 
 /* ---- waiting ---- */
@@ -289,10 +285,9 @@ static void peer_receive(void *ctx, const uint8_t *pkt, size_t len)
     struct sent_segment seg = { .t_us = sched_now_us() };
     if (!packet_decode(pkt, len, &seg.info) || seg.info.proto != PACKET_TCP) return;
     decode_options(pkt, len, &seg);
-    if (r->queue_len == MAX_QUEUED) {
-        r->dropped_from_queue++;
-        return;
-    }
+    /* A full queue means its head has long been a mismatch, reported before anything after
+     * it: what does not fit is never judged. */
+    if (r->queue_len == MAX_QUEUED) return;
     r->queue[(r->queue_head + r->queue_len++) % MAX_QUEUED] = seg;
     sched_wake_all(&r->runner_wait);
 }
@@ -302,12 +297,12 @@ static bool unexpected_before(struct pkt_runner *r, const struct pkt_event *ev, 
 {
     const struct sent_segment *a = queue_front(r);
     if (!a || a->t_us >= t_us) return false;
-    char actual[256], at[24];
+    char actual[256], at[24], next[24];
     format_actual(r, a, actual, sizeof actual);
     format_time(a->t_us, at);
+    format_time(t_us, next);
     mismatch(r, ev, "lwIP sent a segment the script does not expect: at %s > %s (the script's "
-                    "next event, line %d, is at %.6f)", at, actual, ev->pos.line,
-             (double)t_us / 1e6);
+                    "next event, line %d, is at %s)", at, actual, ev->pos.line, next);
     return true;
 }
 
@@ -369,12 +364,9 @@ static void result_text(long long ret, int err, char *buf, size_t size)
 static int sockopt_of(const struct pkt_call *c, struct stack_opt *opt)
 {
     const struct pkt_arg *name = &c->args[2], *val = &c->args[3];
-    switch (name->value) {
-    case 2: opt->name = STACK_SO_REUSEADDR; break;
-    case 9: opt->name = STACK_SO_KEEPALIVE; break;
-    case 13: opt->name = STACK_SO_LINGER; break;
-    default: opt->name = STACK_TCP_NODELAY; break;
-    }
+    opt->name = name->value == PKT_SO_REUSEADDR ? STACK_SO_REUSEADDR
+              : name->value == PKT_SO_KEEPALIVE ? STACK_SO_KEEPALIVE
+              : name->value == PKT_SO_LINGER ? STACK_SO_LINGER : STACK_TCP_NODELAY;
     bool linger = opt->name == STACK_SO_LINGER;
     if (linger != (val->kind == PKT_ARG_LINGER)) return -1;
     opt->value = (int)val->value;
@@ -385,16 +377,16 @@ static int sockopt_of(const struct pkt_call *c, struct stack_opt *opt)
 static int msg_flags(long long script_flags)
 {
     int f = 0;
-    if (script_flags & 0x40) f |= STACK_MSG_DONTWAIT;
-    if (script_flags & 0x2) f |= STACK_MSG_PEEK;
-    if (script_flags & 0x4000) f |= PROC_MSG_NOSIGNAL;
+    if (script_flags & PKT_MSG_DONTWAIT) f |= STACK_MSG_DONTWAIT;
+    if (script_flags & PKT_MSG_PEEK) f |= STACK_MSG_PEEK;
+    if (script_flags & PKT_MSG_NOSIGNAL) f |= PROC_MSG_NOSIGNAL;
     return f;
 }
 
 static long long make_call(struct pkt_runner *r, struct proc *p, const struct pkt_call *c)
 {
     int fd = c->argc ? (int)c->args[0].value : -1;
-    size_t count = c->argc >= 3 ? (size_t)(c->args[2].value > 0 ? c->args[2].value : 0) : 0;
+    size_t count = c->argc >= 3 ? (size_t)c->args[2].value : 0;     /* the parser bounds it */
     char ip[16];
     switch (c->kind) {
     case PKT_SOCKET: return proc_socket(p);
@@ -427,7 +419,7 @@ static long long make_call(struct pkt_runner *r, struct proc *p, const struct pk
         }
         return proc_setsockopt(p, fd, &opt);
     }
-    case PKT_FCNTL: return proc_set_nonblocking(p, fd, (c->args[2].value & 04000) != 0);
+    case PKT_FCNTL: return proc_set_nonblocking(p, fd, (c->args[2].value & PKT_O_NONBLOCK) != 0);
     case PKT_CALL_KIND_COUNT: break;
     }
     return -1;

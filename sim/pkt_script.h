@@ -75,6 +75,17 @@ enum pkt_arg_kind {
     PKT_ARG_KIND_COUNT
 };
 
+/* Linux's values of the symbols scripts may use; the parser resolves symbols into
+ * pkt_arg.value with these, the runner reads them back. */
+enum {
+    PKT_SHUT_RD = 0, PKT_SHUT_WR = 1, PKT_SHUT_RDWR = 2,
+    PKT_SOL_SOCKET = 1, PKT_IPPROTO_TCP = 6,
+    PKT_TCP_NODELAY = 1, PKT_SO_REUSEADDR = 2, PKT_SO_KEEPALIVE = 9, PKT_SO_LINGER = 13,
+    PKT_F_SETFL = 4, PKT_O_RDWR = 2, PKT_O_NONBLOCK = 04000,
+    PKT_MSG_PEEK = 0x2, PKT_MSG_DONTWAIT = 0x40, PKT_MSG_NOSIGNAL = 0x4000,
+};
+
+#define PKT_MAX_IO_BYTES (1 << 24)      /* a write or read count: at most 16 MiB */
 #define PKT_MAX_ARGS 6
 #define PKT_MAX_SYMBOLS 4
 

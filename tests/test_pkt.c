@@ -118,7 +118,7 @@ static void test_parse_builds_every_kind_of_event(void **state)
     assert_int_equal(e[2].u.call.args[3].kind, PKT_ARG_LINGER);
     assert_int_equal(e[2].u.call.args[3].value, 1);
     assert_int_equal(e[2].u.call.args[3].linger_s, 0);
-    assert_int_equal(e[3].u.call.args[2].value, 2 | 04000);    /* O_RDWR|O_NONBLOCK */
+    assert_int_equal(e[3].u.call.args[2].value, PKT_O_RDWR | PKT_O_NONBLOCK);
     assert_int_equal(e[4].u.call.ret, -1);
     assert_int_equal(e[4].u.call.err, EINPROGRESS);
     assert_int_equal(e[5].kind, PKT_OUTBOUND);
@@ -171,14 +171,15 @@ static const struct {
     { "result-without-errno.pkt", "2:15: error: a negative result without an errno, expected '-1 ENAME' (tcpsim checks errno)" },
     { "seven-decimals.pkt", "2:2: error: '0.1234567', expected a time with at most 6 decimals (microseconds)" },
     { "sockaddr-literal.pkt", "2:16: error: 'sa_family', expected onoff=N: the one structure supported is a linger value (write ... for an address)" },
-    { "time-range.pkt", "2:4: error: a time range '~', expected one exact time (virtual time is exact; see docs/packetdrill.md)" },
     { "time-goes-backwards.pkt", "4:1: error: time 0.550000 s, expected at least 0.600000 s (the previous event's time: times must not go backwards)" },
+    { "time-range.pkt", "2:4: error: a time range '~', expected one exact time (virtual time is exact; see docs/packetdrill.md)" },
     { "too-many-sack-blocks.pkt", "2:53: error: a 5th SACK block, expected at most 4" },
     { "unknown-call.pkt", "3:4: error: 'frobnicate', expected a socket call tcpsim supports: socket, bind, listen, accept, connect, write, send, read, recv, close, shutdown, setsockopt, fcntl" },
     { "unknown-errno.pkt", "2:18: error: 'EWHATEVER', expected an errno name tcpsim knows (ECONNRESET, EPIPE, EINPROGRESS, ...)" },
     { "unknown-option.pkt", "2:25: error: 'fastopen', expected a TCP option: mss N, nop, eol, sackOK, sack A:B, TS val N ecr N, wscale N (or <...>)" },
     { "unterminated-comment.pkt", "2:1: error: this comment is never closed, expected '*/'" },
     { "unterminated-shell.pkt", "2:4: error: this `shell command` is never closed, expected '`'" },
+    { "write-too-much.pkt", "2:18: error: 100000000, expected a byte count from 0 to 16777216" },
     { "wrong-argument-count.pkt", "2:15: error: 2 arguments, expected 3 for bind()" },
 };
 
