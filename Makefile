@@ -269,3 +269,6 @@ fuzz: build/fuzz/scenario_parse
 	  findings=$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null); \
 	  for f in $$findings; do echo "  FINDING build/fuzz/$$f"; done; \
 	  test $$status = 0 && test -z "$$findings"
+
+# ---- libtcpsim, install, conventions (mk/*.mk) ----
+include mk/lib.mk mk/install.mk

@@ -7,7 +7,10 @@
 
 #include "catalog.h"
 #include "scenario_run.h"
+#include "sharedir.h"
 #include "world.h"
+
+#include <tcpsim/tcpsim.h>   /* TCPSIM_VERSION */
 
 #include <errno.h>
 #include <ftw.h>
@@ -52,12 +55,14 @@ static const char usage[] =
     "  explain <id|file>        what the scenario shows, the Linux/Windows reference, the\n"
     "                           lwIP difference and the explanation\n"
     "  --help                   this text\n"
+    "  --version                the version of tcpsim and of lwIP\n"
     "\n"
     "options (after the command):\n"
     "  --out DIR                where outputs go (default out)\n"
     "  --seed N                 override the scenario's seed\n"
     "  --scenarios DIR          the catalog (default $TCPSIM_SCENARIOS, else ./scenarios,\n"
-    "                           else " TCPSIM_SHARE "/scenarios)\n"
+    "                           else <bindir>/../share/tcpsim/scenarios, else\n"
+    "                           " TCPSIM_SHARE "/scenarios)\n"
     "  --markdown FILE          all: also write the summary table as Markdown (docs/scenarios.md)\n"
     "\n"
     "exit codes: 0 success, 1 an expectation failed (or the run deadlocked or never ended),\n"
@@ -159,7 +164,7 @@ static const char *scenarios_dir(const struct options *o)
     if (env && *env) return env;
     struct stat st;
     if (stat("scenarios", &st) == 0 && S_ISDIR(st.st_mode)) return "scenarios";
-    return TCPSIM_SHARE "/scenarios";
+    return sharedir_scenarios();
 }
 
 static int load_catalog(struct catalog *c, const struct options *o)
@@ -167,6 +172,12 @@ static int load_catalog(struct catalog *c, const struct options *o)
     char err[1024];
     if (catalog_load(c, scenarios_dir(o), err, sizeof err) == 0) return EXIT_OK;
     fprintf(stderr, "%s\n", err);
+    struct stat st;
+    if (stat(scenarios_dir(o), &st) != 0)
+        fprintf(stderr, "tcpsim: no scenario catalog there; point to one with --scenarios DIR "
+                        "or TCPSIM_SCENARIOS=DIR (searched: ./scenarios, then "
+                        "<bindir>/../share/tcpsim/scenarios, then %s/scenarios)\n",
+                sharedir_builtin());
     return EXIT_USAGE;
 }
 
@@ -539,6 +550,11 @@ int cli_main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("tcpsim %s (%s, %u instances)\n", TCPSIM_VERSION, stack_instances[0]->name,
+               stack_instance_count);
         return EXIT_OK;
     }
     struct options o;
