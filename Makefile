@@ -45,6 +45,7 @@ endif
 .SECONDARY:
 .PHONY: all catalog bench docs test deps test-deps golden lint clean distclean install uninstall check-lwip
 .PHONY: test-asan test-valgrind valgrind-run determinism
+.PHONY: check
 .DEFAULT_GOAL := all
 all: catalog
 
@@ -120,8 +121,12 @@ $(B)/tcpsim: $(B)/sim/main.o $(ALL_OBJS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(COMMON_FLAGS) -o $@ $^ $(LDLIBS)
 
-catalog: $(B)/tcpsim | deps
-	$(Q)$(B)/tcpsim all --out out
+# The catalog reruns only when the binary or a scenario changed, or out/ is gone (the stamp
+# lives in out/); a failed run leaves no stamp. The summary is kept in $(B)/catalog.txt.
+catalog: out/.catalog.stamp
+out/.catalog.stamp: $(B)/tcpsim $(wildcard scenarios/*.scn) | deps
+	$(Q)$(B)/tcpsim all --out out >$(B)/catalog.txt 2>&1; rc=$$?; cat $(B)/catalog.txt; \
+	  test $$rc = 0 && touch $@
 
 # Speed is measured, never asserted: wall time per scenario and for the whole catalog.
 bench: $(B)/tcpsim | deps
@@ -146,7 +151,9 @@ $(B)/tests/%: $(B)/tests/%.o $(ALL_OBJS)
 
 # The tests that run the command find it through $TCPSIM.
 test: $(TEST_BINS) $(B)/tcpsim | test-deps
-	$(Q)TCPSIM=$(B)/tcpsim sh tests/run-tests.sh $(TEST_BINS)
+	$(Q)TCPSIM=$(B)/tcpsim V=$(V) JUNIT_DIR=$(B)/junit sh tests/run-tests.sh $(TEST_BINS)
+
+check: test   # the GNU name
 
 # Rewrite the golden traces from the current build (review `git diff tests/golden` after).
 # A folder tests/golden/<id>/ keeps the files it already has (a large scenario may keep only
