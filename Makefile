@@ -11,6 +11,7 @@
 #                   fetched once into build/lwip)
 
 PREFIX ?= /usr/local
+include mk/lwipopts.mk   # LWIPOPTS=file: B defaults to build-<hash>
 B ?= build
 DESTDIR ?=
 CC ?= cc
@@ -278,4 +279,5 @@ fuzz: build/fuzz/scenario_parse
 	  test $$status = 0 && test -z "$$findings"
 
 # ---- libtcpsim, install, conventions (mk/*.mk) ----
-include mk/lib.mk mk/install.mk
+LWIPOPTS_RULES = 1
+include mk/lib.mk mk/install.mk mk/lwipopts.mk
