@@ -36,7 +36,7 @@ for id in $ids; do
   "$def" check "$id" --out "$out/default" >"$out/default/$id.log" 2>&1; rd=$?
   "$cus" check "$id" --out "$out/custom" >"$out/custom/$id.log" 2>&1; rc=$?
   dt=$out/default/$id/timeline.txt ct=$out/custom/$id/timeline.txt
-  expects "$dt" | sort >"$out/e.default"; expects "$ct" | sort >"$out/e.custom"
+  expects "$dt" | sort -k2,2n >"$out/e.default"; expects "$ct" | sort -k2,2n >"$out/e.custom"
   decisive "$dt" >"$out/d.default"; decisive "$ct" >"$out/d.custom"
   changed_expects=$(diff "$out/e.default" "$out/e.custom" | sed -n 's/^> \(.*\)	\(.*\)$/\2: \1/p')
   changed_events=$(diff -U0 "$out/d.default" "$out/d.custom" | grep -E '^[-+][^-+]')

@@ -8,8 +8,8 @@ LIBDIR = $(PREFIX)/lib
 INCLUDEDIR = $(PREFIX)/include
 MANDIR = $(PREFIX)/share/man
 
-.PHONY: install-lib install-man uninstall-lib
-install: install-lib install-man
+.PHONY: install-lib install-man uninstall-lib install-shared
+install: install-lib install-man $(if $(SHARED),install-shared)
 uninstall: uninstall-lib
 
 install-lib: $(LIB) $(PC)
@@ -18,6 +18,12 @@ install-lib: $(LIB) $(PC)
 	install -m 644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/tcpsim.pc
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/tcpsim/
 
+# make install SHARED=1: libtcpsim.so too (built by make shared, -fPIC, in $(B)/pic)
+install-shared: shared
+	install -d $(DESTDIR)$(LIBDIR)
+	install -m 755 $(PIC_B)/libtcpsim.so $(DESTDIR)$(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libtcpsim.so
+
 install-man:
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/tcpsim.1 $(DESTDIR)$(MANDIR)/man1/
@@ -25,7 +31,8 @@ install-man:
 	install -m 644 man/tcpsim-scenario.5 $(DESTDIR)$(MANDIR)/man5/
 
 uninstall-lib:
-	rm -f $(DESTDIR)$(LIBDIR)/libtcpsim.a $(DESTDIR)$(LIBDIR)/pkgconfig/tcpsim.pc
+	rm -f $(DESTDIR)$(LIBDIR)/libtcpsim.a $(DESTDIR)$(LIBDIR)/pkgconfig/tcpsim.pc \
+	  $(DESTDIR)$(LIBDIR)/libtcpsim.so $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/tcpsim
 	rm -f $(DESTDIR)$(MANDIR)/man1/tcpsim.1 $(DESTDIR)$(MANDIR)/man3/libtcpsim.3 \
 	  $(DESTDIR)$(MANDIR)/man5/tcpsim-scenario.5
