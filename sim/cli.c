@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "catalog.h"
+#include "outputs.h"
 #include "scenario_run.h"
 #include "sharedir.h"
 #include "world.h"
@@ -252,32 +253,6 @@ static void count_events(struct world *w, struct run_summary *s)
     s->end_us = sched_now_us();
 }
 
-/* The files of out/<id>/, one trace sink each (states.svg is rendered from states.dot). */
-static const struct {
-    const char *file;
-    struct trace_sink *(*make)(const char *path);
-} outputs[] = {
-    { "timeline.txt", trace_text_new },
-    { "timeline.jsonl", trace_jsonl_new },
-    { "capture.pcap", trace_pcap_new },
-    { "states.dot", trace_dot_new },
-};
-
-static int add_sinks(struct trace *trace, const char *dir, char *err, size_t err_size)
-{
-    char path[4200];
-    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
-        struct trace_sink *sink = outputs[i].make(path);
-        if (!sink) {
-            snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
-            return -1;
-        }
-        trace_add_sink(trace, sink);
-    }
-    return 0;
-}
-
 /* Builds the world, runs it, checks the expectations and writes every output into dir.
  * Returns EXIT_OK, or EXIT_USAGE with err filled (bad scenario set-up, unwritable output). */
 static int run_into(const struct scenario *sc, const struct options *o, const char *dir,
@@ -287,7 +262,7 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     if (o->seed_given) cfg.seed = o->seed;
     struct world *w = world_new(&cfg);
     struct scenario_runner *r = NULL;
-    if (add_sinks(world_trace(w), dir, err, err_size) != 0 ||
+    if (outputs_open(world_trace(w), dir, err, err_size) != 0 ||
         !(r = scenario_runner_new(sc, w, err, err_size))) {
         world_free(w);
         return EXIT_USAGE;
@@ -302,10 +277,7 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     scenario_runner_free(r);
     world_free(w);
     if (rc != 0) return EXIT_USAGE;
-    char dot[4200], svg[4200];
-    snprintf(dot, sizeof dot, "%s/states.dot", dir);
-    snprintf(svg, sizeof svg, "%s/states.svg", dir);
-    return trace_dot_render_svg(dot, svg, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
+    return outputs_render(dir, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
 }
 
 /* One row of the summary table: scenario, result, expectations passed, whether lwIP differs

@@ -6,6 +6,7 @@
  * of tcpsim_at and the text timeline handed out by tcpsim_timeline. */
 #include <tcpsim/tcpsim.h>
 
+#include "outputs.h"
 #include "proc.h"
 #include "world.h"
 
@@ -61,32 +62,6 @@ struct tcpsim_config tcpsim_config_default(void)
                                    .bandwidth_bps = link.bandwidth_bps };
 }
 
-/* The output files of tcpsim run (states.svg is rendered from states.dot at the end). */
-static const struct {
-    const char *file;
-    struct trace_sink *(*make)(const char *path);
-} sink_files[] = {
-    { "timeline.txt", trace_text_new },
-    { "timeline.jsonl", trace_jsonl_new },
-    { "capture.pcap", trace_pcap_new },
-    { "states.dot", trace_dot_new },
-};
-
-static int open_sinks(struct tcpsim *sim, char *err, size_t err_size)
-{
-    for (size_t i = 0; i < sizeof sink_files / sizeof sink_files[0]; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/%s", sim->out_dir, sink_files[i].file);
-        struct trace_sink *sink = sink_files[i].make(path);
-        if (!sink) {
-            set_error(err, err_size, "cannot write %s: %s", path, strerror(errno));
-            return -1;
-        }
-        trace_add_sink(world_trace(sim->world), sink);
-    }
-    return 0;
-}
-
 struct tcpsim *tcpsim_new(const struct tcpsim_config *cfg, char *err, size_t err_size)
 {
     if (the_sim) {
@@ -108,7 +83,7 @@ struct tcpsim *tcpsim_new(const struct tcpsim_config *cfg, char *err, size_t err
     the_sim = sim;
     if (cfg->out_dir) {
         snprintf(sim->out_dir, sizeof sim->out_dir, "%s", cfg->out_dir);
-        if (open_sinks(sim, err, err_size) != 0) {
+        if (outputs_open(world_trace(sim->world), sim->out_dir, err, err_size) != 0) {
             tcpsim_free(sim);
             return NULL;
         }
@@ -289,10 +264,7 @@ int tcpsim_finish(struct tcpsim *sim, char *err, size_t err_size)
         return -1;
     }
     if (sim->out_dir[0]) {
-        char dot[4200], svg[4200];
-        snprintf(dot, sizeof dot, "%s/states.dot", sim->out_dir);
-        snprintf(svg, sizeof svg, "%s/states.svg", sim->out_dir);
-        if (trace_dot_render_svg(dot, svg, msg, sizeof msg) < 0) {
+        if (outputs_render(sim->out_dir, msg, sizeof msg) < 0) {
             set_error(err, err_size, "%s", msg);
             return -1;
         }

@@ -14,37 +14,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmpdir[] = "/tmp/tcpsim-lwipopts-XXXXXX";
+/* Files are generated under the build directory and left there (build artefacts). */
+static const char *const tmpdir = "build/tests/lwipopts-check";
 static char output[8192];
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
-}
 
 /* The user's file is tcpsim's options plus `changes`; returns the compiler's exit status,
  * its messages in output. */
 static int compile_with(const char *changes)
 {
     char path[512], cwd[400], cmd[2048];
-    if (!getcwd(cwd, sizeof cwd)) return -1;
+    if (!getcwd(cwd, sizeof cwd) || system("mkdir -p build/tests/lwipopts-check") != 0) return -1;
     snprintf(path, sizeof path, "%s/user.h", tmpdir);
     FILE *f = fopen(path, "w");
     fprintf(f, "#include \"%s/lwip-port/lwipopts.h\"\n%s\n", cwd, changes);
     fclose(f);
     snprintf(path, sizeof path, "%s/lwipopts.h", tmpdir);
     f = fopen(path, "w");
-    fprintf(f, "#define TCPSIM_LWIPOPTS_USER 1\n#include \"%s/user.h\"\n"
-               "#include \"lwipopts-required.h\"\n", tmpdir);
+    fprintf(f, "#define TCPSIM_LWIPOPTS_USER 1\n#include \"%s/%s/user.h\"\n"
+               "#include \"lwipopts-required.h\"\n", cwd, tmpdir);
     fclose(f);
     snprintf(cmd, sizeof cmd, "echo '#include \"lwip/opt.h\"' | ${CC:-cc} -std=c11 -fsyntax-only "
              "-I%s -Ilwip-port -Ibuild/lwip/src/include -iquote sim -x c - 2>&1", tmpdir);
@@ -117,5 +104,5 @@ int main(void)
         cmocka_unit_test(test_libc_errno_numbers_are_required),
         cmocka_unit_test(test_arp_is_rejected),
     };
-    return cmocka_run_group_tests_name("lwipopts", tests, setup, teardown);
+    return cmocka_run_group_tests_name("lwipopts", tests, NULL, NULL);
 }
