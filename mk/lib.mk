@@ -60,3 +60,8 @@ test-shared: shared $(addprefix $(B)/tests/,$(addsuffix .o,$(SHARED_TESTS))) | t
 	  -L$(PIC_B) -ltcpsim $(CMOCKA_LIBS)
 	$(Q)LD_LIBRARY_PATH=$(PIC_B) V=$(V) JUNIT_DIR=$(PIC_B)/junit sh tests/run-tests.sh \
 	  $(addprefix $(PIC_B)/shared-tests/,$(SHARED_TESTS) echo_test)
+
+.PHONY: clean-lib
+clean: clean-lib
+clean-lib:
+	rm -rf $(LIB) $(PC) $(B)/libtcpsim.so $(B)/example $(B)/junit $(B)/catalog.txt $(B)/lwipopts

@@ -302,6 +302,74 @@ static void test_timeouts_nonblocking_poll_and_select_in_virtual_time(void **sta
     assert_string_equal(w.got, "hello world");
 }
 
+/* ---- the simulation object: one at a time; output files written by tcpsim_finish ---- */
+
+struct accepted {
+    char peer[32];
+    socklen_t len;
+    ssize_t got;
+    socklen_t from_len;
+};
+
+static void accept_server_main(void *arg)
+{
+    struct accepted *a = arg;
+    struct sockaddr_in peer, from;
+    a->len = sizeof peer;
+    int l = listening_socket(), c = accept(l, (struct sockaddr *)&peer, &a->len);
+    addr_text(&peer, a->peer, sizeof a->peer);
+    char buf[16];
+    a->from_len = sizeof from;
+    a->got = recvfrom(c, buf, sizeof buf, 0, (struct sockaddr *)&from, &a->from_len);
+    close(c);
+    close(l);
+}
+
+static void sendto_client_main(void *arg)
+{
+    struct sockaddr_in a = server_addr();
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    connect(s, (struct sockaddr *)&a, sizeof a);
+    sendto(s, "ping", 4, 0, NULL, 0);
+    close(s);
+}
+
+static void test_out_dir_gets_the_run_files_at_finish_and_one_sim_at_a_time(void **state)
+{
+    char err[256], dir[] = "/tmp/tcpsim-posix-XXXXXX", path[300];
+    struct accepted a = { 0 };
+    assert_non_null(mkdtemp(dir));
+    struct tcpsim_config cfg = tcpsim_config_default();
+    cfg.out_dir = dir;
+    struct tcpsim *s = tcpsim_new(&cfg, err, sizeof err);
+    assert_non_null(s);
+    assert_null(tcpsim_new(&cfg, err, sizeof err));
+    assert_string_equal(err, "tcpsim_new: a simulation exists already (one at a time: "
+                             "tcpsim_free it first)");
+    struct tcpsim_host *srv = tcpsim_add_host(s, "server", "10.0.0.2", err, sizeof err);
+    struct tcpsim_host *cli = tcpsim_add_host(s, "client", "10.0.0.1", err, sizeof err);
+    assert_null(tcpsim_add_host(s, "third", "10.0.0.3", err, sizeof err));   /* 2 instances */
+    tcpsim_spawn(srv, "server", 0, accept_server_main, &a);
+    tcpsim_spawn(cli, "client", 1000, sendto_client_main, NULL);
+    assert_int_equal(tcpsim_run(s, TCPSIM_FOREVER), TCPSIM_IDLE);
+    snprintf(path, sizeof path, "%s/timeline.txt", dir);
+    assert_int_equal(access(path, F_OK), -1);   /* not before tcpsim_finish */
+    assert_int_equal(tcpsim_finish(s, err, sizeof err), 0);
+    static const char *const files[] = { "timeline.txt", "timeline.jsonl", "capture.pcap",
+                                         "states.dot" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (access(path, F_OK) != 0) fail_msg("%s missing", path);
+    }
+    tcpsim_free(s);
+    assert_string_equal(a.peer, "10.0.0.1:55439");
+    assert_int_equal(a.len, sizeof(struct sockaddr_in));
+    assert_int_equal(a.got, 4);
+    assert_int_equal(a.from_len, 0);   /* TCP: recvfrom reports no address (Linux) */
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +383,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_nonblocking_poll_and_select_in_virtual_time,
                                         setup, teardown),
+        cmocka_unit_test(test_out_dir_gets_the_run_files_at_finish_and_one_sim_at_a_time),
     };
     return cmocka_run_group_tests_name("posix", tests, NULL, NULL);
 }
