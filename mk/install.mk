@@ -56,7 +56,7 @@ $(EXAMPLE_BIN): $(LIB) $(B)/tcpsim $(PUBLIC_HEADERS) $(MAN_PAGES) mk/tcpsim.pc.i
 	  echo_test CFLAGS='$(COMMON_FLAGS) -Wall -Wextra -Werror'
 
 TEST_BINS += $(EXAMPLE_BIN)
-test: $(EXAMPLE_BIN)
+test valgrind-run: $(EXAMPLE_BIN)
 export TCPSIM_INSTALL_ROOT = $(EXAMPLE_ROOT)
 export TCPSIM_INSTALL_PREFIX = $(EXAMPLE_PREFIX)
 
