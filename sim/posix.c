@@ -9,6 +9,7 @@
 #define TCPSIM_NO_POSIX_NAMES
 #include <tcpsim/posix.h>
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,4 +481,29 @@ unsigned tcpsim_sleep(unsigned seconds)
 {
     if (!proc_current()) return sleep(seconds);
     return tcpsim_sleep_us((uint64_t)seconds * 1000000u) == 0 ? 0 : seconds;
+}
+
+/* ---- signal dispositions ---- */
+
+/* signal(): inside a process, SIGPIPE and SIGTERM get SIG_DFL or SIG_IGN as the process's
+ * disposition (proc.h); a handler function is refused, since nothing would ever call it.
+ * Outside a process it is libc's signal(). */
+void (*tcpsim_signal(int signo, void (*handler)(int)))(int)
+{
+    struct proc *p = proc_current();
+    if (!p) return signal(signo, handler);
+    enum proc_signal sig;
+    if (signo == SIGPIPE) sig = PROC_SIGPIPE;
+    else if (signo == SIGTERM) sig = PROC_SIGTERM;
+    else {
+        errno = EINVAL;
+        return SIG_ERR;
+    }
+    if (handler != SIG_DFL && handler != SIG_IGN) {
+        errno = ENOTSUP;
+        return SIG_ERR;
+    }
+    void (*previous)(int) = p->disposition[sig] == PROC_SIG_IGNORE ? SIG_IGN : SIG_DFL;
+    proc_set_disposition(p, sig, handler == SIG_IGN ? PROC_SIG_IGNORE : PROC_SIG_DEFAULT);
+    return previous;
 }

@@ -370,6 +370,69 @@ static void test_out_dir_gets_the_run_files_at_finish_and_one_sim_at_a_time(void
     assert_int_equal(system(path), 0);
 }
 
+/* ---- signal(): SIGPIPE ignored or not ---- */
+
+/* Closes each connection with the client's request unread: lwIP answers with RST. */
+static void reset_server_main(void *arg)
+{
+    int l = listening_socket();
+    for (int i = 0; i < 2; i++) {
+        int c = accept(l, NULL, NULL);
+        usleep(5000);   /* the request arrives, unread */
+        close(c);
+    }
+    close(l);
+}
+
+struct pipe_client {
+    bool ignore;
+    int handler_err, other_err;
+    ssize_t sent;
+    int err;
+};
+
+static void on_signal(int signo) { (void)signo; }
+
+static void pipe_client_main(void *arg)
+{
+    struct pipe_client *c = arg;
+    if (c->ignore) {
+        assert_true(signal(SIGPIPE, SIG_IGN) == SIG_DFL);
+        assert_true(signal(SIGPIPE, on_signal) == SIG_ERR);
+        c->handler_err = errno;
+        assert_true(signal(SIGUSR1, SIG_IGN) == SIG_ERR);
+        c->other_err = errno;
+    }
+    struct sockaddr_in a = server_addr();
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    connect(s, (struct sockaddr *)&a, sizeof a);
+    send(s, "request", 7, 0);
+    usleep(20000);   /* the RST arrives meanwhile */
+    c->sent = send(s, "x", 1, 0);
+    c->err = errno;
+    close(s);
+}
+
+static void test_sigpipe_kills_unless_the_process_ignores_it(void **state)
+{
+    struct pipe_client ignoring = { .ignore = true }, plain = { .sent = 99 };
+    tcpsim_spawn(server_host, "server", 0, reset_server_main, NULL);
+    struct tcpsim_proc *a = tcpsim_spawn(client_host, "ignoring", 1000, pipe_client_main, &ignoring);
+    struct tcpsim_proc *b = tcpsim_spawn(client_host, "plain", 100000, pipe_client_main, &plain);
+    run_to_idle();
+    assert_int_equal(ignoring.handler_err, ENOTSUP);
+    assert_int_equal(ignoring.other_err, EINVAL);
+    assert_int_equal(ignoring.sent, -1);
+    assert_int_equal(ignoring.err, ECONNRESET);
+    assert_false(tcpsim_proc_killed(a));
+    assert_int_equal(tcpsim_proc_status(a), 0);
+    assert_true(tcpsim_proc_killed(b));
+    assert_int_equal(tcpsim_proc_status(b), 128 + SIGPIPE);
+    assert_int_equal(plain.sent, -1);   /* recorded before the process died at close */
+    assert_int_equal(tcpsim_count(sim, "signal ignoring: SIGPIPE -> ignored"), 1);
+    assert_int_equal(tcpsim_count(sim, "signal plain: SIGPIPE -> terminate"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +446,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_nonblocking_poll_and_select_in_virtual_time,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigpipe_kills_unless_the_process_ignores_it, setup,
+                                        teardown),
         cmocka_unit_test(test_out_dir_gets_the_run_files_at_finish_and_one_sim_at_a_time),
     };
     return cmocka_run_group_tests_name("posix", tests, NULL, NULL);

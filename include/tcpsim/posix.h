@@ -2,7 +2,7 @@
  *
  * Include it in code written for POSIX sockets (after or instead of the system headers: it
  * includes <sys/socket.h>, <netinet/in.h>, <netinet/tcp.h>, <arpa/inet.h>, <unistd.h>,
- * <fcntl.h>, <poll.h>, <sys/select.h>, <errno.h> and <time.h> itself) and the calls below
+ * <fcntl.h>, <poll.h>, <signal.h>, <sys/select.h>, <errno.h> and <time.h> itself) and the calls below
  * become function-like macros for tcpsim_<name>: the code compiles unchanged and, run in a
  * process started with tcpsim_spawn, talks TCP through its host's lwIP stack, blocking in
  * virtual time. Types, constants and errno values are glibc's own (struct sockaddr_in, AF_INET,
@@ -15,12 +15,14 @@
  *     setsockopt, getsockopt, getsockname, getpeername) return -1 with errno EPERM and print
  *     "tcpsim: <call>() called outside a simulated process" on stderr;
  *   - read, write, close, fcntl, poll and select are the libc calls, so your test can still
- *     use files; sleep, usleep and nanosleep sleep for real.
+ *     use files; sleep, usleep and nanosleep sleep for real; signal is libc's.
  * Inside a process, fds 0, 1 and 2 are the program's real stdio (read/write/close/fcntl pass
- * them to libc); sockets get fds from 3 up, per process. Not covered: UDP, IPv6, accept4 flags
- * other than SOCK_NONBLOCK, MSG_OOB, sendmsg/recvmsg, signal() (use MSG_NOSIGNAL, or
- * tcpsim_kill to signal a process), taking the address of a mapped function (a macro does not
- * rename `&close`). Define TCPSIM_NO_POSIX_NAMES to get only the tcpsim_* functions.
+ * them to libc); sockets get fds from 3 up, per process. signal(SIGPIPE or SIGTERM, SIG_IGN or
+ * SIG_DFL) sets the process's disposition; a handler function is refused (SIG_ERR, ENOTSUP:
+ * the simulator does not run handlers). Not covered: UDP, IPv6, accept4 flags other than
+ * SOCK_NONBLOCK, MSG_OOB, sendmsg/recvmsg, sigaction, taking the address of a mapped function
+ * (a macro does not rename `&close`). Define TCPSIM_NO_POSIX_NAMES to get only the tcpsim_*
+ * functions.
  * Every call is a `call` event in the trace (docs/library.md). */
 #ifndef TCPSIM_POSIX_H
 #define TCPSIM_POSIX_H
@@ -33,6 +35,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -79,6 +82,7 @@ int tcpsim_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds
 unsigned tcpsim_sleep(unsigned seconds);
 int tcpsim_usleep(useconds_t usec);
 int tcpsim_nanosleep(const struct timespec *req, struct timespec *rem);
+void (*tcpsim_signal(int signo, void (*handler)(int)))(int);
 
 #ifndef TCPSIM_NO_POSIX_NAMES
 #define socket(domain, type, protocol) tcpsim_socket(domain, type, protocol)
@@ -105,6 +109,7 @@ int tcpsim_nanosleep(const struct timespec *req, struct timespec *rem);
 #define sleep(seconds) tcpsim_sleep(seconds)
 #define usleep(usec) tcpsim_usleep(usec)
 #define nanosleep(req, rem) tcpsim_nanosleep(req, rem)
+#define signal(signo, handler) tcpsim_signal(signo, handler)
 #endif
 
 #ifdef __cplusplus
