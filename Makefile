@@ -12,6 +12,7 @@
 #                   fetched once into build/lwip)
 
 PREFIX ?= /usr/local
+include mk/lwipopts.mk   # LWIPOPTS=file: B defaults to build-<hash>
 B ?= build
 DESTDIR ?=
 CC ?= cc
@@ -46,6 +47,7 @@ endif
 .SECONDARY:
 .PHONY: all catalog bench docs test deps test-deps golden lint clean distclean install uninstall check-lwip
 .PHONY: test-asan test-valgrind valgrind-run determinism
+.PHONY: check
 .DEFAULT_GOAL := all
 all: catalog
 
@@ -121,9 +123,12 @@ $(B)/tcpsim: $(B)/sim/main.o $(ALL_OBJS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(COMMON_FLAGS) -o $@ $^ $(LDLIBS)
 
-catalog: $(B)/tcpsim | deps
-	$(Q)$(B)/tcpsim all --out out
-	$(Q)$(B)/tcpsim check scenarios/pkt/*.pkt --out out/pkt
+# The catalog reruns only when the binary or a scenario changed, or out/ is gone (the stamp
+# lives in out/); a failed run leaves no stamp. The summary is kept in $(B)/catalog.txt.
+catalog: out/.catalog.stamp
+out/.catalog.stamp: $(B)/tcpsim $(wildcard scenarios/*.scn scenarios/pkt/*.pkt) | deps
+	$(Q)$(B)/tcpsim all --out out >$(B)/catalog.txt 2>&1; rc=$$?; cat $(B)/catalog.txt; \
+	  test $$rc = 0 && $(B)/tcpsim check scenarios/pkt/*.pkt --out out/pkt && touch $@
 
 # Speed is measured, never asserted: wall time per scenario and for the whole catalog.
 bench: $(B)/tcpsim | deps
@@ -148,7 +153,9 @@ $(B)/tests/%: $(B)/tests/%.o $(ALL_OBJS)
 
 # The tests that run the command find it through $TCPSIM.
 test: $(TEST_BINS) $(B)/tcpsim | test-deps
-	$(Q)TCPSIM=$(B)/tcpsim sh tests/run-tests.sh $(TEST_BINS)
+	$(Q)TCPSIM=$(B)/tcpsim V=$(V) JUNIT_DIR=$(B)/junit sh tests/run-tests.sh $(TEST_BINS)
+
+check: test   # the GNU name
 
 # Rewrite the golden traces from the current build (review `git diff tests/golden` after).
 # A folder tests/golden/<id>/ keeps the files it already has (a large scenario may keep only
@@ -295,3 +302,6 @@ fuzz-pkt: build/fuzz/pkt_parse
 	  findings=$$(ls pkt-findings 2>/dev/null); \
 	  for f in $$findings; do echo "  FINDING build/fuzz/pkt-findings/$$f"; done; \
 	  test $$status = 0 && test -z "$$findings"
+# ---- libtcpsim, install, conventions (mk/*.mk) ----
+LWIPOPTS_RULES = 1
+include mk/lib.mk mk/install.mk mk/lwipopts.mk

@@ -91,4 +91,10 @@
 #define LWIP_HOOK_FILENAME              "port_hooks.h"
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) port_tcp_isn()
 
+/* What the simulator cannot do without, checked here; a user's options (make LWIPOPTS=file)
+ * may start from this file, and are checked after all of their own changes instead. */
+#ifndef TCPSIM_LWIPOPTS_USER
+#include "lwipopts-required.h"
+#endif
+
 #endif

@@ -256,6 +256,39 @@ static int door_setsockopt(int s, const struct stack_opt *opt, int *err)
     return -1;
 }
 
+/* getsockopt for the options door_setsockopt sets: lwIP's own current values. */
+static int door_getsockopt(int s, struct stack_opt *opt, int *err)
+{
+    int level = SOL_SOCKET, name = -1, on = 0;
+    struct timeval tv = { 0 };
+    struct linger lg = { 0 };
+    void *value = &on;
+    socklen_t len = sizeof on;
+    switch (opt->name) {
+    case STACK_SO_LINGER: name = SO_LINGER, value = &lg, len = sizeof lg; break;
+    case STACK_SO_RCVTIMEO: name = SO_RCVTIMEO, value = &tv, len = sizeof tv; break;
+    case STACK_SO_SNDTIMEO: name = SO_SNDTIMEO, value = &tv, len = sizeof tv; break;
+    case STACK_SO_KEEPALIVE: name = SO_KEEPALIVE; break;
+    case STACK_SO_REUSEADDR: name = SO_REUSEADDR; break;
+    case STACK_TCP_NODELAY: level = IPPROTO_TCP, name = TCP_NODELAY; break;
+    case STACK_SOCKOPT_COUNT: break;
+    }
+    if (name < 0) {
+        *err = EINVAL;
+        return -1;
+    }
+    errno = 0;
+    if (lwip_getsockopt(s, level, name, value, &len) < 0) {
+        *err = errno ? errno : EIO;
+        return -1;
+    }
+    *err = 0;
+    if (value == &lg) opt->value = lg.l_onoff != 0, opt->linger_s = lg.l_linger;
+    else if (value == &tv) opt->value = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    else opt->value = on != 0;
+    return 0;
+}
+
 static int door_set_nonblocking(int s, int on, int *err)
 {
     errno = 0;
@@ -408,6 +441,7 @@ const struct lwip_stack tcpsim_stack = {
     .shutdown = door_shutdown,
     .close = door_close,
     .setsockopt = door_setsockopt,
+    .getsockopt = door_getsockopt,
     .set_nonblocking = door_set_nonblocking,
     .local_addr = door_local_addr,
     .peer_addr = door_peer_addr,

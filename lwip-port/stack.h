@@ -112,6 +112,8 @@ struct lwip_stack {
     int (*shutdown)(int s, int how, int *err);
     int (*close)(int s, int *err);
     int (*setsockopt)(int s, const struct stack_opt *opt, int *err);
+    /* getsockopt of opt->name: fills value (and linger_s) with lwIP's current setting. */
+    int (*getsockopt)(int s, struct stack_opt *opt, int *err);
     int (*set_nonblocking)(int s, int on, int *err);
     /* getsockname: the local address of a socket. */
     int (*local_addr)(int s, uint32_t *ip, uint16_t *port, int *err);

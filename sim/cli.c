@@ -7,8 +7,12 @@
 
 #include "catalog.h"
 #include "pkt_cli.h"
+#include "outputs.h"
 #include "scenario_run.h"
+#include "sharedir.h"
 #include "world.h"
+
+#include <tcpsim/tcpsim.h>   /* TCPSIM_VERSION */
 
 #include <errno.h>
 #include <ftw.h>
@@ -55,12 +59,14 @@ static const char usage[] =
     "  run|check FILE.pkt...    a packetdrill-style script against one lwIP host\n"
     "                           (--strict/--lenient options policy; docs/packetdrill.md)\n"
     "  --help                   this text\n"
+    "  --version                the version of tcpsim and of lwIP\n"
     "\n"
     "options (after the command):\n"
     "  --out DIR                where outputs go (default out)\n"
     "  --seed N                 override the scenario's seed\n"
     "  --scenarios DIR          the catalog (default $TCPSIM_SCENARIOS, else ./scenarios,\n"
-    "                           else " TCPSIM_SHARE "/scenarios)\n"
+    "                           else <bindir>/../share/tcpsim/scenarios, else\n"
+    "                           " TCPSIM_SHARE "/scenarios)\n"
     "  --markdown FILE          all: also write the summary table as Markdown (docs/scenarios.md)\n"
     "\n"
     "exit codes: 0 success, 1 an expectation failed (or the run deadlocked or never ended),\n"
@@ -162,7 +168,7 @@ static const char *scenarios_dir(const struct options *o)
     if (env && *env) return env;
     struct stat st;
     if (stat("scenarios", &st) == 0 && S_ISDIR(st.st_mode)) return "scenarios";
-    return TCPSIM_SHARE "/scenarios";
+    return sharedir_scenarios();
 }
 
 static int load_catalog(struct catalog *c, const struct options *o)
@@ -170,6 +176,12 @@ static int load_catalog(struct catalog *c, const struct options *o)
     char err[1024];
     if (catalog_load(c, scenarios_dir(o), err, sizeof err) == 0) return EXIT_OK;
     fprintf(stderr, "%s\n", err);
+    struct stat st;
+    if (stat(scenarios_dir(o), &st) != 0)
+        fprintf(stderr, "tcpsim: no scenario catalog there; point to one with --scenarios DIR "
+                        "or TCPSIM_SCENARIOS=DIR (searched: ./scenarios, then "
+                        "<bindir>/../share/tcpsim/scenarios, then %s/scenarios)\n",
+                sharedir_builtin());
     return EXIT_USAGE;
 }
 
@@ -244,32 +256,6 @@ static void count_events(struct world *w, struct run_summary *s)
     s->end_us = sched_now_us();
 }
 
-/* The files of out/<id>/, one trace sink each (states.svg is rendered from states.dot). */
-static const struct {
-    const char *file;
-    struct trace_sink *(*make)(const char *path);
-} outputs[] = {
-    { "timeline.txt", trace_text_new },
-    { "timeline.jsonl", trace_jsonl_new },
-    { "capture.pcap", trace_pcap_new },
-    { "states.dot", trace_dot_new },
-};
-
-static int add_sinks(struct trace *trace, const char *dir, char *err, size_t err_size)
-{
-    char path[4200];
-    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
-        struct trace_sink *sink = outputs[i].make(path);
-        if (!sink) {
-            snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
-            return -1;
-        }
-        trace_add_sink(trace, sink);
-    }
-    return 0;
-}
-
 /* Builds the world, runs it, checks the expectations and writes every output into dir.
  * Returns EXIT_OK, or EXIT_USAGE with err filled (bad scenario set-up, unwritable output). */
 static int run_into(const struct scenario *sc, const struct options *o, const char *dir,
@@ -279,7 +265,7 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     if (o->seed_given) cfg.seed = o->seed;
     struct world *w = world_new(&cfg);
     struct scenario_runner *r = NULL;
-    if (add_sinks(world_trace(w), dir, err, err_size) != 0 ||
+    if (outputs_open(world_trace(w), dir, err, err_size) != 0 ||
         !(r = scenario_runner_new(sc, w, err, err_size))) {
         world_free(w);
         return EXIT_USAGE;
@@ -294,10 +280,7 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     scenario_runner_free(r);
     world_free(w);
     if (rc != 0) return EXIT_USAGE;
-    char dot[4200], svg[4200];
-    snprintf(dot, sizeof dot, "%s/states.dot", dir);
-    snprintf(svg, sizeof svg, "%s/states.svg", dir);
-    return trace_dot_render_svg(dot, svg, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
+    return outputs_render(dir, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
 }
 
 /* One row of the summary table: scenario, result, expectations passed, whether lwIP differs
@@ -542,6 +525,11 @@ int cli_main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("tcpsim %s (%s, %u instances)\n", TCPSIM_VERSION, stack_instances[0]->name,
+               stack_instance_count);
         return EXIT_OK;
     }
     if (pkt_cli_handles(argc, argv)) return pkt_cli_main(argc, argv);   /* docs/packetdrill.md */

@@ -169,7 +169,7 @@ void host_remove_waiter(struct host *h, struct proc *p)
 static void wake_ready_waiters(struct host *h)
 {
     for (struct proc *p = h->waiters; p; p = p->waiter_next)
-        if (h->stack->poll(p->wait_sock, p->wait_events)) sched_wake_one(&p->wakeup);
+        if (proc_wait_ready(p)) sched_wake_one(&p->wakeup);
 }
 
 void host_step(struct host *h)

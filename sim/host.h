@@ -21,6 +21,7 @@
 
 struct host;
 struct proc;
+struct proc_pollfd;
 
 /* What a host needs from the world around it. */
 struct accounting;
@@ -105,12 +106,16 @@ struct proc {
     jmp_buf exit_jmp;               /* proc_main's exit path: kill and proc_exit unwind to it */
     struct waitq wakeup;            /* the process's own wait: readiness, signals, timeouts */
     int wait_sock, wait_events;     /* what it waits for while in_sim_wait */
+    const struct proc_pollfd *wait_set;   /* poll(): several fds at once (wait_sock -1) */
+    size_t wait_set_count;
     struct proc *next;
     struct proc *waiter_prev, *waiter_next;   /* in host->waiters while waiting for a socket */
 };
 
 /* The body of every process coroutine (proc.c). */
 void proc_main(void *arg);
+/* Whether what a waiting process waits for is ready now (proc.c; the wake-up check). */
+bool proc_wait_ready(const struct proc *p);
 /* Deliver a signal (proc.c); from scheduler context or another process. */
 void proc_deliver_signal(struct proc *p, enum proc_signal sig);
 

@@ -89,9 +89,10 @@ static int wait_for(struct proc *p, int sock, int events, uint64_t deadline_us)
     p->wait_sock = sock;
     p->wait_events = events;
     p->in_sim_wait = true;
-    if (sock >= 0) host_add_waiter(p->host, p);
+    bool watched = sock >= 0 || p->wait_set;   /* wait_set: proc_poll's fds */
+    if (watched) host_add_waiter(p->host, p);
     enum wait_result r = sched_wait(&p->wakeup, deadline_us);
-    if (sock >= 0) host_remove_waiter(p->host, p);
+    if (watched) host_remove_waiter(p->host, p);
     p->in_sim_wait = false;
     check_fatal_signal(p);
     switch (r) {
@@ -408,15 +409,21 @@ int proc_close(struct proc *p, int fd)
     return ret;
 }
 
+static const char *const sockopt_names[STACK_SOCKOPT_COUNT] = {
+    [STACK_SO_LINGER] = "SO_LINGER", [STACK_SO_RCVTIMEO] = "SO_RCVTIMEO",
+    [STACK_SO_SNDTIMEO] = "SO_SNDTIMEO", [STACK_SO_KEEPALIVE] = "SO_KEEPALIVE",
+    [STACK_SO_REUSEADDR] = "SO_REUSEADDR", [STACK_TCP_NODELAY] = "TCP_NODELAY",
+};
+
+static const char *sockopt_name(enum stack_sockopt name)
+{
+    return name < STACK_SOCKOPT_COUNT ? sockopt_names[name] : "?";
+}
+
 int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
 {
-    static const char *const names[STACK_SOCKOPT_COUNT] = {
-        [STACK_SO_LINGER] = "SO_LINGER", [STACK_SO_RCVTIMEO] = "SO_RCVTIMEO",
-        [STACK_SO_SNDTIMEO] = "SO_SNDTIMEO", [STACK_SO_KEEPALIVE] = "SO_KEEPALIVE",
-        [STACK_SO_REUSEADDR] = "SO_REUSEADDR", [STACK_TCP_NODELAY] = "TCP_NODELAY",
-    };
     struct call c = call_begin(p, "setsockopt", fd);
-    const char *name = opt->name < STACK_SOCKOPT_COUNT ? names[opt->name] : "?";
+    const char *name = sockopt_name(opt->name);
     if (opt->name == STACK_SO_LINGER)
         snprintf(c.args, sizeof c.args, "%s {%d, %d}", name, opt->value, opt->linger_s);
     else
@@ -471,6 +478,136 @@ int proc_set_fd_limit(struct proc *p, int limit)
     }
     p->fd_limit = limit;
     return 0;
+}
+
+/* ---- for the BSD socket layer (posix.c) ---- */
+
+struct proc *proc_current(void)
+{
+    struct coro *c = sched_current();
+    struct host *h = c ? coro_owner(c) : NULL;
+    if (!h) return NULL;
+    for (struct proc *p = h->procs; p; p = p->next)
+        if (p->coro == c) return p;
+    return NULL;   /* the host's tcpip thread */
+}
+
+typedef int (*addr_query)(int s, uint32_t *ip, uint16_t *port, int *err);
+
+static int query_addr(struct proc *p, const char *name, int fd, addr_query query, uint32_t *ip,
+                      uint16_t *port)
+{
+    struct call c = call_begin(p, name, fd);
+    struct fd_entry *e = fd_entry(p, fd);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    int ret = query(e->sock, ip, port, &err);
+    if (ret == 0) {
+        char ipbuf[16];
+        snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(*ip, ipbuf), *port);
+    }
+    return (int)call_end(&c, ret, err, -1);
+}
+
+int proc_getsockname(struct proc *p, int fd, uint32_t *ip, uint16_t *port)
+{
+    return query_addr(p, "getsockname", fd, p->host->stack->local_addr, ip, port);
+}
+
+int proc_getpeername(struct proc *p, int fd, uint32_t *ip, uint16_t *port)
+{
+    return query_addr(p, "getpeername", fd, p->host->stack->peer_addr, ip, port);
+}
+
+int proc_peer_address(struct proc *p, int fd, uint32_t *ip, uint16_t *port)
+{
+    struct fd_entry *e = fd_entry(p, fd);
+    int err = EBADF;
+    if (e && p->host->stack->peer_addr(e->sock, ip, port, &err) == 0) return 0;
+    errno = err;
+    return -1;
+}
+
+int proc_getsockopt(struct proc *p, int fd, struct stack_opt *opt)
+{
+    struct call c = call_begin(p, "getsockopt", fd);
+    struct fd_entry *e = fd_entry(p, fd);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    int ret = p->host->stack->getsockopt(e->sock, opt, &err);
+    if (ret == 0) snprintf(c.args, sizeof c.args, "%s = %d", sockopt_name(opt->name), opt->value);
+    return (int)call_end(&c, ret, err, -1);
+}
+
+int proc_get_so_error(struct proc *p, int fd, int *so_error)
+{
+    struct call c = call_begin(p, "getsockopt", fd);
+    struct fd_entry *e = fd_entry(p, fd);
+    int err = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    if (!take_deferred_error(e, so_error)) {
+        int pending = p->host->stack->so_error(e->sock, &err);
+        if (pending < 0) return (int)call_end(&c, -1, err, -1);
+        *so_error = pending;
+    }
+    snprintf(c.args, sizeof c.args, "SO_ERROR = %s", *so_error ? errno_name(*so_error) : "0");
+    return (int)call_end(&c, 0, 0, -1);
+}
+
+int proc_get_nonblocking(struct proc *p, int fd)
+{
+    struct fd_entry *e = fd_entry(p, fd);
+    if (!e) {
+        errno = EBADF;
+        return -1;
+    }
+    return e->app_nonblocking;
+}
+
+bool proc_wait_ready(const struct proc *p)
+{
+    const struct lwip_stack *st = p->host->stack;
+    if (!p->wait_set) return st->poll(p->wait_sock, p->wait_events) != 0;
+    for (size_t i = 0; i < p->wait_set_count; i++) {
+        const struct proc_pollfd *f = &p->wait_set[i];
+        if (f->fd >= FIRST_FD && f->fd < p->fd_capacity && p->fds[f->fd].sock >= 0 &&
+            st->poll(p->fds[f->fd].sock, f->events))
+            return true;
+    }
+    return false;
+}
+
+/* Fills every revents from lwIP's poll now; returns how many are non-zero. */
+static int poll_now(struct proc *p, struct proc_pollfd *fds, size_t count)
+{
+    int ready = 0;
+    for (size_t i = 0; i < count; i++) {
+        struct fd_entry *e = fds[i].fd < 0 ? NULL : fd_entry(p, fds[i].fd);
+        int always = STACK_POLLERR | STACK_POLLHUP;
+        if (fds[i].fd < 0) fds[i].revents = 0;
+        else if (!e) fds[i].revents = STACK_POLLNVAL;
+        else fds[i].revents = p->host->stack->poll(e->sock, fds[i].events) & (fds[i].events | always);
+        ready += fds[i].revents != 0;
+    }
+    return ready;
+}
+
+int proc_poll(struct proc *p, struct proc_pollfd *fds, size_t count, int timeout_ms)
+{
+    struct call c = call_begin(p, "poll", -1);
+    snprintf(c.args, sizeof c.args, "%zu fds, %d ms", count, timeout_ms);
+    uint64_t deadline_us = timeout_ms < 0 ? SCHED_FOREVER
+                                          : sched_now_us() + (uint64_t)timeout_ms * 1000u;
+    int ready;
+    while ((ready = poll_now(p, fds, count)) == 0 && timeout_ms != 0) {
+        p->wait_set = fds;
+        p->wait_set_count = count;
+        int w = wait_for(p, -1, 0, deadline_us);
+        p->wait_set = NULL;
+        if (w == EINTR) return (int)call_end(&c, -1, EINTR, -1);
+        if (w == EAGAIN) break;   /* the timeout: poll returns 0 */
+    }
+    return (int)call_end(&c, ready, 0, -1);
 }
 
 /* ---- signals and the end of a process ---- */

@@ -56,6 +56,31 @@ _Noreturn void proc_exit(struct proc *p, int status);
  * blocked), SIG_IGN ignores, a handler makes a blocking call return -1 EINTR. */
 void proc_signal(struct proc *p, enum proc_signal sig);
 
+/* ---- for the BSD socket layer (posix.c, <tcpsim/posix.h>) ---- */
+
+/* The process whose coroutine is running now, or NULL (scheduler context, a stack's tcpip
+ * thread, or no simulation at all). Walks the running host's process list. */
+struct proc *proc_current(void);
+/* getsockname / getpeername: IPv4 address and port in host byte order. */
+int proc_getsockname(struct proc *p, int fd, uint32_t *ip, uint16_t *port);
+int proc_getpeername(struct proc *p, int fd, uint32_t *ip, uint16_t *port);
+/* The peer of a connected fd with no call event (what accept reports through its address). */
+int proc_peer_address(struct proc *p, int fd, uint32_t *ip, uint16_t *port);
+/* getsockopt of opt->name (lwIP's current value into opt), and SO_ERROR (the pending error
+ * into *so_error, cleared by reading: an error a partial send deferred first, then lwIP's). */
+int proc_getsockopt(struct proc *p, int fd, struct stack_opt *opt);
+int proc_get_so_error(struct proc *p, int fd, int *so_error);
+/* fcntl(F_GETFL) & O_NONBLOCK: 1 or 0, -1 EBADF. */
+int proc_get_nonblocking(struct proc *p, int fd);
+/* poll(): events/revents are STACK_POLL* bits; fd < 0 is skipped, a closed fd gets
+ * STACK_POLLNVAL. timeout_ms < 0 waits forever. Returns how many entries have revents, 0 on
+ * timeout, -1 EINTR when a handled signal came. */
+struct proc_pollfd {
+    int fd;
+    int events, revents;
+};
+int proc_poll(struct proc *p, struct proc_pollfd *fds, size_t count, int timeout_ms);
+
 const char *proc_name(const struct proc *p);
 struct host *proc_host(const struct proc *p);
 bool proc_exited(const struct proc *p);

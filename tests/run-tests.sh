@@ -1,17 +1,61 @@
 #!/bin/sh
 # Runs every test binary given, then prints one closing line "N passed, N failed" counting
 # the cmocka tests of all binaries. Exit status 1 if any test or binary failed.
-# $TEST_RUNNER, if set, is a command each binary runs under (make test-valgrind).
+# Quiet by default: one line per binary, and the whole output of a binary that failed; V=1
+# prints every binary's output. $TEST_RUNNER, if set, is a command each binary runs under
+# (make test-valgrind). CMOCKA_MESSAGE_OUTPUT picks cmocka's format and the totals are counted
+# in it: STDOUT (default), TAP, SUBUNIT, or XML (JUnit files in $JUNIT_DIR, default
+# build/junit, one per binary and group: <binary>-<group>.xml).
 passed=0 failed=0 status=0
+format=$(printf '%s' "${CMOCKA_MESSAGE_OUTPUT:-STDOUT}" | tr '[:lower:]' '[:upper:]')
+junit=${JUNIT_DIR:-build/junit}
+[ "$format" = XML ] && mkdir -p "$junit"
+
+# count <output> <name>: sets p and f, the passed and failed tests of one binary
+count() {
+  case $format in
+  TAP)
+    p=$(printf '%s\n' "$1" | grep -c '^ok ')
+    f=$(printf '%s\n' "$1" | grep -c '^not ok ') ;;
+  SUBUNIT)
+    p=$(printf '%s\n' "$1" | grep -c '^success:')
+    f=$(printf '%s\n' "$1" | grep -cE '^(failure|error):') ;;
+  XML)
+    p=0 f=0
+    for x in "$junit/$2"-*.xml; do
+      [ -f "$x" ] || continue
+      set -- $(sed -n 's/.*<testsuite .*tests="\([0-9]*\)" failures="\([0-9]*\)" errors="\([0-9]*\)" skipped="\([0-9]*\)".*/\1 \2 \3 \4/p' "$x")
+      while [ $# -ge 4 ]; do
+        p=$((p + $1 - $2 - $3 - $4)); f=$((f + $2 + $3)); shift 4
+      done
+    done ;;
+  *)
+    p=$(printf '%s\n' "$1" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+    f=$(printf '%s\n' "$1" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1) ;;
+  esac
+  p=${p:-0} f=${f:-0}
+}
+
 for t in "$@"; do
+  name=$(basename "$t")
+  if [ "$format" = XML ]; then
+    rm -f "$junit/$name"-*.xml
+    export CMOCKA_XML_FILE="$junit/$name-%g.xml"
+  fi
   out=$(${TEST_RUNNER:-} "$t" 2>&1); rc=$?
-  printf '%s\n' "$out"
-  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
-  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  count "$out" "$name"
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+    f=1; failed=$((failed + 1))
+  fi
   if [ "$rc" != 0 ]; then
     status=1
-    [ -z "$f" ] && { echo "$t: exited with status $rc"; failed=$((failed + 1)); }
+    printf '  FAIL    %s (%s passed, %s failed, exit status %s)\n' "$name" "$p" "$f" "$rc"
+    printf '%s\n' "$out"
+  elif [ "${V:-0}" = 1 ]; then
+    printf '%s\n' "$out"
+  else
+    printf '  PASS    %s (%s)\n' "$name" "$p"
   fi
 done
 echo

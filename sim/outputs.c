@@ -1,0 +1,39 @@
+/* outputs — see outputs.h. */
+#include "outputs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *file;
+    struct trace_sink *(*make)(const char *path);
+} outputs[] = {
+    { "timeline.txt", trace_text_new },
+    { "timeline.jsonl", trace_jsonl_new },
+    { "capture.pcap", trace_pcap_new },
+    { "states.dot", trace_dot_new },
+};
+
+int outputs_open(struct trace *t, const char *dir, char *err, size_t err_size)
+{
+    char path[4200];
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
+        struct trace_sink *sink = outputs[i].make(path);
+        if (!sink) {
+            snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
+            return -1;
+        }
+        trace_add_sink(t, sink);
+    }
+    return 0;
+}
+
+int outputs_render(const char *dir, char *err, size_t err_size)
+{
+    char dot[4200], svg[4200];
+    snprintf(dot, sizeof dot, "%s/states.dot", dir);
+    snprintf(svg, sizeof svg, "%s/states.svg", dir);
+    return trace_dot_render_svg(dot, svg, err, err_size);
+}
