@@ -82,7 +82,6 @@ struct fd_entry {
     bool app_nonblocking;           /* O_NONBLOCK as the application set it */
     bool connected;                 /* connect succeeded or came from accept: SIGPIPE applies */
     bool shut_wr;                   /* shutdown(SHUT_WR or SHUT_RDWR) was called */
-    int deferred_err;               /* an error a partial send could not report yet */
     bool key_known;                 /* key below is set (the socket is connected) */
     struct conn_key key;            /* local -> remote, for byte accounting */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
@@ -107,8 +106,12 @@ struct proc {
     int wait_sock, wait_events;     /* what it waits for while in_sim_wait */
     struct proc *next;
     struct proc *waiter_prev, *waiter_next;   /* in host->waiters while waiting for a socket */
+    bool wait_writer;               /* waits as lwIP's blocking writer does (proc.c) */
+    struct stack_write_room wait_room;   /* the write room when last looked at */
 };
 
+/* Whether a waiting process should wake after this step of its host's stack (proc.c). */
+bool proc_wait_ready(struct proc *p);
 /* The body of every process coroutine (proc.c). */
 void proc_main(void *arg);
 /* Deliver a signal (proc.c); from scheduler context or another process. */
