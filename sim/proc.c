@@ -82,8 +82,8 @@ static uint64_t deadline_after_ms(uint32_t timeout_ms)
 
 /* Blocks until sock is ready for events (sock < 0: only the deadline or a signal), the
  * deadline passes, or a handled signal arrives. Returns 0 (ready: retry the call), EAGAIN
- * (deadline, as Linux reports an SO_RCVTIMEO/SO_SNDTIMEO expiry) or EINTR. A fatal signal
- * does not return. */
+ * (deadline: an SO_RCVTIMEO expiry, lwIP's EWOULDBLOCK) or EINTR. A fatal signal does not
+ * return. */
 static int wait_for(struct proc *p, int sock, int events, uint64_t deadline_us)
 {
     p->wait_sock = sock;
