@@ -332,6 +332,7 @@ static int door_write_room(int s, struct stack_write_room *out)
     if (pcb->state == LISTEN) return 0;   /* a tcp_pcb_listen has no send fields */
     out->sndbuf = tcp_sndbuf(pcb);
     out->polltmr = pcb->polltmr;
+    out->data_queued = pcb->unsent != NULL || pcb->unacked != NULL;
     return 0;
 }
 

@@ -97,6 +97,8 @@ struct stack_write_room {
                                    ACK of new data (the calls that wake lwIP's writer) */
     int pending_err;            /* the connection's pending error as an errno, NOT cleared
                                    (lwIP's blocking calls leave it for the next call); 0: none */
+    int data_queued;            /* unsent or unacknowledged segments: what a close with
+                                   SO_LINGER {on, t > 0} waits for */
 };
 
 struct lwip_stack {

@@ -85,6 +85,15 @@ struct fd_entry {
     bool key_known;                 /* key below is set (the socket is connected) */
     struct conn_key key;            /* local -> remote, for byte accounting */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
+    bool lingers;                   /* SO_LINGER {on, t > 0}: close may wait inside lwIP */
+};
+
+/* A lingering close that lwIP runs in a coroutine of its own, as a kernel finishes a close
+ * after the process is gone (proc.c close_lingering). */
+struct proc_close_job {
+    int sock, ret, err;
+    bool done;
+    struct waitq done_q;
 };
 
 struct proc {
@@ -106,6 +115,7 @@ struct proc {
     int wait_sock, wait_events;     /* what it waits for while in_sim_wait */
     struct proc *next;
     struct proc *waiter_prev, *waiter_next;   /* in host->waiters while waiting for a socket */
+    struct proc_close_job close_job;   /* the lingering close it waits for, if any */
     bool wait_writer;               /* waits as lwIP's blocking writer does (proc.c) */
     struct stack_write_room wait_room;   /* the write room when last looked at */
 };

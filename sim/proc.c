@@ -219,15 +219,61 @@ static void note_closing(struct proc *p, int sock)
     accounting_closed(p->host->net.accounting, key);
 }
 
-/* close() is the one call that blocks inside lwIP: with SO_LINGER {on, t > 0} lwIP waits for
- * the data to go, and on a non-blocking socket it would refuse (EWOULDBLOCK) and leave the
- * socket open. So the socket is made blocking again just for its close. */
-static int close_socket(struct proc *p, int sock, int *err)
+/* close() is lwIP's blocking close: with SO_LINGER {on, t > 0} lwIP waits for the data to go,
+ * and on a non-blocking socket it would refuse (EWOULDBLOCK) and leave the socket open. So the
+ * socket is made blocking again just for its close (proc_close runs a close that will wait in
+ * a coroutine of its own: close_lingering). */
+static void prepare_close(struct proc *p, int sock)
 {
     int ignored;
     note_closing(p, sock);
     p->host->stack->set_nonblocking(sock, 0, &ignored);
+}
+
+static int close_socket(struct proc *p, int sock, int *err)
+{
+    prepare_close(p, sock);
     return p->host->stack->close(sock, err);
+}
+
+/* lwIP's blocking close, run by a coroutine of the host (the "kernel"). It outlives the
+ * process if a signal ends it, and owns nothing but the job in the process's struct, which
+ * lives as long as the host. */
+static void lingering_close_main(void *arg)
+{
+    struct proc *p = arg;
+    struct proc_close_job *j = &p->close_job;
+    j->ret = p->host->stack->close(j->sock, &j->err);
+    j->done = true;
+    sched_wake_one(&j->done_q);
+}
+
+/* A close that lwIP will make wait (SO_LINGER {on, t > 0} with data not yet acknowledged,
+ * api_msg.c lwip_netconn_do_close_internal) runs in a coroutine of its own, so that the
+ * process waits in the simulator and a fatal signal ends it at once, while lwIP finishes the
+ * close without it, as a kernel does. A handled signal does not interrupt it (the result is
+ * lwIP's). Any other close is lwIP's call made right here, which returns at once. */
+static int close_lingering(struct proc *p, int sock, int *err)
+{
+    struct proc_close_job *j = &p->close_job;
+    char name[96];
+    *j = (struct proc_close_job){ .sock = sock };
+    snprintf(name, sizeof name, "%s:close", p->full_name);
+    prepare_close(p, sock);
+    sched_spawn(name, CORO_DAEMON, p->host, sched_now_us(), lingering_close_main, p);
+    p->in_sim_wait = true;
+    while (!j->done && p->fatal_signal < 0) sched_wait(&j->done_q, SCHED_FOREVER);
+    p->in_sim_wait = false;
+    check_fatal_signal(p);
+    *err = j->err;
+    return j->ret;
+}
+
+static bool close_will_linger(struct proc *p, const struct fd_entry *e)
+{
+    struct stack_write_room room;
+    return e->lingers && p->host->stack->write_room(e->sock, &room) == 0 && room.connected &&
+           room.data_queued;
 }
 
 int proc_socket(struct proc *p)
@@ -457,11 +503,10 @@ int proc_close(struct proc *p, int fd)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     int sock = e->sock;
+    bool lingers = close_will_linger(p, e);
     *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
-    int ret = close_socket(p, sock, &err);
-    ret = (int)call_end(&c, ret, err, -1);
-    check_fatal_signal(p);   /* a signal that came while lwIP blocked in close (SO_LINGER) */
-    return ret;
+    int ret = lingers ? close_lingering(p, sock, &err) : close_socket(p, sock, &err);
+    return (int)call_end(&c, ret, err, -1);
 }
 
 int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
@@ -485,6 +530,7 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
      * blocking lwIP calls, which processes never make). */
     if (ret == 0 && opt->name == STACK_SO_RCVTIMEO) e->rcvtimeo_ms = (uint32_t)opt->value;
     if (ret == 0 && opt->name == STACK_SO_SNDTIMEO) e->sndtimeo_ms = (uint32_t)opt->value;
+    if (ret == 0 && opt->name == STACK_SO_LINGER) e->lingers = opt->value && opt->linger_s > 0;
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -563,8 +609,8 @@ void proc_signal(struct proc *p, enum proc_signal sig)
     case PROC_SIG_DEFAULT:
         emit_signal(p, sig, "terminate");
         p->fatal_signal = (int)sig;
-        /* Blocked in the simulator or not started yet: end it now. Running, or blocked in
-         * lwIP's close: at its next check. */
+        /* Blocked in the simulator (any blocking call, a lingering close included) or not
+         * started yet: end it now. Running: at its next check. */
         if (p->coro && (p->in_sim_wait || !p->started)) sched_interrupt(p->coro);
         return;
     case PROC_SIG_IGNORE:

@@ -13,8 +13,10 @@
  * that freed send buffer, the netconn's poll), so its amounts, errno and return time are those
  * of lwIP's blocking lwip_send, SO_SNDTIMEO included (tests/test_blocking.c compares them).
  * So a process can be killed in any call, at any virtual time, and its sockets closed by the
- * host, without touching lwIP from two places at once (docs/os-model.md). The one exception is
- * close(), which lwIP may block in (SO_LINGER): a signal then takes effect when it returns.
+ * host, without touching lwIP from two places at once (docs/os-model.md). A close that lwIP
+ * makes wait (SO_LINGER) is lwIP's own blocking close, run in a coroutine of the host while the
+ * process waits in the simulator: a kill ends the process at once and lwIP finishes the close
+ * without it, as a kernel does.
  *
  * proc_* calls must be made from the process's own coroutine; proc_signal may come from
  * anywhere (scheduler context or another process). */

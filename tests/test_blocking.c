@@ -482,7 +482,7 @@ static const struct bcase cases[] = {
               "close=0@1507260" },
 };
 
-/* ---- signals in a blocked send (the model's own: lwIP has none) ---- */
+/* ---- signals in blocking calls (the model's own: lwIP has none) ---- */
 
 static enum proc_signal signal_to_send;
 
@@ -492,62 +492,107 @@ static void signal_subject(struct world *w, void *arg)
     proc_signal(arg, signal_to_send);
 }
 
-/* The subject (OS model only) blocks in a send with SO_SNDTIMEO 1500 ms on a zero window and
- * gets sig at 500 ms: the wait for lwIP's next writer call ends at once. */
-static struct subject *run_signalled_send(enum proc_signal sig, enum proc_disposition d)
+/* The subject (OS model only) runs steps against a peer that reads nothing for 3 s, and gets
+ * sig at at_ms. */
+static struct subject *run_signalled(const struct bstep *steps, uint64_t at_ms,
+                                     enum proc_signal sig, enum proc_disposition d)
 {
     static struct subject sub;
-    static const struct bstep subject[] = { { B_CONNECT, 0 }, { B_SNDTIMEO_MS, 1500 },
-                                            { B_SEND, 20000 }, { B_CLOSE, 0 }, { B_END, 0 } };
     static const struct step peer[] = { PEER_READS_ALL_AFTER_MS(3000) };
     memset(&sub, 0, sizeof sub);
-    sub.steps = subject;
+    sub.steps = steps;
     subject_calls = &os_model;
     signal_to_send = sig;
-    fixture_start("signal-in-send");
+    fixture_start("signal-in-blocking-call");
     host_spawn(fx.server, "peer", 0, run_steps, (void *)peer);
     struct proc *p = host_spawn(fx.client, "subject", 1000, run_subject, &sub);
     if (sig != PROC_SIGKILL) proc_set_disposition(p, sig, d);
-    world_at(fx.w, 500000, signal_subject, p);
+    world_at(fx.w, at_ms * 1000, signal_subject, p);
     assert_int_equal(fixture_run(), RUN_IDLE);
     return &sub;
 }
 
+/* The virtual time of the first event of a type whose text contains what, or 0. */
+static uint64_t first_event_us(enum trace_type type, const char *what)
+{
+    size_t n;
+    const struct trace_event *ev = trace_events(world_trace(fx.w), &n);
+    for (size_t i = 0; i < n; i++) {
+        char line[600];
+        trace_format_text(&ev[i], line, sizeof line);
+        if (ev[i].type == type && strstr(line, what)) return ev[i].t_us;
+    }
+    return 0;
+}
+
+/* A send with SO_SNDTIMEO 1500 ms, blocked on a zero window. */
+static const struct bstep blocked_send[] = { { B_CONNECT, 0 }, { B_SNDTIMEO_MS, 1500 },
+                                             { B_SEND, 20000 }, { B_CLOSE, 0 }, { B_END, 0 } };
+
 static void test_kill_in_a_send_waiting_for_write_room_ends_the_process_at_once(void **state)
 {
     (void)state;
-    struct subject *sub = run_signalled_send(PROC_SIGKILL, PROC_SIG_DEFAULT);
+    struct subject *sub = run_signalled(blocked_send, 500, PROC_SIGKILL, PROC_SIG_DEFAULT);
     assert_int_equal(sub->n, 2);   /* connect, setsockopt; the send never returned */
     char *story = fixture_story(SIGNALS);
     assert_string_equal(story, "server start 0 | client start 0 | client SIGKILL:terminate | "
                                "client killed 137 | server exit 0");
     free(story);
-    size_t n;
-    const struct trace_event *ev = trace_events(world_trace(fx.w), &n);
-    for (size_t i = 0; i < n; i++)
-        if (ev[i].type == TRACE_PROCESS && strcmp(ev[i].u.process.event, "killed") == 0)
-            assert_int_equal(ev[i].t_us, 500000);
+    assert_int_equal(first_event_us(TRACE_PROCESS, "killed"), 500000);
     fixture_end();
 }
 
 static void test_handled_signal_in_a_blocked_send_returns_the_count_queued(void **state)
 {
     (void)state;
-    struct subject *sub = run_signalled_send(PROC_SIGTERM, PROC_SIG_HANDLE);
+    struct subject *sub = run_signalled(blocked_send, 500, PROC_SIGTERM, PROC_SIG_HANDLE);
     assert_int_equal(sub->n, 4);
     assert_int_equal(sub->out[2].ret, 11680);   /* 5840 in flight + 5840 queued */
     assert_int_equal(sub->out[2].t_us, 500000);
     fixture_end();
 }
 
+/* SO_LINGER {on, 2 s} with 11680 bytes unacknowledged on a zero window: lwIP's close waits.
+ * A kill at 1 s ends the process at once; lwIP goes on with the close without it and aborts
+ * it with RST at its first poll 2 s after the close began (2.251388 s), as when the close
+ * returns normally (the close-linger case above). */
+static void test_kill_in_a_lingering_close_ends_the_process_at_once(void **state)
+{
+    (void)state;
+    static const struct bstep steps[] = { { B_CONNECT, 0 }, { B_LINGER_S, 2 }, { B_SEND, 11680 },
+                                          { B_CLOSE, 0 }, { B_END, 0 } };
+    struct subject *sub = run_signalled(steps, 1000, PROC_SIGKILL, PROC_SIG_DEFAULT);
+    assert_int_equal(sub->n, 3);   /* the close never returned */
+    assert_int_equal(first_event_us(TRACE_PROCESS, "killed"), 1000000);
+    assert_int_equal(first_event_us(TRACE_SEGMENT, "R."), 2251388);
+    assert_string_equal(fixture_leaked_pool(fx.client, 0), "");
+    fixture_end();
+}
+
+/* A handled signal does not cut a lingering close short: it returns lwIP's result when lwIP's
+ * close does. */
+static void test_handled_signal_in_a_lingering_close_waits_for_lwip(void **state)
+{
+    (void)state;
+    static const struct bstep steps[] = { { B_CONNECT, 0 }, { B_LINGER_S, 2 }, { B_SEND, 11680 },
+                                          { B_CLOSE, 0 }, { B_END, 0 } };
+    struct subject *sub = run_signalled(steps, 1000, PROC_SIGTERM, PROC_SIG_HANDLE);
+    assert_int_equal(sub->n, 4);
+    assert_int_equal(sub->out[3].ret, 0);
+    assert_int_equal(sub->out[3].t_us, 2251388);
+    fixture_end();
+}
+
 int main(void)
 {
     enum { CASES = sizeof cases / sizeof cases[0] };
-    struct CMUnitTest tests[CASES + 2] = {
+    struct CMUnitTest tests[CASES + 4] = {
         [CASES] =
             cmocka_unit_test(test_kill_in_a_send_waiting_for_write_room_ends_the_process_at_once),
         [CASES + 1] =
             cmocka_unit_test(test_handled_signal_in_a_blocked_send_returns_the_count_queued),
+        [CASES + 2] = cmocka_unit_test(test_kill_in_a_lingering_close_ends_the_process_at_once),
+        [CASES + 3] = cmocka_unit_test(test_handled_signal_in_a_lingering_close_waits_for_lwip),
     };
     for (size_t i = 0; i < CASES; i++)
         tests[i] = (struct CMUnitTest){ cases[i].name, test_case, NULL, NULL, (void *)&cases[i] };
