@@ -389,6 +389,12 @@ static long send_chunk(struct proc *p, struct fd_entry *e, const char *buf, size
 /* sys_now() as lwIP reads it: milliseconds, 32 bits. */
 static uint32_t lwip_now_ms(void) { return (uint32_t)(sched_now_us() / 1000u); }
 
+/* do_writemore's SO_SNDTIMEO test: (s32_t)(sys_now() - time_started) >= send_timeout. */
+static bool sndtimeo_passed(const struct fd_entry *e, uint32_t start_ms)
+{
+    return e->sndtimeo_ms && (int32_t)(lwip_now_ms() - start_ms) >= (int32_t)e->sndtimeo_ms;
+}
+
 /* A blocking send, made as lwIP's own blocking write makes it (api_msg.c
  * lwip_netconn_do_writemore), with non-blocking lwIP calls at the same moments:
  *   - queue what the send buffer takes (tcp_sndbuf), marked "more" (no PSH) when the data had
@@ -413,7 +419,7 @@ static long send_blocking(struct proc *p, struct fd_entry *e, const char *buf, s
             *err = room.pending_err;
             return -1;
         }
-        if (woken && e->sndtimeo_ms && (int32_t)(lwip_now_ms() - start_ms) >= (int32_t)e->sndtimeo_ms) {
+        if (woken && sndtimeo_passed(e, start_ms)) {
             *err = *done ? 0 : EWOULDBLOCK;
             return *done ? (long)*done : -1;
         }
