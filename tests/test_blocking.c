@@ -29,7 +29,7 @@ struct bstep {
     long arg;
 };
 
-#define MAX_RESULTS 64
+#define MAX_RESULTS 96
 
 /* One call's outcome: what both runs must agree on. */
 struct outcome {
@@ -299,6 +299,10 @@ static void test_case(void **state)
 #define SEND_500_X5                                                                                \
     { B_SEND, 500 }, { B_SEND, 500 }, { B_SEND, 500 }, { B_SEND, 500 }, { B_SEND, 500 }
 
+#define SEND_100_X5                                                                                \
+    { B_SEND, 100 }, { B_SEND, 100 }, { B_SEND, 100 }, { B_SEND, 100 }, { B_SEND, 100 }
+#define SEND_100_X20 SEND_100_X5, SEND_100_X5, SEND_100_X5, SEND_100_X5
+
 static const struct bcase cases[] = {
     /* No timeout: the send returns when the last byte is queued, at the ACK (sent_tcp) that made
      * room for it, 9 ms after the reader starts at 2 s. */
@@ -456,6 +460,46 @@ static const struct bcase cases[] = {
       },
       .want = "connect=-1 ECONNRESET@3008 | send=-1 ECONNRESET@3008 | send=-1 ENOTCONN@3008 | "
               "close=0@3008" },
+    /* 100-byte messages: many small writes, each joining the last queued segment (TCP_OVERSIZE)
+     * while the window is closed. */
+    { .name = "send_loop_of_100_byte_messages_into_a_closed_window",
+      .id = "send-loop-100",
+      .subject = (const struct bstep[]){
+          { B_CONNECT, 0 }, SEND_100_X20, SEND_100_X20, SEND_100_X20, SEND_100_X20,
+          { B_CLOSE, 0 }, { B_END, 0 }
+      },
+      .peer = (const struct step[]){
+          PEER_READS_ALL_AFTER_MS(300)
+      },
+      .want = "connect=0@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | "
+              "send=100@3008 | send=100@3008 | send=100@3008 | send=100@3008 | send=100@5148 | "
+              "send=100@5148 | send=100@5148 | send=100@5148 | send=100@5148 | send=100@5148 | "
+              "send=100@5148 | send=100@5148 | send=100@5148 | send=100@5148 | send=100@5148 | "
+              "send=100@5148 | send=100@5148 | send=100@5148 | send=100@5148 | send=100@5148 | "
+              "send=100@7272 | send=100@7272 | send=100@7272 | send=100@7272 | send=100@7272 | "
+              "send=100@7272 | close=0@7272" },
+    /* SO_SNDTIMEO does not hide a reset: the blocked write fails ECONNRESET at the RST. */
+    { .name = "send_with_sndtimeo_reset_while_blocked_reports_the_error",
+      .id = "send-sndtimeo-reset",
+      .subject = (const struct bstep[]){
+          { B_CONNECT, 0 }, { B_SNDTIMEO_MS, 2000 }, { B_SEND, 20000 }, { B_SEND, 100 },
+          { B_CLOSE, 0 }, { B_END, 0 }
+      },
+      .peer = (const struct step[]){
+          { OP_LISTEN, 0 }, { OP_ACCEPT, 0 }, { OP_SLEEP_MS, 500 }, { OP_CLOSE, 0 }, { OP_END, 0 }
+      },
+      .want = "connect=0@3008 | sndtimeo=0@3008 | send=-1 ECONNRESET@505016 | "
+              "send=-1 ECONNRESET@505016 | close=0@505016" },
     /* SO_LINGER {1, 2 s}, data unacked on a zero window: close waits, checks at each poll (every
      * 500 ms while closing) and aborts with RST at the first one 2 s after the call, 2.251388 s
      * (lwip_netconn_do_close_internal). Both runs make lwIP's own blocking close. */
