@@ -9,6 +9,8 @@
 #include "lwip/memp.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/api.h"
+#include "lwip/priv/sockets_priv.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sockets.h"
 #include "lwip/stats.h"
@@ -348,6 +350,25 @@ static int door_so_error(int s, int *err)
     return value;
 }
 
+/* Read without the core lock and without lwIP's API: a process runs only while the tcpip
+ * thread waits for its next message, so the pcb is consistent; reading conn->pending_err
+ * directly is what leaves it pending (netconn_err and SO_ERROR would clear it). */
+static int door_write_room(int s, struct stack_write_room *out)
+{
+    struct lwip_sock *sock = lwip_socket_dbg_get_socket(s);
+    memset(out, 0, sizeof *out);
+    if (!sock || !sock->conn) return -1;
+    struct tcp_pcb *pcb = sock->conn->pcb.tcp;
+    out->pending_err = err_to_errno(sock->conn->pending_err);
+    if (!pcb) return 0;
+    out->connected = 1;
+    if (pcb->state == LISTEN) return 0;   /* a tcp_pcb_listen has no send fields */
+    out->sndbuf = tcp_sndbuf(pcb);
+    out->polltmr = pcb->polltmr;
+    out->data_queued = pcb->unsent != NULL || pcb->unacked != NULL;
+    return 0;
+}
+
 /* ---- observation ---- */
 
 static enum stack_tcp_state door_state(enum tcp_state s)
@@ -449,4 +470,5 @@ const struct lwip_stack tcpsim_stack = {
     .so_error = door_so_error,
     .pcb_walk = door_pcb_walk,
     .pools = door_pools,
+    .write_room = door_write_room,
 };

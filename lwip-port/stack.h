@@ -88,6 +88,19 @@ struct stack_pool {
     uint32_t used, max_used, avail, errors;
 };
 
+/* What lwIP's own blocking write looks at (api_msg.c lwip_netconn_do_writemore, run again by
+ * sent_tcp and poll_tcp), for the OS model's emulation of a blocking send (sim/proc.c). */
+struct stack_write_room {
+    int connected;              /* the socket still has its pcb (0: reset, aborted, closed) */
+    uint32_t sndbuf;            /* tcp_sndbuf: bytes tcp_write takes now */
+    uint32_t polltmr;           /* the pcb's poll timer: set to 0 by every poll_tcp and every
+                                   ACK of new data (the calls that wake lwIP's writer) */
+    int pending_err;            /* the connection's pending error as an errno, NOT cleared
+                                   (lwIP's blocking calls leave it for the next call); 0: none */
+    int data_queued;            /* unsent or unacknowledged segments: what a close with
+                                   SO_LINGER {on, t > 0} waits for */
+};
+
 struct lwip_stack {
     const char *name;
 
@@ -129,6 +142,9 @@ struct lwip_stack {
     void (*pcb_walk)(void *ctx, void (*visit)(void *ctx, const struct stack_pcb *pcb));
     /* Memory pools; returns how many were written (at most max). */
     size_t (*pools)(struct stack_pool *out, size_t max);
+    /* The write room of a socket (see struct stack_write_room). Never blocks, changes
+     * nothing. Returns 0, or -1 when s is not a socket. */
+    int (*write_room)(int s, struct stack_write_room *out);
 };
 
 #endif

@@ -164,8 +164,9 @@ void host_remove_waiter(struct host *h, struct proc *p)
     p->waiter_prev = p->waiter_next = NULL;
 }
 
-/* O(waiting processes) per step, each a non-blocking lwip_poll: cheaper than waking every
- * process to retry its call, and only a socket's own readiness wakes its process. */
+/* O(waiting processes) per step, each a non-blocking look at lwIP (lwip_poll, or a blocked
+ * send's write room): cheaper than waking every process to retry its call, and only a
+ * socket's own readiness wakes its process. */
 static void wake_ready_waiters(struct host *h)
 {
     for (struct proc *p = h->waiters; p; p = p->waiter_next)

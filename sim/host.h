@@ -83,10 +83,18 @@ struct fd_entry {
     bool app_nonblocking;           /* O_NONBLOCK as the application set it */
     bool connected;                 /* connect succeeded or came from accept: SIGPIPE applies */
     bool shut_wr;                   /* shutdown(SHUT_WR or SHUT_RDWR) was called */
-    int deferred_err;               /* an error a partial send could not report yet */
     bool key_known;                 /* key below is set (the socket is connected) */
     struct conn_key key;            /* local -> remote, for byte accounting */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
+    bool lingers;                   /* SO_LINGER {on, t > 0}: close may wait inside lwIP */
+};
+
+/* A lingering close that lwIP runs in a coroutine of its own, as a kernel finishes a close
+ * after the process is gone (proc.c close_lingering). */
+struct proc_close_job {
+    int sock, ret, err;
+    bool done;
+    struct waitq done_q;
 };
 
 struct proc {
@@ -110,8 +118,13 @@ struct proc {
     size_t wait_set_count;
     struct proc *next;
     struct proc *waiter_prev, *waiter_next;   /* in host->waiters while waiting for a socket */
+    struct proc_close_job close_job;   /* the lingering close it waits for, if any */
+    bool wait_writer;               /* waits as lwIP's blocking writer does (proc.c) */
+    struct stack_write_room wait_room;   /* the write room when last looked at */
 };
 
+/* Whether a waiting process should wake after this step of its host's stack (proc.c). */
+bool proc_wait_ready(struct proc *p);
 /* The body of every process coroutine (proc.c). */
 void proc_main(void *arg);
 /* Whether what a waiting process waits for is ready now (proc.c; the wake-up check). */

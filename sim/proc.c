@@ -82,8 +82,8 @@ static uint64_t deadline_after_ms(uint32_t timeout_ms)
 
 /* Blocks until sock is ready for events (sock < 0: only the deadline or a signal), the
  * deadline passes, or a handled signal arrives. Returns 0 (ready: retry the call), EAGAIN
- * (deadline, as Linux reports an SO_RCVTIMEO/SO_SNDTIMEO expiry) or EINTR. A fatal signal
- * does not return. */
+ * (deadline: an SO_RCVTIMEO expiry, lwIP's EWOULDBLOCK) or EINTR. A fatal signal does not
+ * return. */
 static int wait_for(struct proc *p, int sock, int events, uint64_t deadline_us)
 {
     p->wait_sock = sock;
@@ -94,6 +94,7 @@ static int wait_for(struct proc *p, int sock, int events, uint64_t deadline_us)
     enum wait_result r = sched_wait(&p->wakeup, deadline_us);
     if (watched) host_remove_waiter(p->host, p);
     p->in_sim_wait = false;
+    p->wait_writer = false;
     check_fatal_signal(p);
     switch (r) {
     case WAIT_WOKEN: return 0;
@@ -102,6 +103,29 @@ static int wait_for(struct proc *p, int sock, int events, uint64_t deadline_us)
     case WAIT_RESULT_COUNT: break;
     }
     return EINTR;
+}
+
+/* Blocks like lwIP's own blocking writer (see send_blocking) until lwIP would call it again:
+ * sent_tcp (an ACK of new data: the send buffer grew), poll_tcp (the poll timer went back to
+ * 0) or err_tcp (the pcb is gone). No deadline: lwIP checks SO_SNDTIMEO only at those calls.
+ * Returns 0 or EINTR, like wait_for. */
+static int wait_for_write_room(struct proc *p, int sock)
+{
+    p->wait_writer = true;
+    p->host->stack->write_room(sock, &p->wait_room);
+    return wait_for(p, sock, STACK_POLLOUT, SCHED_FOREVER);
+}
+
+bool proc_wait_ready(struct proc *p)
+{
+    const struct lwip_stack *st = p->host->stack;
+    if (!p->wait_writer) return st->poll(p->wait_sock, p->wait_events) != 0;
+    struct stack_write_room now;
+    st->write_room(p->wait_sock, &now);
+    bool woken = !now.connected || now.sndbuf > p->wait_room.sndbuf ||
+                 (now.polltmr == 0 && p->wait_room.polltmr != 0);
+    p->wait_room = now;
+    return woken;
 }
 
 static bool would_block(int err) { return err == EWOULDBLOCK || err == EAGAIN; }
@@ -196,15 +220,61 @@ static void note_closing(struct proc *p, int sock)
     accounting_closed(p->host->net.accounting, key);
 }
 
-/* close() is the one call that blocks inside lwIP: with SO_LINGER {on, t > 0} lwIP waits for
- * the data to go, and on a non-blocking socket it would refuse (EWOULDBLOCK) and leave the
- * socket open. So the socket is made blocking again just for its close. */
-static int close_socket(struct proc *p, int sock, int *err)
+/* close() is lwIP's blocking close: with SO_LINGER {on, t > 0} lwIP waits for the data to go,
+ * and on a non-blocking socket it would refuse (EWOULDBLOCK) and leave the socket open. So the
+ * socket is made blocking again just for its close (proc_close runs a close that will wait in
+ * a coroutine of its own: close_lingering). */
+static void prepare_close(struct proc *p, int sock)
 {
     int ignored;
     note_closing(p, sock);
     p->host->stack->set_nonblocking(sock, 0, &ignored);
+}
+
+static int close_socket(struct proc *p, int sock, int *err)
+{
+    prepare_close(p, sock);
     return p->host->stack->close(sock, err);
+}
+
+/* lwIP's blocking close, run by a coroutine of the host (the "kernel"). It outlives the
+ * process if a signal ends it, and owns nothing but the job in the process's struct, which
+ * lives as long as the host. */
+static void lingering_close_main(void *arg)
+{
+    struct proc *p = arg;
+    struct proc_close_job *j = &p->close_job;
+    j->ret = p->host->stack->close(j->sock, &j->err);
+    j->done = true;
+    sched_wake_one(&j->done_q);
+}
+
+/* A close that lwIP will make wait (SO_LINGER {on, t > 0} with data not yet acknowledged,
+ * api_msg.c lwip_netconn_do_close_internal) runs in a coroutine of its own, so that the
+ * process waits in the simulator and a fatal signal ends it at once, while lwIP finishes the
+ * close without it, as a kernel does. A handled signal does not interrupt it (the result is
+ * lwIP's). Any other close is lwIP's call made right here, which returns at once. */
+static int close_lingering(struct proc *p, int sock, int *err)
+{
+    struct proc_close_job *j = &p->close_job;
+    char name[96];
+    *j = (struct proc_close_job){ .sock = sock };
+    snprintf(name, sizeof name, "%s:close", p->full_name);
+    prepare_close(p, sock);
+    sched_spawn(name, CORO_DAEMON, p->host, sched_now_us(), lingering_close_main, p);
+    p->in_sim_wait = true;
+    while (!j->done && p->fatal_signal < 0) sched_wait(&j->done_q, SCHED_FOREVER);
+    p->in_sim_wait = false;
+    check_fatal_signal(p);
+    *err = j->err;
+    return j->ret;
+}
+
+static bool close_will_linger(struct proc *p, const struct fd_entry *e)
+{
+    struct stack_write_room room;
+    return e->lingers && p->host->stack->write_room(e->sock, &room) == 0 && room.connected &&
+           room.data_queued;
 }
 
 int proc_socket(struct proc *p)
@@ -269,8 +339,9 @@ int proc_accept(struct proc *p, int fd)
 }
 
 /* A blocking connect is lwIP's non-blocking connect (EINPROGRESS), a wait until the socket is
- * writable or in error, and SO_ERROR for the outcome: the errno lwIP's own blocking connect
- * would return (both come from the same pending error in api_msg.c err_tcp). */
+ * writable or in error, and the connection's pending error for the outcome: what lwIP's own
+ * blocking connect returns (api_msg.c err_tcp sets both). The error is read without clearing
+ * it, because lwIP's blocking connect leaves it pending: the next send reports it again. */
 int proc_connect(struct proc *p, int fd, const char *ip, uint16_t port)
 {
     struct call c = call_begin(p, "connect", fd);
@@ -283,11 +354,11 @@ int proc_connect(struct proc *p, int fd, const char *ip, uint16_t port)
     int ret = p->host->stack->connect(e->sock, addr, port, &err);
     if (ret < 0 && err == EINPROGRESS && !e->app_nonblocking) {
         int w = wait_for(p, e->sock, STACK_POLLOUT, SCHED_FOREVER);
+        struct stack_write_room room;
         if (w) {
             err = w;
-        } else {
-            int so_err = 0, pending = p->host->stack->so_error(e->sock, &so_err);
-            err = pending > 0 ? pending : so_err;
+        } else if (p->host->stack->write_room(e->sock, &room) == 0) {
+            err = room.pending_err;
             ret = err ? -1 : 0;
         }
     }
@@ -304,13 +375,73 @@ static bool send_breaks_pipe(const struct fd_entry *e, int err)
            err == ESHUTDOWN || (e->shut_wr && err != EAGAIN && err != EINTR);
 }
 
-/* An error an earlier partial send could not report (POSIX: the next call reports it). */
-static bool take_deferred_error(struct fd_entry *e, int *err)
+/* One lwIP send of buf[done, done + len), accounted when lwIP took bytes; returns lwIP's
+ * result. */
+static long send_chunk(struct proc *p, struct fd_entry *e, const char *buf, size_t *done,
+                       size_t len, int stack_flags, int *err)
 {
-    if (!e->deferred_err) return false;
-    *err = e->deferred_err;
-    e->deferred_err = 0;
-    return true;
+    long n = p->host->stack->send(e->sock, buf + *done, len, stack_flags, err);
+    const struct conn_key *key = n > 0 ? fd_key(p, e) : NULL;
+    if (key) accounting_sent(p->host->net.accounting, *key, buf + *done, (size_t)n);
+    if (n > 0) *done += (size_t)n;
+    return n;
+}
+
+/* sys_now() as lwIP reads it: milliseconds, 32 bits. */
+static uint32_t lwip_now_ms(void) { return (uint32_t)(sched_now_us() / 1000u); }
+
+/* do_writemore's SO_SNDTIMEO test: (s32_t)(sys_now() - time_started) >= send_timeout. */
+static bool sndtimeo_passed(const struct fd_entry *e, uint32_t start_ms)
+{
+    return e->sndtimeo_ms && (int32_t)(lwip_now_ms() - start_ms) >= (int32_t)e->sndtimeo_ms;
+}
+
+/* A blocking send, made as lwIP's own blocking write makes it (api_msg.c
+ * lwip_netconn_do_writemore), with non-blocking lwIP calls at the same moments:
+ *   - queue what the send buffer takes (tcp_sndbuf), marked "more" (no PSH) when the data had
+ *     to be cut; then wait for lwIP's next call of the writer: sent_tcp (an ACK freed space)
+ *     or poll_tcp (the netconn's poll timer) — not for select's low-water mark TCP_SNDLOWAT;
+ *   - with SO_SNDTIMEO, each of those calls first compares sys_now() with the start of the
+ *     call: once the timeout has passed it returns what was queued, or EWOULDBLOCK when
+ *     nothing was — so a timed-out send returns at the first ACK or poll after its deadline;
+ *   - an error that ends the connection (err_tcp) fails the call with that error, however
+ *     much was queued, and stays pending for the next call.
+ * A handled signal (the model's, lwIP has none) returns the count queued, or -1 EINTR. */
+static long send_blocking(struct proc *p, struct fd_entry *e, const char *buf, size_t len,
+                          int stack_flags, int *err, size_t *done)
+{
+    const struct lwip_stack *st = p->host->stack;
+    uint32_t start_ms = lwip_now_ms();
+    bool woken = false;
+    for (;;) {
+        struct stack_write_room room;
+        st->write_room(e->sock, &room);
+        if (woken && !room.connected && room.pending_err) {
+            *err = room.pending_err;
+            return -1;
+        }
+        if (woken && sndtimeo_passed(e, start_ms)) {
+            *err = *done ? 0 : EWOULDBLOCK;
+            return *done ? (long)*done : -1;
+        }
+        /* Not connected: lwIP's call reports why (and clears the pending error, as the first
+         * step of lwIP's write, lwip_netconn_do_write, does). */
+        size_t left = len - *done, chunk = room.connected ? room.sndbuf : left;
+        if (chunk > 0xffff) chunk = 0xffff;   /* tcp_write takes a u16_t */
+        if (chunk > left) chunk = left;
+        long n = chunk ? send_chunk(p, e, buf, done, chunk,
+                                    stack_flags | (chunk < left ? STACK_MSG_MORE : 0), err)
+                       : 0;
+        if (n < 0 && !would_block(*err)) return -1;   /* do_writemore: an error ends the write */
+        if (*done == len) return (long)len;
+        if (n > 0 && chunk == 0xffff) continue;       /* do_writemore goes on at once */
+        int w = wait_for_write_room(p, e->sock);
+        if (w) {
+            *err = w;
+            return *done ? (long)*done : -1;
+        }
+        woken = true;
+    }
 }
 
 long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
@@ -319,34 +450,13 @@ long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
     snprintf(c.args, sizeof c.args, "%zu", len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
-    int pending;
-    if (take_deferred_error(e, &pending)) {
-        call_end(&c, -1, pending, 0);
-        if (!(flags & PROC_MSG_NOSIGNAL) && send_breaks_pipe(e, pending)) proc_signal(p, PROC_SIGPIPE);
-        errno = pending;
-        return -1;
-    }
     int err = 0, stack_flags = flags & (STACK_MSG_MORE | STACK_MSG_DONTWAIT);
     size_t done = 0;
-    uint64_t deadline_us = deadline_after_ms(e->sndtimeo_ms);
-    for (;;) {
-        long n = p->host->stack->send(e->sock, (const char *)buf + done, len - done, stack_flags,
-                                      &err);
-        const struct conn_key *key = n > 0 ? fd_key(p, e) : NULL;
-        if (key) accounting_sent(p->host->net.accounting, *key, (const char *)buf + done, (size_t)n);
-        if (n > 0) done += (size_t)n;
-        if (n >= 0 && done == len) break;
-        if (n > 0) continue;
-        if (!would_block(err) || e->app_nonblocking || (flags & STACK_MSG_DONTWAIT)) break;
-        int w = wait_for(p, e->sock, STACK_POLLOUT, deadline_us);
-        if (w) {
-            err = w;
-            break;
-        }
-    }
-    long ret = done > 0 || len == 0 ? (long)done : -1;
-    /* POSIX: an error after part of the data was queued is reported by the next call. */
-    if (ret > 0 && err && !would_block(err) && err != EINTR) e->deferred_err = err;
+    long ret;
+    if (e->app_nonblocking || (flags & STACK_MSG_DONTWAIT) || len == 0)
+        ret = send_chunk(p, e, buf, &done, len, stack_flags, &err);
+    else
+        ret = send_blocking(p, e, buf, len, stack_flags, &err, &done);
     call_end(&c, ret, err, (long)done);
     /* The signal comes after the call event; a fatal one ends the process at its next call
      * or when its code returns, at this same virtual instant (so a scenario interpreter still
@@ -364,8 +474,6 @@ long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
     snprintf(c.args, sizeof c.args, "%zu", len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
-    int pending;
-    if (take_deferred_error(e, &pending)) return call_end(&c, -1, pending, 0);
     int err = 0, stack_flags = flags & (STACK_MSG_PEEK | STACK_MSG_DONTWAIT);
     uint64_t deadline_us = deadline_after_ms(e->rcvtimeo_ms);
     long n;
@@ -402,11 +510,10 @@ int proc_close(struct proc *p, int fd)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     int sock = e->sock;
+    bool lingers = close_will_linger(p, e);
     *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
-    int ret = close_socket(p, sock, &err);
-    ret = (int)call_end(&c, ret, err, -1);
-    check_fatal_signal(p);   /* a signal that came while lwIP blocked in close (SO_LINGER) */
-    return ret;
+    int ret = lingers ? close_lingering(p, sock, &err) : close_socket(p, sock, &err);
+    return (int)call_end(&c, ret, err, -1);
 }
 
 static const char *const sockopt_names[STACK_SOCKOPT_COUNT] = {
@@ -436,6 +543,7 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
      * blocking lwIP calls, which processes never make). */
     if (ret == 0 && opt->name == STACK_SO_RCVTIMEO) e->rcvtimeo_ms = (uint32_t)opt->value;
     if (ret == 0 && opt->name == STACK_SO_SNDTIMEO) e->sndtimeo_ms = (uint32_t)opt->value;
+    if (ret == 0 && opt->name == STACK_SO_LINGER) e->lingers = opt->value && opt->linger_s > 0;
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -644,8 +752,8 @@ void proc_signal(struct proc *p, enum proc_signal sig)
     case PROC_SIG_DEFAULT:
         emit_signal(p, sig, "terminate");
         p->fatal_signal = (int)sig;
-        /* Blocked in the simulator or not started yet: end it now. Running, or blocked in
-         * lwIP's close: at its next check. */
+        /* Blocked in the simulator (any blocking call, a lingering close included) or not
+         * started yet: end it now. Running: at its next check. */
         if (p->coro && (p->in_sim_wait || !p->started)) sched_interrupt(p->coro);
         return;
     case PROC_SIG_IGNORE:

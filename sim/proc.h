@@ -9,9 +9,14 @@
  * Design: a process never blocks inside lwIP. Every lwIP socket is non-blocking; a blocking
  * call retries lwIP's non-blocking call and, while lwIP says EWOULDBLOCK, waits in the
  * simulator until lwip_poll reports the socket ready, its timeout passes or a signal arrives.
+ * A blocking send waits instead for the moments lwIP's own blocking write would go on (an ACK
+ * that freed send buffer, the netconn's poll), so its amounts, errno and return time are those
+ * of lwIP's blocking lwip_send, SO_SNDTIMEO included (tests/test_blocking.c compares them).
  * So a process can be killed in any call, at any virtual time, and its sockets closed by the
- * host, without touching lwIP from two places at once (docs/os-model.md). The one exception is
- * close(), which lwIP may block in (SO_LINGER): a signal then takes effect when it returns.
+ * host, without touching lwIP from two places at once (docs/os-model.md). A close that lwIP
+ * makes wait (SO_LINGER) is lwIP's own blocking close, run in a coroutine of the host while the
+ * process waits in the simulator: a kill ends the process at once and lwIP finishes the close
+ * without it, as a kernel does.
  *
  * proc_* calls must be made from the process's own coroutine; proc_signal may come from
  * anywhere (scheduler context or another process). */
@@ -33,8 +38,10 @@ int proc_listen(struct proc *p, int fd, int backlog);
 int proc_accept(struct proc *p, int fd);
 int proc_connect(struct proc *p, int fd, const char *ip, uint16_t port);
 /* flags: STACK_MSG_* from stack.h, and PROC_MSG_NOSIGNAL for send. A blocking send returns
- * only when all of buf is queued, or with the count queued so far when an error or signal
- * stops it (-1 if nothing was). */
+ * when all of buf is queued; with SO_SNDTIMEO, at lwIP's first writer call after the timeout,
+ * with the count queued (-1 EAGAIN if none); -1 with lwIP's errno when the connection fails,
+ * whatever was queued (lwIP's err_tcp); the count queued (or -1 EINTR) when a handled signal
+ * interrupts it. */
 long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags);
 long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags);
 int proc_shutdown(struct proc *p, int fd, int how);   /* how: 0 rd, 1 wr, 2 rdwr */

@@ -153,7 +153,9 @@ static void test_kill_blocked_in_connect_abandons_the_syn(void **state)
 static void test_kill_blocked_in_send_sends_fin_after_the_queued_data(void **state)
 {
     (void)state;
-    /* the server reads nothing for 2 s: the client's window fills and its send blocks */
+    /* the server reads nothing for 2 s: the client's window fills and its send blocks. No PSH:
+     * like lwIP's own blocking write, the send that had to be cut is queued with
+     * TCP_WRITE_FLAG_MORE (api_msg.c lwip_netconn_do_writemore; tests/test_blocking.c) */
     static const struct step server[] = { { OP_LISTEN, 0 }, { OP_ACCEPT, 0 }, { OP_SLEEP_MS, 2000 },
                                           { OP_RECV_ALL, 0 }, { OP_CLOSE, 0 }, { OP_END, 0 } };
     static const struct step client[] = { { OP_CONNECT, 0 }, { OP_SEND, 30000 }, { OP_END, 0 } };
@@ -165,11 +167,11 @@ static void test_kill_blocked_in_send_sends_fin_after_the_queued_data(void **sta
                  "server start 0 | client start 0 | client>server S 0:0 | "
                  "server>client S. 0:0 | client>server . 1:0 | client>server . 1:1460 | "
                  "client>server . 1461:1460 | client>server . 2921:1460 | "
-                 "server>client . 1:0 | client>server P. 4381:1460 | "
+                 "server>client . 1:0 | client>server . 4381:1460 | "
                  "server>client . 1:0 | client SIGKILL:terminate | client killed 137 | "
                  "client>server . 5841:1 | server>client . 1:0 | server>client . 1:0 | "
                  "client>server . 5841:1460 | client>server . 7301:1460 | "
-                 "client>server . 8761:1460 | client>server FP. 10221:1460 | "
+                 "client>server . 8761:1460 | client>server F. 10221:1460 | "
                  "server>client . 1:0 | server>client . 1:0 | server>client . 1:0 | "
                  "server>client . 1:0 | server>client . 1:0 | server>client F. 1:0 | "
                  "server exit 0 | client>server . 11682:0");
