@@ -127,8 +127,6 @@ struct proc {
 bool proc_wait_ready(struct proc *p);
 /* The body of every process coroutine (proc.c). */
 void proc_main(void *arg);
-/* Whether what a waiting process waits for is ready now (proc.c; the wake-up check). */
-bool proc_wait_ready(const struct proc *p);
 /* Deliver a signal (proc.c); from scheduler context or another process. */
 void proc_deliver_signal(struct proc *p, enum proc_signal sig);
 

@@ -116,17 +116,6 @@ static int wait_for_write_room(struct proc *p, int sock)
     return wait_for(p, sock, STACK_POLLOUT, SCHED_FOREVER);
 }
 
-bool proc_wait_ready(struct proc *p)
-{
-    const struct lwip_stack *st = p->host->stack;
-    if (!p->wait_writer) return st->poll(p->wait_sock, p->wait_events) != 0;
-    struct stack_write_room now;
-    st->write_room(p->wait_sock, &now);
-    bool woken = !now.connected || now.sndbuf > p->wait_room.sndbuf ||
-                 (now.polltmr == 0 && p->wait_room.polltmr != 0);
-    p->wait_room = now;
-    return woken;
-}
 
 static bool would_block(int err) { return err == EWOULDBLOCK || err == EAGAIN; }
 
@@ -653,11 +642,10 @@ int proc_get_so_error(struct proc *p, int fd, int *so_error)
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
-    if (!take_deferred_error(e, so_error)) {
-        int pending = p->host->stack->so_error(e->sock, &err);
-        if (pending < 0) return (int)call_end(&c, -1, err, -1);
-        *so_error = pending;
-    }
+    /* lwIP keeps a connection's pending error itself (no deferred errors in the model). */
+    int pending = p->host->stack->so_error(e->sock, &err);
+    if (pending < 0) return (int)call_end(&c, -1, err, -1);
+    *so_error = pending;
     snprintf(c.args, sizeof c.args, "SO_ERROR = %s", *so_error ? errno_name(*so_error) : "0");
     return (int)call_end(&c, 0, 0, -1);
 }
@@ -672,9 +660,19 @@ int proc_get_nonblocking(struct proc *p, int fd)
     return e->app_nonblocking;
 }
 
-bool proc_wait_ready(const struct proc *p)
+/* A blocked writer (wait_for_write_room) wakes when lwIP would call its blocking writer again;
+ * poll() when any of its fds is ready; every other wait when its socket is ready. */
+bool proc_wait_ready(struct proc *p)
 {
     const struct lwip_stack *st = p->host->stack;
+    if (p->wait_writer) {
+        struct stack_write_room now;
+        st->write_room(p->wait_sock, &now);
+        bool woken = !now.connected || now.sndbuf > p->wait_room.sndbuf ||
+                     (now.polltmr == 0 && p->wait_room.polltmr != 0);
+        p->wait_room = now;
+        return woken;
+    }
     if (!p->wait_set) return st->poll(p->wait_sock, p->wait_events) != 0;
     for (size_t i = 0; i < p->wait_set_count; i++) {
         const struct proc_pollfd *f = &p->wait_set[i];
