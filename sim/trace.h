@@ -130,6 +130,9 @@ struct trace_header {
     uint64_t seed;
     size_t host_count;
     struct { const char *name; uint32_t ip; } hosts[LINK_MAX_ENDPOINTS];
+    const char *kernel;             /* NULL: lwIP 2.1.3; else the Linux release that ran it */
+    const char *const *notes;       /* lines about the run (Linux: kernel config, sysctls) */
+    size_t note_count;
 };
 
 struct trace;
