@@ -7,6 +7,8 @@
 #   make test-asan  tests and catalog built with ASan+UBSan (build/asan)
 #   make test-valgrind   tests under valgrind memcheck
 #   make determinism     -O0, -O2 and sanitizer builds give byte-identical catalog outputs
+#   make linux      the catalog on the real kernel vs docs/linux/ (root; skips otherwise);
+#                   make linux-record measures it three times and stores the signatures
 #   make B=DIR      build into DIR instead of build/ (variants side by side; lwIP's source is
 #                   fetched once into build/lwip)
 
@@ -242,6 +244,8 @@ install: $(B)/tcpsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios
 	install -m 755 $(B)/tcpsim $(DESTDIR)$(PREFIX)/bin/tcpsim
 	install -m 644 scenarios/*.scn $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/linux
+	install -m 644 scenarios/linux/*.sysctl $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/linux/
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/tcpsim
 	rm -rf $(DESTDIR)$(PREFIX)/share/tcpsim

@@ -3,6 +3,8 @@
  * events, process starts and the link's deliveries fire at their times; between turns the loop
  * reads frames, the children's records and tracefs. */
 #define _GNU_SOURCE
+#include <sched.h>          /* before sim/sched.h, whose sched_yield macro would rename libc's */
+
 #include "backend_linux.h"
 
 #include "lnx_child.h"
@@ -91,6 +93,8 @@ struct lrun {
     size_t note_count;
     char sysctl_file[4200];
     struct lnx_kevent early[16];    /* SYN_SENT events still without their local port */
+    bool realtime;
+    uint64_t stamp_us, last_stamp_us;   /* the trace's clock: the next event's time, if set */
     size_t early_count;
 };
 
@@ -99,6 +103,17 @@ static volatile sig_atomic_t interrupted;
 static void on_interrupt(int sig) { interrupted = sig; }
 
 static uint64_t now_us(const struct lrun *r) { return lnx_elapsed_us(r->t0_ns); }
+
+/* The trace's clock: when tcpsim observed the event (a call: when it returned), never going
+ * back in time. */
+static uint64_t trace_clock(void *ctx)
+{
+    struct lrun *r = ctx;
+    uint64_t t = r->stamp_us ? r->stamp_us : now_us(r);
+    r->stamp_us = 0;
+    if (t < r->last_stamp_us) t = r->last_stamp_us;
+    return r->last_stamp_us = t;
+}
 
 static void note(struct lrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct lrun *r, const char *fmt, ...)
@@ -277,14 +292,14 @@ static void answer_unreachable(struct lrun *r, int from, const uint8_t *pkt, siz
 
 static void emit_kevent(struct lrun *r, const struct lnx_kevent *k);
 
-/* A SYN shows the local port of a connect() whose SYN_SENT event is still waiting for it. */
-static void resolve_early(struct lrun *r, const struct packet_info *info)
+/* The waiting SYN_SENT event of (saddr, daddr, dport), if any, gets its local port and is
+ * emitted. */
+static void resolve_early(struct lrun *r, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
-    if (info->proto != PACKET_TCP || (info->flags & (TCP_SYN | TCP_ACK)) != TCP_SYN) return;
     for (size_t i = 0; i < r->early_count; i++) {
         struct lnx_kevent *e = &r->early[i];
-        if (e->saddr != info->src_ip || e->daddr != info->dst_ip || e->dport != info->dst_port) continue;
-        e->sport = info->src_port;
+        if (e->saddr != saddr || e->daddr != daddr || e->dport != dport) continue;
+        e->sport = sport;
         emit_kevent(r, e);
         r->early[i] = r->early[--r->early_count];
         return;
@@ -296,7 +311,8 @@ static void relay_packet(struct lrun *r, int from, uint8_t *ip, size_t len)
     struct packet_info info;
     if (!packet_decode(ip, len, &info)) return;
     lnx_tracefs_read(r->tfs, on_kevent_cb, r);   /* the kernel's events before this segment's */
-    resolve_early(r, &info);
+    if (info.proto == PACKET_TCP && (info.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+        resolve_early(r, info.src_ip, info.src_port, info.dst_ip, info.dst_port);   /* its SYN */
     if (info.proto == PACKET_TCP) fix_tcp_checksum(ip, len);
     int to = host_by_ip(r, info.dst_ip);
     struct link_fate fate;
@@ -473,6 +489,7 @@ static void handle_record(struct lrun *r, const struct lnx_rec *rec)
                                   .fd = rec->fd, .start_us = rec->start_us, .ret = rec->ret,
                                   .err = rec->err, .bytes = rec->bytes };
         snprintf(c->args, sizeof c->args, "%s", rec->args);
+        r->stamp_us = rec->end_us;
         trace_emit(r->trace, &ev);
         if (strcmp(rec->call, "connect") == 0) add_label(r, in, rec);
         return;
@@ -738,14 +755,7 @@ static void on_kevent_cb(void *ctx, const struct lnx_kevent *k)
         r->early[r->early_count++] = *k;
         return;
     }
-    for (size_t i = 0; i < r->early_count; i++) {
-        struct lnx_kevent *e = &r->early[i];
-        if (k->saddr != e->saddr || k->daddr != e->daddr || k->dport != e->dport) continue;
-        e->sport = k->sport;
-        emit_kevent(r, e);
-        r->early[i] = r->early[--r->early_count];
-        break;
-    }
+    resolve_early(r, k->saddr, k->sport, k->daddr, k->dport);
     emit_kevent(r, k);
 }
 
@@ -967,12 +977,33 @@ static int setup(struct lrun *r, char *err, size_t err_size)
     return 0;
 }
 
-static void begin_trace(struct lrun *r)
+/* The run's processes (this one, the children it forks, the commands it runs) get a real-time
+ * priority when the system allows it: the other work of a busy machine then cannot delay a
+ * process between two calls, which would change what is on the wire. */
+static bool realtime_on(void)
+{
+    struct sched_param p = { .sched_priority = 10 };
+    return sched_setscheduler(0, SCHED_FIFO, &p) == 0;
+}
+
+static void realtime_off(void)
+{
+    struct sched_param p = { .sched_priority = 0 };
+    sched_setscheduler(0, SCHED_OTHER, &p);
+}
+
+static void collect_notes(struct lrun *r)
 {
     note(r, "backend linux: real processes in network namespaces, a relay for the link; times "
          "are wall-clock, as tcpsim observed each event");
     note(r, "kernel %s  config fnv1a64 %s", lnx_kernel_release(), lnx_kernel_config_hash());
+    note(r, "scheduling: %s", r->realtime ? "SCHED_FIFO priority 10 (every process of the run)"
+                                          : "normal (SCHED_FIFO refused): a busy machine may change the timing");
     note_tcp_sysctls(r);
+}
+
+static void begin_trace(struct lrun *r)
+{
     struct trace_header h = { .scenario = r->sc->id, .seed = r->opt->seed_given ? r->opt->seed : r->sc->seed,
                               .host_count = r->host_count, .kernel = lnx_kernel_release(),
                               .notes = (const char *const *)r->notes, .note_count = r->note_count };
@@ -1011,8 +1042,8 @@ static bool labelled(const struct lrun *r, uint32_t ip, uint16_t port)
     return false;
 }
 
-/* Ports the kernel chose for a connect that never returned: "<host>.port<N>", numbered in the
- * order their first segment appeared. */
+/* Ports the kernel chose for a connect that never returned (the source of a SYN, bound by no
+ * step): "<host>.port<N>", numbered in the order their SYN appeared. */
 static void label_other_ports(struct lrun *r)
 {
     size_t n;
@@ -1022,7 +1053,9 @@ static void label_other_ports(struct lrun *r)
         if (ev[i].type != TRACE_SEGMENT) continue;
         const struct trace_segment *sg = &ev[i].u.segment;
         int h = host_by_ip(r, sg->src_ip);
-        if (h < 0 || bound_by_scenario(r->sc, sg->src_port) || labelled(r, sg->src_ip, sg->src_port))
+        bool syn = (sg->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;   /* a connect's port sends it */
+        if (h < 0 || !syn || bound_by_scenario(r->sc, sg->src_port) ||
+            labelled(r, sg->src_ip, sg->src_port))
             continue;
         struct sig_label *l = &r->labels[r->label_count++];
         *l = (struct sig_label){ .ip = sg->src_ip, .port = sg->src_port };
@@ -1112,6 +1145,7 @@ static int linux_run(const struct scenario *sc, const struct backend_options *o,
     sigaction(SIGPIPE, &ign, &old_pipe);
     interrupted = 0;
     r->trace = trace_new();
+    trace_set_clock(r->trace, trace_clock, r);
     int rc = 0;
     char path[4300];
     static const struct { const char *file; struct trace_sink *(*make)(const char *); } sinks[] = {
@@ -1128,8 +1162,10 @@ static int linux_run(const struct scenario *sc, const struct backend_options *o,
     struct prng master;
     prng_init(&master, o->seed_given ? o->seed : sc->seed);
     r->link = link_new(&sc->link, prng_fork(&master), r, link_deliver);
+    r->realtime = realtime_on();
     if (rc == 0) rc = setup(r, err, err_size);
     if (rc == 0) {
+        collect_notes(r);
         r->t0_ns = lnx_monotonic_ns();
         begin_trace(r);
         schedule(r);
@@ -1140,6 +1176,7 @@ static int linux_run(const struct scenario *sc, const struct backend_options *o,
         record_end(r, s);
     }
     teardown(r);
+    realtime_off();
     if (rc == 0 && interrupted) {
         snprintf(err, err_size, "interrupted (signal %d); namespaces and processes removed", (int)interrupted);
         rc = -1;

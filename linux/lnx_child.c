@@ -138,7 +138,8 @@ static void report_call(struct child_state *cs, size_t index, const char *call, 
                         int fd, long ret, long bytes, uint64_t start_us)
 {
     struct lnx_rec r = { .kind = LNX_REC_CALL, .step = (int32_t)index, .fd = fd, .ret = ret,
-                         .err = ret < 0 ? errno : 0, .bytes = bytes, .start_us = start_us };
+                         .err = ret < 0 ? errno : 0, .bytes = bytes, .start_us = start_us,
+                         .end_us = lnx_elapsed_us(cs->c->t0_ns) };
     snprintf(r.call, sizeof r.call, "%s", call);
     snprintf(r.args, sizeof r.args, "%s", args);
     if (strcmp(call, "connect") == 0) {
@@ -166,8 +167,9 @@ static void run_call(struct child_state *cs, size_t index)
         report_call(cs, index, "socket", "", -1, ret, -1, start);
         return;
     case STEP_BIND:
+    case STEP_CONNECT:
         snprintf(args, sizeof args, "%s:%u", ip4_str(st->ip, ip), st->port);
-        ret = bind(fd, (struct sockaddr *)&a, sizeof a);
+        ret = (st->kind == STEP_BIND ? bind : connect)(fd, (struct sockaddr *)&a, sizeof a);
         break;
     case STEP_LISTEN:
         snprintf(args, sizeof args, "%ld", st->count);
@@ -176,10 +178,6 @@ static void run_call(struct child_state *cs, size_t index)
     case STEP_ACCEPT:
         ret = accept(fd, NULL, NULL);
         if (st->new_fd >= 0) cs->fds[st->new_fd] = (int)ret;
-        break;
-    case STEP_CONNECT:
-        snprintf(args, sizeof args, "%s:%u", ip4_str(st->ip, ip), st->port);
-        ret = connect(fd, (struct sockaddr *)&a, sizeof a);
         break;
     case STEP_SEND:
         snprintf(args, sizeof args, "%ld", st->count);

@@ -24,7 +24,8 @@ enum lnx_rec_kind {
 struct lnx_rec {
     int32_t instance, kind, step, fd, err, sig;
     int64_t ret, bytes;
-    uint64_t start_us;          /* when the call began, microseconds since the run's start */
+    uint64_t start_us, end_us;  /* when the call began and returned, microseconds since the
+                                 * run's start */
     uint16_t local_port;        /* connect: the port the kernel chose (0: none) */
     char call[12];
     char args[48];

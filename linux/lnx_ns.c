@@ -126,13 +126,20 @@ static void sysctl_path(const char *name, char *path, size_t size)
         if (path[i] == '.') path[i] = '/';
 }
 
-int lnx_sysctl_get(const struct lnx_ns *ns, const char *name, char *value, size_t size)
+/* /proc/sys/net belongs to the namespace of whoever opens it. */
+static int open_sysctl(const struct lnx_ns *ns, const char *name, int flags)
 {
     char path[256];
     sysctl_path(name, path, sizeof path);
     if (lnx_ns_enter(ns) != 0) return -1;
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, flags | O_CLOEXEC);
     lnx_ns_leave();
+    return fd;
+}
+
+int lnx_sysctl_get(const struct lnx_ns *ns, const char *name, char *value, size_t size)
+{
+    int fd = open_sysctl(ns, name, O_RDONLY);
     if (fd < 0) return -1;
     ssize_t n = read(fd, value, size - 1);
     close(fd);
@@ -145,11 +152,7 @@ int lnx_sysctl_get(const struct lnx_ns *ns, const char *name, char *value, size_
 
 int lnx_sysctl_set(const struct lnx_ns *ns, const char *name, const char *value)
 {
-    char path[256];
-    sysctl_path(name, path, sizeof path);
-    if (lnx_ns_enter(ns) != 0) return -1;
-    int fd = open(path, O_WRONLY);
-    lnx_ns_leave();
+    int fd = open_sysctl(ns, name, O_WRONLY);
     if (fd < 0) return -1;
     ssize_t n = write(fd, value, strlen(value));
     close(fd);

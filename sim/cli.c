@@ -353,6 +353,12 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
                    struct row *row)
 {
     char tmp[4096], final[4096], err[8800] = "";
+    if (o->backend->unsupported && o->backend->unsupported(sc, err, sizeof err)) {
+        printf("%-34s %-8s unsupported on %s: %s\n", sc->id, "unsupported", o->backend->name, err);
+        fflush(stdout);
+        if (row) *row = (struct row){ "unsupported", 0, 0, NULL };
+        return BACKEND_UNSUPPORTED;
+    }
     if (make_dirs(o->out_dir) != 0) {
         fprintf(stderr, "tcpsim: cannot create output directory %s: %s\n", o->out_dir,
                 strerror(errno));

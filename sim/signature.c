@@ -173,10 +173,13 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
     }
 }
 
+/* Within a section, events keep their order, except link events: those of different
+ * connections (resets, sockets at the end) interleave by timing, so they are a sorted set. */
 static int by_section(const void *a, const void *b)
 {
     const struct entry *x = a, *y = b;
     int c = strcmp(x->section, y->section);
+    if (c == 0 && strncmp(x->section, "link ", 5) == 0) c = strcmp(x->line, y->line);
     return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 

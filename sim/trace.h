@@ -149,6 +149,9 @@ struct trace *trace_new(void);
 void trace_free(struct trace *t);           /* frees the sinks too */
 void trace_add_sink(struct trace *t, struct trace_sink *sink);
 void trace_begin(struct trace *t, const struct trace_header *header);
+/* Events get their t_us from now_us(ctx) instead of the scheduler's clock (the Linux backend:
+ * the wall clock). */
+void trace_set_clock(struct trace *t, uint64_t (*now_us)(void *ctx), void *ctx);
 void trace_emit(struct trace *t, struct trace_event *ev);
 /* A packet put on the link: decoded, numbered relative to its ISNs, and emitted. When it is
  * TCP and `out` is not NULL, the segment event is copied there (and true returned). */
