@@ -964,7 +964,8 @@ static void schedule(struct lrun *r)
 static int setup(struct lrun *r, char *err, size_t err_size)
 {
     int p[2];
-    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+    /* Only the reading end is non-blocking: a child must never lose a record to a full pipe. */
+    if (pipe2(p, O_CLOEXEC) != 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) != 0) {
         snprintf(err, err_size, "pipe: %s", strerror(errno));
         return -1;
     }
@@ -1084,18 +1085,22 @@ static int judge(struct lrun *r, const char *dir, struct run_summary *s, char *e
     char path[4300];
     snprintf(path, sizeof path, "%s/signature.txt", dir);
     int rc = write_text(path, sig, err, err_size);
+    /* Still running at the horizon is a measured outcome (in the signature), not a failure. */
+    bool horizon = s->result == RUN_UNTIL;
+    s->result = RUN_IDLE;
     s->expects = 1;
-    snprintf(s->verdict, sizeof s->verdict, "measured");
+    snprintf(s->verdict, sizeof s->verdict, "%s", horizon ? "measured*" : "measured");
     if (rc == 0 && r->opt->check) {
         snprintf(path, sizeof path, "%s/%s/%s.sig", r->opt->signatures, lnx_kernel_release(), r->sc->id);
         char *stored = signature_load(path);
         FILE *report = open_memstream(&s->report, &s->report_len);
         if (!stored) {
-            snprintf(s->verdict, sizeof s->verdict, "new");
+            snprintf(s->verdict, sizeof s->verdict, "%s", horizon ? "new*" : "new");
         } else {
             if (report) fprintf(report, "%s: the Linux signature differs from %s:\n", r->sc->id, path);
             s->failed = signature_diff(stored, sig, report) ? 1 : 0;
-            snprintf(s->verdict, sizeof s->verdict, "%s", s->failed ? "CHANGED" : "same");
+            snprintf(s->verdict, sizeof s->verdict, "%s%s", s->failed ? "CHANGED" : "same",
+                     horizon ? "*" : "");
         }
         if (report) fclose(report);
         free(stored);

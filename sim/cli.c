@@ -246,7 +246,6 @@ static struct scenario *resolve(const char *arg, const struct options *o, int *r
 
 /* ---- running one scenario ---- */
 
-
 static void count_events(struct world *w, struct run_summary *s)
 {
     size_t n;

@@ -12,6 +12,10 @@ struct entry {
     char section[256];
     char line[200];
     size_t seq;
+    bool segment;                   /* a segment: rendered from these when printed */
+    uint8_t flags;
+    uint32_t tcp_seq, ack, len;
+    char fate[40];
 };
 
 struct builder {
@@ -36,6 +40,7 @@ static void add(struct builder *b, const char *section, const char *line)
         b->cap = cap;
     }
     struct entry *x = &b->e[b->len];
+    *x = (struct entry){ .segment = false };
     snprintf(x->section, sizeof x->section, "%s", section);
     snprintf(x->line, sizeof x->line, "%s", line);
     x->seq = b->len++;
@@ -81,6 +86,55 @@ static void add_segment(struct builder *b, const struct trace_segment *s)
     snprintf(line, sizeof line, "%-4s seq %u ack %u len %u %s", packet_flags_str(s->flags, flags),
              s->seq, s->ack, s->len, s->fate);
     add(b, section, line);
+    if (b->oom) return;
+    struct entry *e = &b->e[b->len - 1];
+    e->segment = true;
+    e->flags = s->flags;
+    e->tcp_seq = s->seq;
+    e->ack = s->ack;
+    e->len = s->len;
+    snprintf(e->fate, sizeof e->fate, "%s", s->fate);
+}
+
+/* ---- printing a direction's segments: what does not depend on timing ----
+ * Pure ACKs are left out (how many and when is the delayed-ACK timer's choice); the data
+ * segments in a row are one line, "data <first>-<end>", retransmissions included (how the
+ * bytes were cut into segments, and how often they were retransmitted before a deadline, is
+ * timing); bare RSTs in a row (answers to segments for a socket that is gone, one per
+ * segment that arrived) are one line "R". SYN, FIN and RST+ACK are printed exactly. */
+struct seg_printer {
+    bool in_data, last_bare_rst;
+    uint32_t first, end;
+    char fates[80];
+};
+
+static void flush_data(FILE *f, struct seg_printer *p)
+{
+    if (p->in_data) fprintf(f, "  data %u-%u%s\n", p->first, p->end, p->fates);
+    p->in_data = false;
+}
+
+static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e)
+{
+    bool control = e->flags & (TCP_SYN | TCP_FIN | TCP_RST);
+    if (!control && e->len == 0) return;
+    if (!control) {
+        if (!p->in_data || e->tcp_seq > p->end) {
+            flush_data(f, p);
+            *p = (struct seg_printer){ .in_data = true, .first = e->tcp_seq, .end = e->tcp_seq };
+        }
+        if (e->tcp_seq + e->len > p->end) p->end = e->tcp_seq + e->len;
+        if (strncmp(e->fate, "dropped", 7) == 0 && !strstr(p->fates, e->fate) &&
+            strlen(p->fates) + strlen(e->fate) + 3 < sizeof p->fates)
+            snprintf(p->fates + strlen(p->fates), sizeof p->fates - strlen(p->fates), " (%s)", e->fate);
+        p->last_bare_rst = false;
+        return;
+    }
+    flush_data(f, p);
+    bool bare_rst = e->flags == TCP_RST;
+    if (!(bare_rst && p->last_bare_rst))
+        fprintf(f, "  %s\n", bare_rst ? "R    (a socket that is gone answers)" : e->line);
+    p->last_bare_rst = bare_rst;
 }
 
 /* A run of successful recv calls on one fd is one line: how many bytes they returned. */
@@ -121,7 +175,8 @@ static void add_call(struct builder *b, const struct trace_call *c, struct recv_
         r->bytes += c->ret;
         return;
     }
-    normalise(b, c->args, args, sizeof args);
+    /* accept's argument is the peer's address: its port is the peer's choice, not the call's */
+    normalise(b, strcmp(c->call, "accept") == 0 ? "" : c->args, args, sizeof args);
     const char *err = errno_name(c->err);
     snprintf(line, sizeof line, "%s fd %d%s%s = %ld%s%s", c->call, c->fd, args[0] ? " " : "", args,
              c->ret, err ? " " : "", err ? err : "");
@@ -152,6 +207,7 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
         add(b, section, line);
         return;
     case TRACE_SIGNAL:
+        if (strcmp(ev->u.signal.action, "ignored") == 0) return;   /* not observable on Linux */
         snprintf(section, sizeof section, "process %s/%s", ev->u.signal.host, ev->u.signal.proc);
         snprintf(line, sizeof line, "signal %s %s", ev->u.signal.signal, ev->u.signal.action);
         add(b, section, line);
@@ -202,10 +258,17 @@ char *signature_make(const struct trace_event *ev, size_t n, const struct sig_la
     }
     for (size_t i = 0; i < header_count; i++) fprintf(f, "# %s\n", header[i]);
     if (b.len) qsort(b.e, b.len, sizeof *b.e, by_section);
+    struct seg_printer segs = { 0 };
     for (size_t i = 0; i < b.len; i++) {
-        if (i == 0 || strcmp(b.e[i].section, b.e[i - 1].section) != 0) fprintf(f, "%s\n", b.e[i].section);
-        fprintf(f, "  %s\n", b.e[i].line);
+        if (i == 0 || strcmp(b.e[i].section, b.e[i - 1].section) != 0) {
+            flush_data(f, &segs);
+            segs = (struct seg_printer){ 0 };
+            fprintf(f, "%s\n", b.e[i].section);
+        }
+        if (b.e[i].segment) print_segment(f, &segs, &b.e[i]);
+        else fprintf(f, "  %s\n", b.e[i].line);
     }
+    flush_data(f, &segs);
     fclose(f);
     free(b.e);
     return text;
@@ -260,8 +323,8 @@ static void first_difference(const struct section *a, const struct section *b, c
         size_t n = p < pe ? (size_t)(strchrnul(p, '\n') - p) : 0;
         size_t m = q < qe ? (size_t)(strchrnul(q, '\n') - q) : 0;
         if (n != m || memcmp(p, q, n) != 0 || (n == 0 && m == 0)) {
-            snprintf(la, size, "%.*s", (int)(n > 2 ? n - 2 : 0), n > 2 ? p + 2 : "");
-            snprintf(lb, size, "%.*s", (int)(m > 2 ? m - 2 : 0), m > 2 ? q + 2 : "");
+            snprintf(la, size, "%.*s", (int)(n > 2 ? n - 2 : 15), n > 2 ? p + 2 : "(nothing more)");
+            snprintf(lb, size, "%.*s", (int)(m > 2 ? m - 2 : 15), m > 2 ? q + 2 : "(nothing more)");
             return;
         }
         p += n + 1;

@@ -3,11 +3,16 @@
  * A signature is text: sections (a header line) of lines (indented two spaces), sections
  * sorted by their header so that events of different connections or processes may interleave
  * differently from run to run without changing it:
- *   segments <from>><to> <conn>     one line per segment of that connection direction:
- *                                   flags, seq/ack relative to the ISNs, length, fate
- *   calls <host>/<proc>             each socket call: name, arguments, result and errno (a run
- *                                   of successful recv calls on one fd is one line: the bytes)
- *   process <host>/<proc>           start, signals, how it ended
+ *   segments <from>><to> <conn>     that connection direction: SYN, FIN, RST+ACK exactly
+ *                                   (flags, seq/ack relative to the ISNs, length, fate); the
+ *                                   data in a row as one range "data 1-10001"; bare RSTs in a
+ *                                   row as one "R"; pure ACKs left out (their number and
+ *                                   timing are the delayed-ACK timer's, not the behaviour's)
+ *   calls <host>/<proc>             each socket call: name, arguments (not accept's: the peer's
+ *                                   port), result and errno (a run of successful recv calls on
+ *                                   one fd is one line: the bytes)
+ *   process <host>/<proc>           start, signals (not the ignored ones: Linux cannot show
+ *                                   those), how it ended
  *   states <host> <conn>            each state change of that endpoint
  *   link <event>, host <name>       link rules, resets sent/received and their reasons, the
  *                                   sockets left at the end (a link section's lines are

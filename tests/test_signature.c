@@ -55,6 +55,27 @@ static void test_interleaving_does_not_change_the_signature(void **state)
     free(y);
 }
 
+static void test_data_in_a_row_is_one_range_and_pure_acks_are_left_out(void **state)
+{
+    (void)state;
+    struct trace_event ev[] = {
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x02, 0),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x10, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x18, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x10, 101),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x18, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x04, 201),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x04, 301),
+    };
+    ev[2].u.segment.len = ev[3].u.segment.len = ev[4].u.segment.len = 100;
+    char *sig = signature_make(ev, 7, labels, 1, NULL, 0);
+    assert_string_equal(sig, "segments client>server client.s>10.0.0.2:7000\n"
+                             "  S    seq 0 ack 0 len 0 delivered\n"
+                             "  data 1-201\n"
+                             "  R    (a socket that is gone answers)\n");
+    free(sig);
+}
+
 static void test_recv_runs_are_merged_and_errors_named(void **state)
 {
     (void)state;
@@ -94,6 +115,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interleaving_does_not_change_the_signature),
+        cmocka_unit_test(test_data_in_a_row_is_one_range_and_pure_acks_are_left_out),
         cmocka_unit_test(test_recv_runs_are_merged_and_errors_named),
         cmocka_unit_test(test_diff_and_call_comparison_name_what_changed),
     };
