@@ -415,8 +415,8 @@ static int apply_sysctls(struct lrun *r, int h, char *err, size_t err_size)
                      r->sysctl_file, lineno, name, value, r->hosts[h].sh->name);
             rc = -1;
         } else if (r->hosts[h].boots == 1 && h == 0) {
-            note(r, "sysctl %s = %s  CHANGED by %s (kernel default %s): per-namespace, to shorten "
-                 "a long timeout", name, value, r->sysctl_file, before);
+            note(r, "sysctl %s = %s  CHANGED by %s (kernel default %s; per-namespace)", name,
+                 value, r->sysctl_file, before);
         }
     }
     fclose(f);

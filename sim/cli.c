@@ -465,15 +465,6 @@ static void put_cell(FILE *f, const char *s)
     }
 }
 
-/* The first sentence of a text (up to ". " or the end), as a table cell. */
-static void put_first_sentence(FILE *f, const char *s)
-{
-    const char *end = s ? strstr(s, ". ") : NULL;
-    char buf[600];
-    snprintf(buf, sizeof buf, "%.*s", end ? (int)(end - s + 1) : (int)sizeof buf - 1, s ? s : "");
-    put_cell(f, buf);
-}
-
 /* docs/scenarios.md: the summary table with three columns per scenario — what the articles
  * say Linux does, what Linux did when measured (measured.h), what lwIP does — and links to each
  * scenario's file and outputs; then every disagreement, scenario by scenario. Written through
@@ -513,7 +504,7 @@ static int write_markdown(const char *path, const struct catalog *c, const struc
         if (diffs) diffs[i] = strdup(diff);
         fprintf(f, "| [%s](../%s) | %s | %zu/%zu | ", s->id, s->file, rows[i].verdict,
                 rows[i].passed, rows[i].total);
-        put_first_sentence(f, s->linux_ref);
+        put_cell(f, s->linux_ref);
         fprintf(f, " | ");
         put_cell(f, cell);
         fprintf(f, " | ");

@@ -5,6 +5,7 @@
 #include "signature.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,16 @@ void measured_open(struct measured *m, const char *root)
     if (d) closedir(d);
 }
 
-char *measured_signature(const struct measured *m, const char *id)
+/* <id>.sig, or with unstable set <id>.unstable (one run of a timing-dependent scenario). */
+static char *load(const struct measured *m, const char *id, bool unstable)
 {
     if (!m->kernel[0]) return NULL;
     char path[512];
-    snprintf(path, sizeof path, "%s/%s/%s.sig", m->root, m->kernel, id);
+    snprintf(path, sizeof path, "%s/%s/%s.%s", m->root, m->kernel, id, unstable ? "unstable" : "sig");
     return signature_load(path);
 }
+
+char *measured_signature(const struct measured *m, const char *id) { return load(m, id, false); }
 
 const char *measured_verdict(const struct measured *m, const char *id, char *buf, size_t size)
 {
@@ -53,20 +57,26 @@ void measured_compare(const struct measured *m, const struct scenario *s, const 
 {
     diff[0] = '\0';
     char *linux_sig = measured_signature(m, s->id);
+    bool unstable = !linux_sig && (linux_sig = load(m, s->id, true));
+    char link[300];
+    if (unstable)
+        snprintf(link, sizeof link, "; timing-dependent, the runs differed: [one run's signature]"
+                 "(linux/%s/%s.unstable)", m->kernel, s->id);
+    else
+        snprintf(link, sizeof link, "; [signature](linux/%s/%s.sig)", m->kernel, s->id);
     if (why_unsupported) {
         snprintf(cell, cell_size, "not run: %s", why_unsupported);
     } else if (!linux_sig) {
         snprintf(cell, cell_size, "not measured yet");
     } else if (!lwip_sig) {
-        snprintf(cell, cell_size, "measured ([signature](linux/%s/%s.sig))", m->kernel, s->id);
+        snprintf(cell, cell_size, "measured%s", link);
     } else {
         size_t n = signature_compare_calls(lwip_sig, linux_sig, diff, diff_size);
         if (n == 0)
-            snprintf(cell, cell_size, "the same calls, results and process endings as lwIP "
-                     "([signature](linux/%s/%s.sig))", m->kernel, s->id);
+            snprintf(cell, cell_size, "the same calls, results and process endings as lwIP%s", link);
         else
-            snprintf(cell, cell_size, "differs from lwIP in %zu process%s, see below "
-                     "([signature](linux/%s/%s.sig))", n, n == 1 ? "" : "es", m->kernel, s->id);
+            snprintf(cell, cell_size, "differs from lwIP in %zu process%s (below)%s", n,
+                     n == 1 ? "" : "es", link);
     }
     free(linux_sig);
 }

@@ -3,7 +3,8 @@
  * articles' claim written after reading them (docs/linux/<kernel>/articles.txt, one line
  * "<id>: <verdict>" per scenario), compared with what lwIP does in this run.
  *
- * The kernel is the last directory of the root in alphabetical order (one per kernel measured).
+ * A scenario whose runs differed has one run's signature as <id>.unstable instead: shown as
+ * timing-dependent, still compared. The kernel is the last directory of the root in alphabetical order (one per kernel measured).
  * Nothing here runs anything: a missing directory or file is "not measured". */
 #ifndef TCPSIM_MEASURED_H
 #define TCPSIM_MEASURED_H

@@ -230,7 +230,9 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
 }
 
 /* Within a section, events keep their order, except link events: those of different
- * connections (resets, sockets at the end) interleave by timing, so they are a sorted set. */
+ * connections (resets, sockets at the end) interleave by timing, so they are a sorted set,
+ * each line once (how many ICMP answers or resets a retransmission deadline let through is
+ * timing too). */
 static int by_section(const void *a, const void *b)
 {
     const struct entry *x = a, *y = b;
@@ -265,8 +267,11 @@ char *signature_make(const struct trace_event *ev, size_t n, const struct sig_la
             segs = (struct seg_printer){ 0 };
             fprintf(f, "%s\n", b.e[i].section);
         }
+        bool repeated_link = i > 0 && strncmp(b.e[i].section, "link ", 5) == 0 &&
+                             strcmp(b.e[i].section, b.e[i - 1].section) == 0 &&
+                             strcmp(b.e[i].line, b.e[i - 1].line) == 0;
         if (b.e[i].segment) print_segment(f, &segs, &b.e[i]);
-        else fprintf(f, "  %s\n", b.e[i].line);
+        else if (!repeated_link) fprintf(f, "  %s\n", b.e[i].line);
     }
     flush_data(f, &segs);
     fclose(f);

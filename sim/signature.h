@@ -15,8 +15,9 @@
  *                                   those), how it ended
  *   states <host> <conn>            each state change of that endpoint
  *   link <event>, host <name>       link rules, resets sent/received and their reasons, the
- *                                   sockets left at the end (a link section's lines are
- *                                   sorted: they come from several connections), host events
+ *                                   sockets left at the end (a link section is a sorted set
+ *                                   of distinct lines: they come from several connections),
+ *                                   host events
  * Ports the kernel chose are replaced by labels (the process and fd that connected, e.g.
  * "client.s"), so they compare across runs. Times, windows and ports chosen at random are
  * left out. Header lines (starting with '#') are kept but never compared. */

@@ -2,8 +2,9 @@
 # The Linux backend over the whole catalog (docs/linux-backend.md). Needs root, network
 # namespaces, tracefs and iproute2; where any is missing it says so and exits 0 (skipped).
 #   linux.sh TCPSIM check    run the catalog on this kernel, compare with docs/linux/<uname -r>/
-#   linux.sh TCPSIM record   run it RUNS times (default 3); store the signatures only when every
-#                            run gave the same ones
+#   linux.sh TCPSIM record   run it RUNS times (default 3); store each signature as <id>.sig
+#                            only when every run gave the same one (else run 1's as <id>.unstable)
+#   linux.sh TCPSIM store    the same comparison and storing, from the runs already in LINUX_OUT
 # tcpsim removes its namespaces and processes on every exit path (SIGINT/SIGTERM included);
 # this script forwards those signals to it and checks that nothing is left.
 set -u
@@ -53,15 +54,16 @@ check)
   [ $status = 0 ] && echo "linux: ok: kernel $kernel, signatures as stored" || echo "linux: FAILED (see CHANGED above)"
   exit $status
   ;;
-record)
+record|store)
   i=1
-  while [ $i -le "$runs" ]; do
+  while [ "$mode" = record ] && [ $i -le "$runs" ]; do
     echo "linux: run $i of $runs"
     run_all "$out/run$i" || { echo "linux: run $i failed" >&2; exit 1; }
     i=$((i + 1))
   done
   leftovers || exit 1
   mkdir -p "$store"
+  rm -f "$store"/*.sig "$store"/*.unstable
   stored=0 unstable=0
   for sig in "$out"/run1/*/signature.txt; do
     id=$(basename "$(dirname "$sig")")
@@ -75,8 +77,9 @@ record)
       cp "$sig" "$store/$id.sig"
       stored=$((stored + 1))
     else
-      echo "linux: $id: the signature differs between runs; not stored:" >&2
-      diff "$sig" "$out/run2/$id/signature.txt" | head -20 >&2
+      echo "linux: $id: the signature differs between runs; kept as $id.unstable (run 1):" >&2
+      for j in $(seq 2 "$runs"); do diff "$sig" "$out/run$j/$id/signature.txt" | head -10 >&2; done
+      cp "$sig" "$store/$id.unstable"
       unstable=$((unstable + 1))
     fi
   done
@@ -84,7 +87,7 @@ record)
   [ $unstable = 0 ]
   ;;
 *)
-  echo "usage: linux.sh TCPSIM check|record" >&2
+  echo "usage: linux.sh TCPSIM check|record|store" >&2
   exit 2
   ;;
 esac
