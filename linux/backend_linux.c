@@ -1094,8 +1094,12 @@ static int judge(struct lrun *r, const char *dir, struct run_summary *s, char *e
         snprintf(path, sizeof path, "%s/%s/%s.sig", r->opt->signatures, lnx_kernel_release(), r->sc->id);
         char *stored = signature_load(path);
         FILE *report = open_memstream(&s->report, &s->report_len);
-        if (!stored) {
-            snprintf(s->verdict, sizeof s->verdict, "%s", horizon ? "new*" : "new");
+        if (!stored) {   /* nothing stored, or only one run of a timing-dependent scenario */
+            snprintf(path, sizeof path, "%s/%s/%s.unstable", r->opt->signatures,
+                     lnx_kernel_release(), r->sc->id);
+            bool unstable = access(path, F_OK) == 0;
+            snprintf(s->verdict, sizeof s->verdict, "%s%s", unstable ? "unstable" : "new",
+                     horizon ? "*" : "");
         } else {
             if (report) fprintf(report, "%s: the Linux signature differs from %s:\n", r->sc->id, path);
             s->failed = signature_diff(stored, sig, report) ? 1 : 0;
