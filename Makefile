@@ -8,6 +8,8 @@
 #   make test-valgrind   tests under valgrind memcheck
 #   make determinism     -O0, -O2 and sanitizer builds give byte-identical catalog outputs
 #   make fuzz-pkt   fuzz the packetdrill-script reader (FUZZ_SECONDS)
+#   make linux      the catalog on the real kernel vs docs/linux/ (root; skips otherwise);
+#                   make linux-record measures it three times and stores the signatures
 #   make B=DIR      build into DIR instead of build/ (variants side by side; lwIP's source is
 #                   fetched once into build/lwip)
 
@@ -32,7 +34,7 @@ SIM_STD = -std=gnu11
 PORT_STD = -std=c11
 # -iquote: sim/sched.h must not shadow the libc <sched.h>
 PORT_INC = -Ilwip-port -I$(LWIPDIR)/include -iquote sim
-SIM_INC = -iquote sim -iquote lwip-port -DTCPSIM_SHARE='"$(PREFIX)/share/tcpsim"'
+SIM_INC = -iquote sim -iquote linux -iquote lwip-port -DTCPSIM_SHARE='"$(PREFIX)/share/tcpsim"'
 LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson
 CMOCKA_LIBS = -lcmocka
 
@@ -46,7 +48,7 @@ endif
 
 .SECONDARY:
 .PHONY: all catalog bench docs test deps test-deps golden lint clean distclean install uninstall check-lwip
-.PHONY: test-asan test-valgrind valgrind-run determinism
+.PHONY: test-asan test-valgrind valgrind-run determinism linux linux-record
 .PHONY: check
 .DEFAULT_GOAL := all
 all: catalog
@@ -107,10 +109,18 @@ $(B)/stacks.c: $(B)/flags
 
 # ---- the simulator ----
 SIM_SRCS = $(filter-out sim/main.c,$(wildcard sim/*.c))
-SIM_OBJS = $(patsubst sim/%.c,$(B)/sim/%.o,$(SIM_SRCS)) $(B)/sim/stacks.o
+# linux/: the Linux backend (real kernel, wall clock: outside sim/ and its lint)
+LINUX_SRCS = $(wildcard linux/*.c)
+SIM_OBJS = $(patsubst sim/%.c,$(B)/sim/%.o,$(SIM_SRCS)) $(B)/sim/stacks.o \
+  $(patsubst linux/%.c,$(B)/linux/%.o,$(LINUX_SRCS))
 ALL_OBJS = $(SIM_OBJS) $(STACK_OBJS)
 
 $(B)/sim/%.o: sim/%.c $(B)/flags | deps
+	@mkdir -p $(@D)
+	$(msg) CC $<
+	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(WARN) $(DEPFLAGS) $(SIM_INC) -c $< -o $@
+
+$(B)/linux/%.o: linux/%.c $(B)/flags | deps
 	@mkdir -p $(@D)
 	$(msg) CC $<
 	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(WARN) $(DEPFLAGS) $(SIM_INC) -c $< -o $@
@@ -137,6 +147,14 @@ bench: $(B)/tcpsim | deps
 # docs/scenarios.md: the summary table of the catalog (a test checks it is current)
 docs: $(B)/tcpsim | deps
 	$(Q)$(B)/tcpsim all --out out --markdown docs/scenarios.md
+
+# The catalog on the real kernel (docs/linux-backend.md): root, namespaces and tracefs, or it
+# says why and skips. `make linux` compares with docs/linux/<uname -r>/; `make linux-record`
+# runs the catalog three times and stores the signatures that were the same every time.
+linux: $(B)/tcpsim | deps
+	$(Q)sh tests/linux.sh $(B)/tcpsim check
+linux-record: $(B)/tcpsim | deps
+	$(Q)sh tests/linux.sh $(B)/tcpsim record
 
 # ---- tests (cmocka): one binary per tests/test_*.c, linked with the same objects ----
 TEST_SRCS = $(wildcard tests/test_*.c)
@@ -235,18 +253,20 @@ install: $(B)/tcpsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios
 	install -m 755 $(B)/tcpsim $(DESTDIR)$(PREFIX)/bin/tcpsim
 	install -m 644 scenarios/*.scn $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/linux
+	install -m 644 scenarios/linux/*.sysctl $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/linux/
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/tcpsim
 	rm -rf $(DESTDIR)$(PREFIX)/share/tcpsim
 
 clean:
-	rm -rf $(B)/sim $(B)/tests $(B)/lwip-obj $(B)/port-obj $(B)/stack*.o $(B)/stacks.c \
+	rm -rf $(B)/sim $(B)/linux $(B)/tests $(B)/lwip-obj $(B)/port-obj $(B)/stack*.o $(B)/stacks.c \
 	  $(B)/tcpsim $(B)/flags out
 distclean:
 	rm -rf build out
 
 # only this build's own dependency files (build/ also holds the variant builds)
--include $(shell find $(addprefix $(B)/,sim tests lwip-obj port-obj) -name '*.d' 2>/dev/null)
+-include $(shell find $(addprefix $(B)/,sim linux tests lwip-obj port-obj) -name '*.d' 2>/dev/null)
 
 # ---- fuzzing the scenario reader: make fuzz [FUZZ_SECONDS=60] ----
 # clang's libFuzzer with ASan and UBSan over sim/scenario_parse.c and the little it links with.

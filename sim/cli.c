@@ -5,11 +5,14 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
+#include "backend.h"
 #include "catalog.h"
-#include "pkt_cli.h"
+#include "measured.h"
 #include "outputs.h"
+#include "pkt_cli.h"
 #include "scenario_run.h"
 #include "sharedir.h"
+#include "signature.h"
 #include "world.h"
 
 #include <tcpsim/tcpsim.h>   /* TCPSIM_VERSION */
@@ -35,15 +38,30 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 #define MAX_POSITIONAL 64
 
+/* The Linux signatures measured on each kernel: <dir>/<uname -r>/<id>.sig */
+#define LINUX_SIGNATURES "docs/linux"
+
 struct options {
     const char *out_dir;
     const char *scenarios_dir;
     const char *markdown;           /* all: also write the summary table here (docs/scenarios.md) */
+    const struct backend *backend;  /* --backend: lwip (default) or linux */
     uint64_t seed;
     bool seed_given;
     const char *positional[MAX_POSITIONAL];
     int positional_count;
 };
+
+static int run_into(const struct scenario *sc, const struct backend_options *o, const char *dir,
+                    struct run_summary *s, char *err, size_t err_size);
+static const struct backend backend_lwip = { "lwip", run_into, NULL };
+
+static const struct backend *backend_named(const char *name)
+{
+    if (strcmp(name, backend_lwip.name) == 0) return &backend_lwip;
+    if (strcmp(name, backend_linux.name) == 0) return &backend_linux;
+    return NULL;
+}
 
 static const char usage[] =
     "usage: tcpsim <command> [options]\n"
@@ -68,6 +86,9 @@ static const char usage[] =
     "                           else <bindir>/../share/tcpsim/scenarios, else\n"
     "                           " TCPSIM_SHARE "/scenarios)\n"
     "  --markdown FILE          all: also write the summary table as Markdown (docs/scenarios.md)\n"
+    "  --backend lwip|linux     run, check, all: lwIP in this process (default) or the real\n"
+    "                           kernel in network namespaces (root; docs/linux-backend.md);\n"
+    "                           check compares with docs/linux/<uname -r>/<id>.sig\n"
     "\n"
     "exit codes: 0 success, 1 an expectation failed (or the run deadlocked or never ended),\n"
     "2 bad input or usage, 3 simulator invariant broken\n";
@@ -101,11 +122,12 @@ static bool parse_u64(const char *s, uint64_t *out)
 /* Everything after the command: options anywhere, the rest positional. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){ .out_dir = "out", .seed = 1 };
+    *o = (struct options){ .out_dir = "out", .seed = 1, .backend = &backend_lwip };
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         bool takes_value = strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 ||
-                           strcmp(a, "--scenarios") == 0 || strcmp(a, "--markdown") == 0;
+                           strcmp(a, "--scenarios") == 0 || strcmp(a, "--markdown") == 0 ||
+                           strcmp(a, "--backend") == 0;
         if (takes_value && (i + 1 >= argc || !argv[i + 1][0]))
             return usage_error("argument %d: %s expects a value", i, a);
         if (strcmp(a, "--out") == 0) {
@@ -114,6 +136,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->scenarios_dir = argv[++i];
         } else if (strcmp(a, "--markdown") == 0) {
             o->markdown = argv[++i];
+        } else if (strcmp(a, "--backend") == 0) {
+            if (!(o->backend = backend_named(argv[i + 1])))
+                return usage_error("argument %d: --backend expects lwip or linux, got '%s'", i, argv[i + 1]);
+            i++;
         } else if (strcmp(a, "--seed") == 0) {
             if (!parse_u64(argv[i + 1], &o->seed))
                 return usage_error("argument %d: --seed expects an unsigned 64-bit integer, got '%s'",
@@ -235,15 +261,6 @@ static struct scenario *resolve(const char *arg, const struct options *o, int *r
 
 /* ---- running one scenario ---- */
 
-struct run_summary {
-    enum run_result result;
-    size_t segments, states, calls, expects, failed;
-    uint64_t end_us;
-    char blocked[2048];
-    char *report;                   /* failed expectations, readable */
-    size_t report_len;
-};
-
 static void count_events(struct world *w, struct run_summary *s)
 {
     size_t n;
@@ -256,9 +273,10 @@ static void count_events(struct world *w, struct run_summary *s)
     s->end_us = sched_now_us();
 }
 
-/* Builds the world, runs it, checks the expectations and writes every output into dir.
- * Returns EXIT_OK, or EXIT_USAGE with err filled (bad scenario set-up, unwritable output). */
-static int run_into(const struct scenario *sc, const struct options *o, const char *dir,
+/* The lwIP backend: builds the world, runs it, checks the expectations and writes every output
+ * into dir. Returns EXIT_OK, or EXIT_USAGE with err filled (bad scenario set-up, unwritable
+ * output). */
+static int run_into(const struct scenario *sc, const struct backend_options *o, const char *dir,
                     struct run_summary *s, char *err, size_t err_size)
 {
     struct world_config cfg = scenario_world_config(sc);
@@ -276,6 +294,9 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     FILE *report = open_memstream(&s->report, &s->report_len);
     s->failed = scenario_runner_check(r, s->result, report, &s->expects);
     if (report) fclose(report);
+    size_t n;
+    const struct trace_event *ev = trace_events(world_trace(w), &n);
+    s->signature = signature_make(ev, n, NULL, 0, NULL, 0);
     int rc = trace_finish(world_trace(w), err, err_size);
     scenario_runner_free(r);
     world_free(w);
@@ -291,6 +312,7 @@ static void print_summary_line(const struct scenario *sc, const struct run_summa
         [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
     };
     const char *verdict = s->result != RUN_IDLE ? verdicts[s->result] : s->failed ? "FAILED" : "ok";
+    if (s->verdict[0] && s->result == RUN_IDLE) verdict = s->verdict;
     char expects[32];
     snprintf(expects, sizeof expects, "%zu/%zu", s->expects - s->failed, s->expects);
     printf("%-34s %-8s %-9s %-7s %s\n", sc->id, verdict, expects,
@@ -308,6 +330,7 @@ static void print_summary_header(void)
 struct row {
     const char *verdict;
     size_t passed, total;
+    char *signature;                /* the run's signature, for the Linux comparison */
 };
 
 /* Runs one scenario into out_dir/<id>; returns an exit code. */
@@ -315,6 +338,12 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
                    struct row *row)
 {
     char tmp[4096], final[4096], err[8800] = "";
+    if (o->backend->unsupported && o->backend->unsupported(sc, err, sizeof err)) {
+        printf("%-34s %-8s unsupported on %s: %s\n", sc->id, "unsupported", o->backend->name, err);
+        fflush(stdout);
+        if (row) *row = (struct row){ "unsupported", 0, 0, NULL };
+        return BACKEND_UNSUPPORTED;
+    }
     if (make_dirs(o->out_dir) != 0) {
         fprintf(stderr, "tcpsim: cannot create output directory %s: %s\n", o->out_dir,
                 strerror(errno));
@@ -328,7 +357,16 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
         return EXIT_USAGE;
     }
     struct run_summary s = { 0 };
-    int rc = run_into(sc, o, tmp, &s, err, sizeof err);
+    struct backend_options bo = { .seed = o->seed, .seed_given = o->seed_given,
+                                  .check = show_failures, .signatures = LINUX_SIGNATURES };
+    int rc = o->backend->run(sc, &bo, tmp, &s, err, sizeof err);
+    if (rc == BACKEND_UNSUPPORTED) {
+        printf("%-34s %-8s %s\n", sc->id, "unsupported", err);
+        fflush(stdout);
+        remove_tree(tmp);
+        if (row) *row = (struct row){ "unsupported", 0, 0, NULL };
+        return BACKEND_UNSUPPORTED;
+    }
     if (rc == EXIT_OK && (remove_tree(final) != 0 || rename(tmp, final) != 0)) {
         snprintf(err, sizeof err, "cannot move %s to %s: %s", tmp, final, strerror(errno));
         rc = EXIT_USAGE;
@@ -337,13 +375,19 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
         fprintf(stderr, "tcpsim: %s: %s\n", sc->id, err);
         remove_tree(tmp);
         free(s.report);
+        free(s.signature);
         return rc;
     }
     print_summary_line(sc, &s);
     if (row)
         *row = (struct row){ s.result != RUN_IDLE ? "not finished" : s.failed ? "FAILED" : "ok",
-                             s.expects - s.failed, s.expects };
-    if (s.result == RUN_UNTIL)
+                             s.expects - s.failed, s.expects, s.signature };
+    else
+        free(s.signature);
+    if (s.result == RUN_UNTIL && o->backend != &backend_lwip)
+        fprintf(stderr, "%s: still running at its horizon (%llu s of wall-clock time)\n", sc->id,
+                (unsigned long long)(s.end_us / 1000000));
+    else if (s.result == RUN_UNTIL)
         fprintf(stderr, "%s: still running after %llu s of virtual time\n", sc->id,
                 (unsigned long long)(RUN_HORIZON_US / 1000000));
     if (s.result == RUN_DEADLOCK)
@@ -351,8 +395,9 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
     if (s.result != RUN_IDLE) fprintf(stderr, "%s: %s", sc->id, s.blocked);
     if (show_failures && s.failed && s.report) fputs(s.report, stderr);
     if (s.result != RUN_IDLE || s.failed) {
-        fprintf(stderr, "replay: tcpsim check %s --seed %llu\n", sc->file,
-                (unsigned long long)(o->seed_given ? o->seed : sc->seed));
+        fprintf(stderr, "replay: tcpsim check %s --seed %llu%s\n", sc->file,
+                (unsigned long long)(o->seed_given ? o->seed : sc->seed),
+                o->backend == &backend_lwip ? "" : " --backend linux");
         rc = EXIT_FAILED;
     }
     free(s.report);
@@ -390,6 +435,7 @@ static int cmd_run(const struct options *o, bool check)
     }
     for (int i = 0; i < o->positional_count; i++) {
         rc = run_one(list[i], o, check, NULL);
+        if (rc == BACKEND_UNSUPPORTED) rc = EXIT_USAGE;
         if (rc > worst) worst = rc;
         scenario_free(list[i]);
     }
@@ -405,8 +451,10 @@ static void put_cell(FILE *f, const char *s)
     }
 }
 
-/* docs/scenarios.md: the summary table with links to each scenario's file and outputs, then
- * where lwIP differs, scenario by scenario. Written through a temporary file and renamed. */
+/* docs/scenarios.md: the summary table with three columns per scenario — what the articles
+ * say Linux does, what Linux did when measured (measured.h), what lwIP does — and links to each
+ * scenario's file and outputs; then every disagreement, scenario by scenario. Written through
+ * a temporary file and renamed. */
 static int write_markdown(const char *path, const struct catalog *c, const struct row *rows,
                           const struct options *o)
 {
@@ -417,30 +465,52 @@ static int write_markdown(const char *path, const struct catalog *c, const struc
         fprintf(stderr, "tcpsim: cannot write %s: %s\n", tmp, strerror(errno));
         return EXIT_USAGE;
     }
-    fprintf(f, "# The scenario catalog: what lwIP does\n\n"
+    struct measured m;
+    measured_open(&m, LINUX_SIGNATURES);
+    fprintf(f, "# The scenario catalog: the articles, Linux measured, lwIP observed\n\n"
                "Generated by `make docs` (`tcpsim all --markdown docs/scenarios.md`) from "
-               "`scenarios/`; every outcome below is asserted by the scenario's expectations. "
+               "`scenarios/`; every lwIP outcome below is asserted by the scenario's expectations. "
+               "The Linux column is measured on a real kernel (`make linux-record`, "
+               "[linux-backend.md](linux-backend.md)): the signatures in `docs/linux/%s/`; the "
+               "comparison with lwIP is computed from the calls, results and process endings. "
                "The output links work after `make` has run the catalog into `out/`. "
                "\"Differs\" is about the behaviour a scenario is about; lwIP's TIME_WAIT of "
                "2 * TCP_MSL = 120 s (Linux: 60 s) differs everywhere and is counted only where "
                "TIME_WAIT is the subject.\n\n"
-               "| scenario | result | expectations | differs from Linux | decisive outcome (lwIP) | outputs |\n"
-               "|---|---|---|---|---|---|\n");
+               "| scenario | result | expectations | the articles' claim (Linux) | Linux measured (%s) "
+               "| lwIP observed | outputs |\n"
+               "|---|---|---|---|---|---|---|\n", m.kernel[0] ? m.kernel : "none",
+            m.kernel[0] ? m.kernel : "none");
+    char **diffs = calloc(c->count ? c->count : 1, sizeof *diffs);
     for (size_t i = 0; i < c->count; i++) {
         const struct scenario *s = c->items[i];
-        fprintf(f, "| [%s](../%s) | %s | %zu/%zu | %s | ", s->id, s->file, rows[i].verdict,
-                rows[i].passed, rows[i].total, s->differs_from_linux ? "yes" : "no");
+        char cell[600], why[300], diff[4000];
+        const char *no = backend_linux.unsupported(s, why, sizeof why);
+        measured_compare(&m, s, rows[i].signature, no, cell, sizeof cell, diff, sizeof diff);
+        if (diffs) diffs[i] = strdup(diff);
+        fprintf(f, "| [%s](../%s) | %s | %zu/%zu | ", s->id, s->file, rows[i].verdict,
+                rows[i].passed, rows[i].total);
+        put_cell(f, s->linux_ref);
+        fprintf(f, " | ");
+        put_cell(f, cell);
+        fprintf(f, " | ");
         put_cell(f, s->outcome);
         fprintf(f, " | [timeline](../%s/%s/timeline.txt) · [states](../%s/%s/states.svg) · "
                    "[pcap](../%s/%s/capture.pcap) |\n",
                 o->out_dir, s->id, o->out_dir, s->id, o->out_dir, s->id);
     }
-    fprintf(f, "\n## Where lwIP differs from the Linux reference\n\n");
+    fprintf(f, "\n## Where the articles, Linux and lwIP disagree\n\n");
     for (size_t i = 0; i < c->count; i++) {
         const struct scenario *s = c->items[i];
-        fprintf(f, "- **%s** — %s\n", s->id, s->differs_from_linux && s->lwip_differs
-                                                   ? s->lwip_differs : "no difference.");
+        char verdict[2048];
+        fprintf(f, "- **%s**\n  - lwIP vs the articles: %s\n", s->id,
+                s->differs_from_linux && s->lwip_differs ? s->lwip_differs : "no difference.");
+        if (*measured_verdict(&m, s->id, verdict, sizeof verdict))
+            fprintf(f, "  - Linux measured vs the articles: %s\n", verdict);
+        if (diffs && diffs[i] && diffs[i][0]) fprintf(f, "  - lwIP vs Linux measured: %s\n", diffs[i]);
+        if (diffs) free(diffs[i]);
     }
+    free(diffs);
     bool bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) != 0) {
@@ -454,6 +524,8 @@ static int write_markdown(const char *path, const struct catalog *c, const struc
 static int cmd_all(const struct options *o)
 {
     if (o->positional_count) return usage_error("all: unexpected '%s'", o->positional[0]);
+    if (o->markdown && o->backend != &backend_lwip)
+        return usage_error("all: --markdown compares with lwIP: run it with the lwip backend");
     struct catalog c;
     int rc = load_catalog(&c, o), worst = EXIT_OK;
     if (rc != EXIT_OK) return rc;
@@ -464,11 +536,12 @@ static int cmd_all(const struct options *o)
     }
     print_summary_header();
     for (size_t i = 0; i < c.count; i++) {
-        rows[i] = (struct row){ "not run", 0, 0 };
+        rows[i] = (struct row){ "not run", 0, 0, NULL };
         rc = run_one(c.items[i], o, true, &rows[i]);
-        if (rc > worst) worst = rc;
+        if (rc != BACKEND_UNSUPPORTED && rc > worst) worst = rc;
     }
     if (o->markdown && (rc = write_markdown(o->markdown, &c, rows, o)) > worst) worst = rc;
+    for (size_t i = 0; i < c.count; i++) free(rows[i].signature);
     free(rows);
     catalog_free(&c);
     return worst;
@@ -499,6 +572,27 @@ static void print_paragraphs(const char *label, const char *text)
     printf("\n\n");
 }
 
+/* The Linux column: the verdict on the articles and the calls of the stored signature. */
+static void print_linux_measured(const struct scenario *s)
+{
+    struct measured m;
+    measured_open(&m, LINUX_SIGNATURES);
+    char title[200], verdict[2048], why[300];
+    snprintf(title, sizeof title, "Linux measured (%s):", m.kernel[0] ? m.kernel : "no kernel measured");
+    const char *no = backend_linux.unsupported(s, why, sizeof why);
+    char *sig = measured_signature(&m, s->id);
+    if (no) print_paragraphs(title, no);
+    else if (*measured_verdict(&m, s->id, verdict, sizeof verdict)) print_paragraphs(title, verdict);
+    else print_paragraphs(title, sig ? "measured; the calls below" : "not measured yet");
+    bool shown = false;
+    for (const char *p = sig; p && *p; p = strchrnul(p, '\n'), p += *p == '\n') {
+        if (*p != ' ') shown = strncmp(p, "calls ", 6) == 0 || strncmp(p, "process ", 8) == 0;
+        if (shown) printf("  %.*s\n", (int)(strchrnul(p, '\n') - p), p);
+    }
+    if (sig) printf("  (the whole signature: %s/%s/%s.sig)\n\n", LINUX_SIGNATURES, m.kernel, s->id);
+    free(sig);
+}
+
 static int cmd_explain(const struct options *o)
 {
     if (o->positional_count != 1) return usage_error("explain: expects one scenario id or file");
@@ -509,6 +603,8 @@ static int cmd_explain(const struct options *o)
     print_paragraphs("What happens:", s->summary);
     print_paragraphs("Linux (reference):", s->linux_ref);
     print_paragraphs("Windows (reference):", s->windows_ref);
+    print_linux_measured(s);
+    print_paragraphs("lwIP observed:", s->outcome);
     print_paragraphs("Where lwIP differs:", s->differs_from_linux ? s->lwip_differs : "It does not.");
     print_paragraphs("Explanation:", s->explain);
     printf("Scenario file: %s\n", s->file);

@@ -18,6 +18,8 @@ struct trace {
     size_t len, cap;
     struct connmap isn;             /* directional 4-tuple -> ISN of that direction */
     bool begun;                     /* sinks have the header; until then events wait */
+    uint64_t (*clock)(void *ctx);   /* NULL: the scheduler's clock */
+    void *clock_ctx;
 };
 
 struct trace *trace_new(void)
@@ -73,9 +75,15 @@ static void record(struct trace *t, const struct trace_event *ev)
     }
 }
 
+void trace_set_clock(struct trace *t, uint64_t (*now_us)(void *ctx), void *ctx)
+{
+    t->clock = now_us;
+    t->clock_ctx = ctx;
+}
+
 void trace_emit(struct trace *t, struct trace_event *ev)
 {
-    ev->t_us = sched_now_us();
+    ev->t_us = t->clock ? t->clock(t->clock_ctx) : sched_now_us();
     record(t, ev);
     if (!t->begun) return;
     for (size_t i = 0; i < t->sink_count; i++) t->sinks[i]->event(t->sinks[i], ev);

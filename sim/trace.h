@@ -131,6 +131,9 @@ struct trace_header {
     uint64_t seed;
     size_t host_count;
     struct { const char *name; uint32_t ip; } hosts[LINK_MAX_ENDPOINTS];
+    const char *kernel;             /* NULL: lwIP 2.1.3; else the Linux release that ran it */
+    const char *const *notes;       /* lines about the run (Linux: kernel config, sysctls) */
+    size_t note_count;
 };
 
 struct trace;
@@ -147,6 +150,9 @@ struct trace *trace_new(void);
 void trace_free(struct trace *t);           /* frees the sinks too */
 void trace_add_sink(struct trace *t, struct trace_sink *sink);
 void trace_begin(struct trace *t, const struct trace_header *header);
+/* Events get their t_us from now_us(ctx) instead of the scheduler's clock (the Linux backend:
+ * the wall clock). */
+void trace_set_clock(struct trace *t, uint64_t (*now_us)(void *ctx), void *ctx);
 void trace_emit(struct trace *t, struct trace_event *ev);
 /* A packet put on the link: decoded, numbered relative to its ISNs, and emitted. When it is
  * TCP and `out` is not NULL, the segment event is copied there (and true returned). */

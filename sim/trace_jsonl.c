@@ -158,7 +158,14 @@ static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
     set(o, "format", json_integer(2));   /* 2: adds the accounting and pool events */
     set(o, "scenario", json_string(h->scenario));
     set(o, "seed", json_integer((json_int_t)h->seed));
-    set(o, "lwip", json_string("2.1.3"));
+    if (h->kernel) {
+        json_t *notes = json_array();
+        for (size_t i = 0; i < h->note_count; i++) json_array_append_new(notes, json_string(h->notes[i]));
+        set(o, "linux", json_string(h->kernel));
+        set(o, "notes", notes);
+    } else {
+        set(o, "lwip", json_string("2.1.3"));
+    }
     for (size_t i = 0; i < h->host_count; i++) {
         char ip[16];
         json_t *host = json_object();

@@ -139,8 +139,13 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
 static void text_begin(struct trace_sink *sink, const struct trace_header *h)
 {
     struct text_sink *s = (struct text_sink *)sink;
-    fprintf(s->out.f, "# tcpsim timeline  scenario %s  seed %llu  lwIP 2.1.3\n", h->scenario,
-            (unsigned long long)h->seed);
+    if (h->kernel)
+        fprintf(s->out.f, "# tcpsim timeline  scenario %s  seed %llu  Linux %s\n", h->scenario,
+                (unsigned long long)h->seed, h->kernel);
+    else
+        fprintf(s->out.f, "# tcpsim timeline  scenario %s  seed %llu  lwIP 2.1.3\n", h->scenario,
+                (unsigned long long)h->seed);
+    for (size_t i = 0; i < h->note_count; i++) fprintf(s->out.f, "# %s\n", h->notes[i]);
     for (size_t i = 0; i < h->host_count; i++) {
         char ip[16];
         fprintf(s->out.f, "# host %-8s %s\n", h->hosts[i].name, ip4_str(h->hosts[i].ip, ip));

@@ -1,0 +1,133 @@
+# tcpsim linux signature  scenario client-exit-without-close  kernel 6.18.44-fc-v857
+calls client/client
+  socket fd -1 = 3
+  connect fd 3 10.0.0.2:7000 = 0
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+calls client/rstclient
+  socket fd -1 = 3
+  connect fd 3 10.0.0.2:7001 = 0
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+  send fd 3 500 = 500
+calls server/rstserver
+  socket fd -1 = 3
+  bind fd 3 0.0.0.0:7001 = 0
+  listen fd 3 4 = 0
+  accept fd 3 = 4
+  send fd 4 25 = 25
+  recv fd 4: 10000 bytes
+  recv fd 4 65536 = 0
+  close fd 4 = 0
+  close fd 3 = 0
+calls server/server
+  socket fd -1 = 3
+  bind fd 3 0.0.0.0:7000 = 0
+  listen fd 3 4 = 0
+  accept fd 3 = 4
+  recv fd 4: 10000 bytes
+  recv fd 4 65536 = 0
+  close fd 4 = 0
+  close fd 3 = 0
+host client
+  up
+host server
+  up
+link rst-received
+  client rstclient.s>10.0.0.2:7001
+  server 10.0.0.2:7001>rstclient.s
+link rst-sent
+  client rstclient.s>10.0.0.2:7001 in TCP_CLOSE: TCP_ABORT_ON_DATA
+  client rstclient.s>10.0.0.2:7001 in UNKNOWN: NO_SOCKET
+link socket-at-end
+  client client.s>10.0.0.2:7000 TIME-WAIT
+process client/client
+  start 0
+  exit 0
+process client/rstclient
+  start 0
+  exit 0
+process server/rstserver
+  start 0
+  exit 0
+process server/server
+  start 0
+  exit 0
+segments client>server client.s>10.0.0.2:7000
+  S    seq 0 ack 0 len 0 delivered
+  data 1-9189
+  FP.  seq 9189 ack 1 len 812 delivered
+segments client>server rstclient.s>10.0.0.2:7001
+  S    seq 0 ack 0 len 0 delivered
+  data 1-9189
+  FP.  seq 9189 ack 1 len 812 delivered
+  R    (a socket that is gone answers)
+segments server>client 10.0.0.2:7000>client.s
+  S.   seq 0 ack 1 len 0 delivered
+  F.   seq 1 ack 10002 len 0 delivered
+segments server>client 10.0.0.2:7001>rstclient.s
+  S.   seq 0 ack 1 len 0 delivered
+  data 1-26
+states client client.s>10.0.0.2:7000
+  CLOSED -> SYN_SENT
+  SYN_SENT -> ESTABLISHED
+  ESTABLISHED -> FIN_WAIT_1
+  FIN_WAIT_1 -> FIN_WAIT_2
+  FIN_WAIT_2 -> CLOSED
+states client rstclient.s>10.0.0.2:7001
+  CLOSED -> SYN_SENT
+  SYN_SENT -> ESTABLISHED
+  ESTABLISHED -> FIN_WAIT_1
+  FIN_WAIT_1 -> CLOSED
+states server 0.0.0.0:7000>*
+  CLOSED -> LISTEN
+  LISTEN -> CLOSED
+states server 0.0.0.0:7001>*
+  CLOSED -> LISTEN
+  LISTEN -> CLOSED
+states server 10.0.0.2:7000>client.s
+  LISTEN -> SYN_RCVD
+  SYN_RCVD -> ESTABLISHED
+  ESTABLISHED -> CLOSE_WAIT
+  CLOSE_WAIT -> LAST_ACK
+  LAST_ACK -> CLOSED
+states server 10.0.0.2:7001>rstclient.s
+  LISTEN -> SYN_RCVD
+  SYN_RCVD -> ESTABLISHED
+  ESTABLISHED -> CLOSE_WAIT
+  CLOSE_WAIT -> CLOSED

@@ -1,0 +1,412 @@
+/* signature — see signature.h. Built as (section, line) entries, stably sorted by section. */
+#define _GNU_SOURCE
+#include "signature.h"
+
+#include "packet.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+    char section[256];
+    char line[200];
+    size_t seq;
+    bool segment;                   /* a segment: rendered from these when printed */
+    uint8_t flags;
+    uint32_t tcp_seq, ack, len;
+    char fate[40];
+};
+
+struct builder {
+    struct entry *e;
+    size_t len, cap;
+    const struct sig_label *labels;
+    size_t label_count;
+    bool oom;
+};
+
+static void add(struct builder *b, const char *section, const char *line)
+{
+    if (b->oom) return;
+    if (b->len == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        struct entry *e = realloc(b->e, cap * sizeof *e);
+        if (!e) {
+            b->oom = true;
+            return;
+        }
+        b->e = e;
+        b->cap = cap;
+    }
+    struct entry *x = &b->e[b->len];
+    *x = (struct entry){ .segment = false };
+    snprintf(x->section, sizeof x->section, "%s", section);
+    snprintf(x->line, sizeof x->line, "%s", line);
+    x->seq = b->len++;
+}
+
+static const char *label_of(const struct builder *b, uint32_t ip, uint16_t port)
+{
+    for (size_t i = 0; i < b->label_count; i++)
+        if (b->labels[i].port == port && b->labels[i].ip == ip) return b->labels[i].label;
+    return NULL;
+}
+
+/* Copies text, every "a.b.c.d:port" with a labelled port replaced by its label. */
+static void normalise(const struct builder *b, const char *text, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = text; *p && o + 1 < size;) {
+        unsigned a, c, d, e, port;
+        int used = 0;
+        bool start = p == text || (p[-1] != '.' && (p[-1] < '0' || p[-1] > '9'));
+        if (start && *p >= '0' && *p <= '9' &&
+            sscanf(p, "%u.%u.%u.%u:%u%n", &a, &c, &d, &e, &port, &used) == 5 && used > 0) {
+            uint32_t ip = a << 24 | c << 16 | d << 8 | e;
+            const char *label = label_of(b, ip, (uint16_t)port);
+            if (label) {
+                o += (size_t)snprintf(out + o, size - o, "%s", label);
+                p += used;
+                continue;
+            }
+        }
+        out[o++] = *p++;
+    }
+    out[o < size ? o : size - 1] = '\0';
+}
+
+static void add_segment(struct builder *b, const struct trace_segment *s)
+{
+    char ip1[16], ip2[16], raw[96], conn[128], section[256], line[200], flags[8];
+    snprintf(raw, sizeof raw, "%s:%u>%s:%u", ip4_str(s->src_ip, ip1), s->src_port,
+             ip4_str(s->dst_ip, ip2), s->dst_port);
+    normalise(b, raw, conn, sizeof conn);
+    snprintf(section, sizeof section, "segments %s>%s %s", s->from, s->to, conn);
+    snprintf(line, sizeof line, "%-4s seq %u ack %u len %u %s", packet_flags_str(s->flags, flags),
+             s->seq, s->ack, s->len, s->fate);
+    add(b, section, line);
+    if (b->oom) return;
+    struct entry *e = &b->e[b->len - 1];
+    e->segment = true;
+    e->flags = s->flags;
+    e->tcp_seq = s->seq;
+    e->ack = s->ack;
+    e->len = s->len;
+    snprintf(e->fate, sizeof e->fate, "%s", s->fate);
+}
+
+/* ---- printing a direction's segments: what does not depend on timing ----
+ * Pure ACKs are left out (how many and when is the delayed-ACK timer's choice); the data
+ * segments in a row are one line, "data <first>-<end>", retransmissions included (how the
+ * bytes were cut into segments, and how often they were retransmitted before a deadline, is
+ * timing); bare RSTs in a row (answers to segments for a socket that is gone, one per
+ * segment that arrived) are one line "R". SYN, FIN and RST+ACK are printed exactly. */
+struct seg_printer {
+    bool in_data, last_bare_rst;
+    uint32_t first, end;
+    char fates[80];
+};
+
+static void flush_data(FILE *f, struct seg_printer *p)
+{
+    if (p->in_data) fprintf(f, "  data %u-%u%s\n", p->first, p->end, p->fates);
+    p->in_data = false;
+}
+
+static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e)
+{
+    bool control = e->flags & (TCP_SYN | TCP_FIN | TCP_RST);
+    if (!control && e->len == 0) return;
+    if (!control) {
+        if (!p->in_data || e->tcp_seq > p->end) {
+            flush_data(f, p);
+            *p = (struct seg_printer){ .in_data = true, .first = e->tcp_seq, .end = e->tcp_seq };
+        }
+        if (e->tcp_seq + e->len > p->end) p->end = e->tcp_seq + e->len;
+        if (strncmp(e->fate, "dropped", 7) == 0 && !strstr(p->fates, e->fate) &&
+            strlen(p->fates) + strlen(e->fate) + 3 < sizeof p->fates)
+            snprintf(p->fates + strlen(p->fates), sizeof p->fates - strlen(p->fates), " (%s)", e->fate);
+        p->last_bare_rst = false;
+        return;
+    }
+    flush_data(f, p);
+    bool bare_rst = e->flags == TCP_RST;
+    if (!(bare_rst && p->last_bare_rst))
+        fprintf(f, "  %s\n", bare_rst ? "R    (a socket that is gone answers)" : e->line);
+    p->last_bare_rst = bare_rst;
+}
+
+/* A run of successful recv calls on one fd is one line: how many bytes they returned. */
+struct recv_run {
+    char section[256];
+    int fd;
+    long bytes;
+};
+
+static void flush_recv(struct builder *b, struct recv_run *r)
+{
+    if (r->fd < 0) return;
+    char line[200];
+    snprintf(line, sizeof line, "recv fd %d: %ld bytes", r->fd, r->bytes);
+    add(b, r->section, line);
+    r->fd = -1;
+}
+
+static void add_call(struct builder *b, const struct trace_call *c, struct recv_run *runs,
+                     size_t run_count)
+{
+    char section[256], line[200], args[96];
+    snprintf(section, sizeof section, "calls %s/%s", c->host, c->proc);
+    struct recv_run *r = NULL;
+    for (size_t i = 0; i < run_count && !r; i++)
+        if (runs[i].fd >= 0 && strcmp(runs[i].section, section) == 0) r = &runs[i];
+    bool more = strcmp(c->call, "recv") == 0 && c->ret > 0;
+    if (r && !(more && r->fd == c->fd)) flush_recv(b, r);
+    if (more) {
+        if (!r || r->fd < 0) {
+            for (size_t i = 0; i < run_count && (!r || r->fd >= 0); i++)
+                if (runs[i].fd < 0) r = &runs[i];
+            if (!r || r->fd >= 0) return;   /* more processes than runs: cannot happen */
+            snprintf(r->section, sizeof r->section, "%s", section);
+            r->fd = c->fd;
+            r->bytes = 0;
+        }
+        r->bytes += c->ret;
+        return;
+    }
+    /* accept's argument is the peer's address: its port is the peer's choice, not the call's */
+    normalise(b, strcmp(c->call, "accept") == 0 ? "" : c->args, args, sizeof args);
+    const char *err = errno_name(c->err);
+    snprintf(line, sizeof line, "%s fd %d%s%s = %ld%s%s", c->call, c->fd, args[0] ? " " : "", args,
+             c->ret, err ? " " : "", err ? err : "");
+    add(b, section, line);
+}
+
+static void add_event(struct builder *b, const struct trace_event *ev, struct recv_run *runs,
+                      size_t run_count)
+{
+    char section[256], line[200], text[200];
+    switch (ev->type) {
+    case TRACE_SEGMENT:
+        add_segment(b, &ev->u.segment);
+        return;
+    case TRACE_CALL:
+        add_call(b, &ev->u.call, runs, run_count);
+        return;
+    case TRACE_STATE:
+        normalise(b, ev->u.state.conn, text, sizeof text);
+        snprintf(section, sizeof section, "states %s %s", ev->u.state.host, text);
+        snprintf(line, sizeof line, "%s -> %s", tcp_state_name(ev->u.state.from),
+                 tcp_state_name(ev->u.state.to));
+        add(b, section, line);
+        return;
+    case TRACE_PROCESS:
+        snprintf(section, sizeof section, "process %s/%s", ev->u.process.host, ev->u.process.proc);
+        snprintf(line, sizeof line, "%s %d", ev->u.process.event, ev->u.process.status);
+        add(b, section, line);
+        return;
+    case TRACE_SIGNAL:
+        if (strcmp(ev->u.signal.action, "ignored") == 0) return;   /* not observable on Linux */
+        snprintf(section, sizeof section, "process %s/%s", ev->u.signal.host, ev->u.signal.proc);
+        snprintf(line, sizeof line, "signal %s %s", ev->u.signal.signal, ev->u.signal.action);
+        add(b, section, line);
+        return;
+    case TRACE_HOST:
+        snprintf(section, sizeof section, "host %s", ev->u.host.host);
+        add(b, section, ev->u.host.event);
+        return;
+    case TRACE_LINK:
+        snprintf(section, sizeof section, "link %s", ev->u.link.event);
+        normalise(b, ev->u.link.detail, text, sizeof text);
+        add(b, section, text);
+        return;
+    case TRACE_EXPECT:
+    case TRACE_ACCOUNTING:
+    case TRACE_POOL:
+    case TRACE_TYPE_COUNT:
+        return;
+    }
+}
+
+/* Within a section, events keep their order, except link events: those of different
+ * connections (resets, sockets at the end) interleave by timing, so they are a sorted set,
+ * each line once (how many ICMP answers or resets a retransmission deadline let through is
+ * timing too). */
+static int by_section(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+    int c = strcmp(x->section, y->section);
+    if (c == 0 && strncmp(x->section, "link ", 5) == 0) c = strcmp(x->line, y->line);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+char *signature_make(const struct trace_event *ev, size_t n, const struct sig_label *labels,
+                     size_t label_count, const char *const *header, size_t header_count)
+{
+    struct builder b = { .labels = labels, .label_count = label_count };
+    struct recv_run runs[64];
+    for (size_t i = 0; i < 64; i++) runs[i].fd = -1;
+    for (size_t i = 0; i < n; i++) add_event(&b, &ev[i], runs, 64);
+    for (size_t i = 0; i < 64; i++) flush_recv(&b, &runs[i]);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    if (!f || b.oom) {
+        if (f) fclose(f);
+        free(text);
+        free(b.e);
+        return NULL;
+    }
+    for (size_t i = 0; i < header_count; i++) fprintf(f, "# %s\n", header[i]);
+    if (b.len) qsort(b.e, b.len, sizeof *b.e, by_section);
+    struct seg_printer segs = { 0 };
+    for (size_t i = 0; i < b.len; i++) {
+        if (i == 0 || strcmp(b.e[i].section, b.e[i - 1].section) != 0) {
+            flush_data(f, &segs);
+            segs = (struct seg_printer){ 0 };
+            fprintf(f, "%s\n", b.e[i].section);
+        }
+        bool repeated_link = i > 0 && strncmp(b.e[i].section, "link ", 5) == 0 &&
+                             strcmp(b.e[i].section, b.e[i - 1].section) == 0 &&
+                             strcmp(b.e[i].line, b.e[i - 1].line) == 0;
+        if (b.e[i].segment) print_segment(f, &segs, &b.e[i]);
+        else if (!repeated_link) fprintf(f, "  %s\n", b.e[i].line);
+    }
+    flush_data(f, &segs);
+    fclose(f);
+    free(b.e);
+    return text;
+}
+
+/* ---- reading signatures back ---- */
+
+struct section {
+    const char *head;               /* the header line (points into the text) */
+    size_t head_len;
+    const char *body;               /* its indented lines */
+    size_t body_len;
+};
+
+/* The next section at or after *p; false at the end. */
+static bool next_section(const char **p, struct section *s)
+{
+    const char *q = *p;
+    while (*q == '#' || *q == ' ' || *q == '\n') {   /* headers and stray lines */
+        if (*q == '#' || *q == ' ') q = strchrnul(q, '\n');
+        if (*q == '\n') q++;
+    }
+    if (!*q) return false;
+    s->head = q;
+    s->head_len = (size_t)(strchrnul(q, '\n') - q);
+    q += s->head_len + (q[s->head_len] == '\n');
+    s->body = q;
+    while (*q == ' ') {
+        q = strchrnul(q, '\n');
+        if (*q == '\n') q++;
+    }
+    s->body_len = (size_t)(q - s->body);
+    *p = q;
+    return true;
+}
+
+static bool find_section(const char *text, const struct section *want, struct section *out)
+{
+    const char *p = text;
+    while (next_section(&p, out))
+        if (out->head_len == want->head_len && memcmp(out->head, want->head, want->head_len) == 0)
+            return true;
+    return false;
+}
+
+/* The first line where two section bodies differ ("" past the end). */
+static void first_difference(const struct section *a, const struct section *b, char *la, char *lb,
+                             size_t size)
+{
+    const char *p = a->body, *q = b->body, *pe = a->body + a->body_len, *qe = b->body + b->body_len;
+    for (;;) {
+        size_t n = p < pe ? (size_t)(strchrnul(p, '\n') - p) : 0;
+        size_t m = q < qe ? (size_t)(strchrnul(q, '\n') - q) : 0;
+        if (n != m || memcmp(p, q, n) != 0 || (n == 0 && m == 0)) {
+            snprintf(la, size, "%.*s", (int)(n > 2 ? n - 2 : 15), n > 2 ? p + 2 : "(nothing more)");
+            snprintf(lb, size, "%.*s", (int)(m > 2 ? m - 2 : 15), m > 2 ? q + 2 : "(nothing more)");
+            return;
+        }
+        p += n + 1;
+        q += m + 1;
+    }
+}
+
+static bool same_body(const struct section *a, const struct section *b)
+{
+    return a->body_len == b->body_len && memcmp(a->body, b->body, a->body_len) == 0;
+}
+
+/* Sections of `from` missing or different in `to`; counts them, reports with the words given. */
+static size_t one_way(const char *from, const char *to, FILE *report, bool report_changes,
+                      const char *missing_word)
+{
+    size_t n = 0;
+    const char *p = from;
+    struct section s, t;
+    while (next_section(&p, &s)) {
+        if (!find_section(to, &s, &t)) {
+            n++;
+            if (report) fprintf(report, "  %s: %.*s\n", missing_word, (int)s.head_len, s.head);
+        } else if (report_changes && !same_body(&s, &t)) {
+            char a[200], b[200];
+            first_difference(&s, &t, a, b, sizeof a);
+            n++;
+            if (report)
+                fprintf(report, "  changed: %.*s: stored '%s', now '%s'\n", (int)s.head_len, s.head,
+                        a, b);
+        }
+    }
+    return n;
+}
+
+size_t signature_diff(const char *stored, const char *now, FILE *report)
+{
+    return one_way(stored, now, report, true, "gone") + one_way(now, stored, report, false, "new");
+}
+
+static bool compared(const struct section *s)
+{
+    return (s->head_len > 6 && memcmp(s->head, "calls ", 6) == 0) ||
+           (s->head_len > 8 && memcmp(s->head, "process ", 8) == 0);
+}
+
+size_t signature_compare_calls(const char *lwip, const char *linux_sig, char *out, size_t size)
+{
+    size_t n = 0, used = 0;
+    const char *p = lwip;
+    struct section s, t;
+    out[0] = '\0';
+    while (next_section(&p, &s)) {
+        if (!compared(&s)) continue;
+        char a[200] = "", b[200] = "(not run)";
+        if (find_section(linux_sig, &s, &t)) {
+            if (same_body(&s, &t)) continue;
+            first_difference(&s, &t, a, b, sizeof a);
+        }
+        n++;
+        if (used < size)
+            used += (size_t)snprintf(out + used, size - used, "%s%.*s: lwIP '%s', Linux '%s'",
+                                     n > 1 ? "; " : "", (int)s.head_len, s.head, a, b);
+    }
+    return n;
+}
+
+char *signature_load(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream(&text, &size);
+    int c;
+    while (m && (c = getc(f)) != EOF) putc(c, m);
+    fclose(f);
+    if (m) fclose(m);
+    return text;
+}

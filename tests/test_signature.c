@@ -1,0 +1,123 @@
+/* signature: a trace reduced to sections sorted by name (interleavings of connections and
+ * directions do not change it), kernel-chosen ports replaced by labels, runs of recv calls
+ * merged; signature_diff names the sections that changed; signature_compare_calls compares
+ * only calls and process endings. Built from hand-made events: no run, no root. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "signature.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLIENT 0x0a000001u
+#define SERVER 0x0a000002u
+
+static struct trace_event segment(const char *from, const char *to, uint32_t src, uint16_t sport,
+                                  uint32_t dst, uint16_t dport, uint8_t flags, uint32_t seq)
+{
+    struct trace_event ev = { .type = TRACE_SEGMENT };
+    ev.u.segment = (struct trace_segment){ .from = from, .to = to, .src_ip = src, .dst_ip = dst,
+                                           .src_port = sport, .dst_port = dport, .flags = flags,
+                                           .seq = seq, .delivered = true };
+    snprintf(ev.u.segment.fate, sizeof ev.u.segment.fate, "delivered");
+    return ev;
+}
+
+static struct trace_event call(const char *proc, const char *name, int fd, long ret, int err)
+{
+    struct trace_event ev = { .type = TRACE_CALL };
+    ev.u.call = (struct trace_call){ .host = "client", .proc = proc, .call = name, .fd = fd,
+                                     .ret = ret, .err = err, .bytes = -1 };
+    return ev;
+}
+
+static const struct sig_label labels[] = { { CLIENT, 40000, "client.s" } };
+
+static void test_interleaving_does_not_change_the_signature(void **state)
+{
+    (void)state;
+    struct trace_event a[] = {
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x02, 0),
+        segment("server", "client", SERVER, 7000, CLIENT, 40000, 0x12, 0),
+    };
+    struct trace_event b[] = { a[1], a[0] };
+    char *x = signature_make(a, 2, labels, 1, NULL, 0), *y = signature_make(b, 2, labels, 1, NULL, 0);
+    assert_string_equal(x, y);
+    assert_non_null(strstr(x, "segments client>server client.s>10.0.0.2:7000\n  S    seq 0 ack 0 len 0 delivered\n"));
+    assert_null(strstr(x, "40000"));
+    assert_int_equal(signature_diff(x, y, NULL), 0);
+    free(x);
+    free(y);
+}
+
+static void test_data_in_a_row_is_one_range_and_pure_acks_are_left_out(void **state)
+{
+    (void)state;
+    struct trace_event ev[] = {
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x02, 0),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x10, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x18, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x10, 101),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x18, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x04, 201),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x04, 301),
+    };
+    ev[2].u.segment.len = ev[3].u.segment.len = ev[4].u.segment.len = 100;
+    char *sig = signature_make(ev, 7, labels, 1, NULL, 0);
+    assert_string_equal(sig, "segments client>server client.s>10.0.0.2:7000\n"
+                             "  S    seq 0 ack 0 len 0 delivered\n"
+                             "  data 1-201\n"
+                             "  R    (a socket that is gone answers)\n");
+    free(sig);
+}
+
+static void test_recv_runs_are_merged_and_errors_named(void **state)
+{
+    (void)state;
+    struct trace_event ev[] = {
+        call("app", "recv", 3, 10, 0), call("app", "recv", 3, 5, 0), call("app", "recv", 3, -1, 104),
+    };
+    char *sig = signature_make(ev, 3, NULL, 0, NULL, 0);
+    assert_string_equal(sig, "calls client/app\n  recv fd 3: 15 bytes\n  recv fd 3 = -1 ECONNRESET\n");
+    free(sig);
+}
+
+static void test_diff_and_call_comparison_name_what_changed(void **state)
+{
+    (void)state;
+    struct trace_event lw[] = { call("app", "recv", 3, -1, 103) };   /* ECONNABORTED */
+    struct trace_event lx[] = { call("app", "recv", 3, -1, 110) };   /* ETIMEDOUT */
+    const char *header[] = { "kernel x" };
+    char *a = signature_make(lw, 1, NULL, 0, header, 1), *b = signature_make(lx, 1, NULL, 0, NULL, 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(signature_diff(a, b, f), 1);
+    fclose(f);
+    assert_non_null(strstr(text, "changed: calls client/app: stored 'recv fd 3 = -1 ECONNABORTED', "
+                                 "now 'recv fd 3 = -1 ETIMEDOUT'"));
+    char out[512];
+    assert_int_equal(signature_compare_calls(a, b, out, sizeof out), 1);
+    assert_string_equal(out, "calls client/app: lwIP 'recv fd 3 = -1 ECONNABORTED', "
+                             "Linux 'recv fd 3 = -1 ETIMEDOUT'");
+    assert_int_equal(signature_compare_calls(a, a, out, sizeof out), 0);
+    free(text);
+    free(a);
+    free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_interleaving_does_not_change_the_signature),
+        cmocka_unit_test(test_data_in_a_row_is_one_range_and_pure_acks_are_left_out),
+        cmocka_unit_test(test_recv_runs_are_merged_and_errors_named),
+        cmocka_unit_test(test_diff_and_call_comparison_name_what_changed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
