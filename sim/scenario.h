@@ -124,6 +124,56 @@ struct scenario_event {
 
 /* ---- expectations, checked after the run ---- */
 
+/* A value a field must have: lo..hi inclusive (lo == hi for one value). */
+struct value_range {
+    bool set;
+    int64_t lo, hi;
+};
+
+/* What selects trace events (docs/scenario-format.md, "Matching events"): the subject of an
+ * expectation, or the reference event of `after`/`before`. */
+enum match_kind { MATCH_SEGMENT, MATCH_STATE, MATCH_CALL, MATCH_PROCESS, MATCH_SIGNAL, MATCH_EVENT,
+                  MATCH_KIND_COUNT };
+
+/* `<key> <value>` of `expect event`: compared with the event's JSON key (text or range). */
+struct event_field {
+    char *key;
+    char *text;                 /* NULL: range instead */
+    struct value_range range;
+};
+
+struct match {
+    enum match_kind kind;
+    int host, peer;             /* SEGMENT: direction; others: the host (peer -1) */
+    char proc[SCENARIO_NAME_MAX];           /* CALL, PROCESS, SIGNAL */
+    uint8_t flags;              /* SEGMENT: exact TCP flag bits */
+    struct value_range seq, ack, win, len;  /* SEGMENT */
+    int fate;                   /* SEGMENT: 0 any, 1 delivered, 2 dropped */
+    char *conn;                 /* SEGMENT, STATE: connection pattern ('*' any run), or NULL */
+    char fd_proc[SCENARIO_NAME_MAX];        /* SEGMENT, STATE: the connection of <proc>:<fd> ... */
+    char fd_name[SCENARIO_NAME_MAX];        /* ... ("" when not used) */
+    int fd_host;                /* ... the host of that process */
+    int state, from_state;      /* STATE: entered / left, -1 any */
+    char *cause;                /* STATE: exact cause, or NULL */
+    char call[16];              /* CALL: socket, connect, ... */
+    struct value_range ret;     /* CALL: the result */
+    int err;                    /* CALL: errno, 0 any */
+    char type[32];              /* EVENT: the JSON type name ("pool", "lwip-defect", ...) */
+    struct event_field *fields; /* EVENT */
+    size_t field_count;
+};
+
+/* Which matching events the time conditions judge: see docs/scenario-format.md. */
+enum quantifier { QUANT_FIRST, QUANT_NTH, QUANT_LAST, QUANT_ALL, QUANT_KIND_COUNT };
+
+/* When: conditions on the judged event's time, all of which must hold. */
+struct when {
+    bool has_at, has_after, has_before, has_within, has_lasts;
+    uint64_t at_us, after_us, before_us, within_us, lasts_us;
+    int order;                  /* 0, 1: before the reference event, 2: after it */
+    struct match ref;           /* the first event matching this is the reference */
+};
+
 enum expect_kind {
     EXPECT_SEGMENT,     /* expect [no] segment <a>><b> <flags> [len <n>] [count <n>]
                          *   [delivered|dropped] [before|after <c>><d> <flags>] */
@@ -131,6 +181,9 @@ enum expect_kind {
     EXPECT_PROCESS,     /* expect process <host>/<proc> exit <n> | killed <signal> */
     EXPECT_SIGNAL,      /* expect signal <host>/<proc> <signal> terminate|ignored|handled */
     EXPECT_RECEIVED,    /* expect received <host>/<proc> <fd> <n>: bytes its recv calls got */
+    EXPECT_STATE,       /* expect [no] state <host> <conn> <STATE> [filters] [when] */
+    EXPECT_CALL,        /* expect [no] call <host>/<proc> <call> [filters] [when] */
+    EXPECT_EVENT,       /* expect [no] event <type> [<key> <value>]... [when] */
     EXPECT_KIND_COUNT
 };
 
@@ -143,10 +196,7 @@ struct scenario_expect {
     char proc[SCENARIO_NAME_MAX];
     uint8_t flags;              /* SEGMENT: exact TCP flag bits */
     int fate;                   /* SEGMENT: 0 any, 1 delivered only, 2 dropped only */
-    int order;                  /* SEGMENT: 0 none, 1 the first match comes before, 2 after ... */
-    int order_host, order_peer; /* ... the first segment order_host>order_peer ... */
-    uint8_t order_flags;        /* ... with exactly these flags */
-    long len;                   /* SEGMENT: payload length, -1 any */
+    long len;                   /* SEGMENT: payload length, -1 any (also in m.len) */
     long count;                 /* SEGMENT: how many, -1 = at least one; RECEIVED: bytes;
                                  * PROCESS: exit status */
     char *conn;                 /* STATES: pattern, '*' matches any run of characters */
@@ -156,6 +206,12 @@ struct scenario_expect {
     bool killed;                /* PROCESS */
     char action[16];            /* SIGNAL */
     char fd_name[SCENARIO_NAME_MAX];   /* RECEIVED */
+    /* SEGMENT, STATE, CALL, EVENT: what selects events (host, peer, flags, fate, len above
+     * say the same for SEGMENT); all kinds but RECEIVED and STATES: when it happened */
+    struct match m;
+    enum quantifier quant;
+    long nth;                   /* QUANT_NTH: 1-based */
+    struct when when;
 };
 
 /* ---- the whole scenario ---- */

@@ -159,6 +159,9 @@ const struct trace_event *trace_events(const struct trace *t, size_t *count);
 const char *tcp_state_name(enum stack_tcp_state s);
 /* "ECONNRESET" for 104; "E<n>" for numbers it does not know; NULL for 0. */
 const char *errno_name(int err);
+/* One event as the JSON object timeline.jsonl writes for it (jansson; the caller
+ * json_decref's it). What generic `expect event` matching compares with. */
+struct json_t *trace_event_json(const struct trace_event *ev);
 /* One event as a timeline line (no newline); returns the length. */
 size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
 

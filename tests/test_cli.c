@@ -132,7 +132,7 @@ static void test_failed_expectations_exit_1_with_file_line_and_what_happened(voi
     assert_err_contains("expectation failed: client connect -> -1 ECONNREFUSED");
     assert_err_contains("got: 0 in client at t=");
     assert_err_contains("tests/scenarios/wrong-expectations.scn:24:1: expectation failed: expect segment server>client R");
-    assert_err_contains("got: 0 matching segments");
+    assert_err_contains("got: 0 matches");
     assert_err_contains("expect process client/client killed sigpipe");
     assert_err_contains("got: exit with status 0");
     assert_err_contains("replay: tcpsim check tests/scenarios/wrong-expectations.scn --seed 1");

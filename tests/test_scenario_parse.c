@@ -740,6 +740,24 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    { "lasts-on-segment.scn", "9:32: error: 'lasts' here, expected it on a state or a call (only they "
+      "have a duration)" },
+    { "empty-range.scn", "9:36: error: '10..5' is an empty range, expected a number "
+      "0..4294967295 or a range like 1..100 with low <= high" },
+    { "conn-unknown-fd.scn", "9:28: error: fd 't' is not defined in process 'client', expected an fd "
+      "named by its socket or accept steps" },
+    { "two-references.scn", "9:56: error: a second event to order against, expected one reference "
+      "event (before or after)" },
+    { "quantifier-with-no.scn", "9:35: error: 'all' here, expected one of first, nth, last, all, and "
+      "none of them with 'no' or 'count'" },
+    { "filter-after-condition.scn", "9:38: error: filter 'len' after 'at', expected the "
+      "filters right after "
+      "what they narrow" },
+    { "unknown-call.scn", "9:27: error: found 'sendto', expected a call: socket bind listen "
+      "accept connect send recv shutdown close setsockopt fcntl" },
+    { "event-field-without-value.scn", "9:23: error: end of line, expected a value for 'host'" },
+    { "count-with-quantifier.scn", "9:38: error: 'count' here, expected it once, without 'no' or a "
+      "quantifier" },
     { "unknown-step.scn", "8:3: error: unknown step 'sned', expected one of: socket bind listen "
       "accept connect send recv shutdown close setsockopt nonblock signal fdlimit sleep exit "
       "repeat end" },
