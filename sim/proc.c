@@ -442,6 +442,51 @@ int proc_set_nonblocking(struct proc *p, int fd, bool on)
     return (int)call_end(&c, 0, 0, -1);
 }
 
+static const char *poll_events_str(int events)
+{
+    return (events & STACK_POLLIN) && (events & STACK_POLLOUT) ? "POLLIN|POLLOUT"
+           : events & STACK_POLLOUT                             ? "POLLOUT"
+                                                                : "POLLIN";
+}
+
+/* One lwIP poll with timeout 0, then waits in the simulator until the socket is ready, as the
+ * blocking calls do: a readiness that lwIP signals wakes it, so no time is polled away. */
+int proc_poll(struct proc *p, int fd, int events, uint64_t timeout_us, int *revents)
+{
+    struct call c = call_begin(p, "poll", fd);
+    if (timeout_us == PROC_POLL_FOREVER)
+        snprintf(c.args, sizeof c.args, "%s, -1", poll_events_str(events));
+    else
+        snprintf(c.args, sizeof c.args, "%s, %llu ms", poll_events_str(events),
+                 (unsigned long long)(timeout_us / 1000));
+    *revents = 0;
+    struct fd_entry *e = fd_entry(p, fd);
+    if (!e) return (int)call_bad_fd(&c);
+    uint64_t deadline = timeout_us == PROC_POLL_FOREVER ? SCHED_FOREVER : c.start_us + timeout_us;
+    for (;;) {
+        *revents = p->host->stack->poll(e->sock, events);
+        if (*revents) return (int)call_end(&c, 1, 0, -1);
+        if (sched_now_us() >= deadline) return (int)call_end(&c, 0, 0, -1);
+        int w = wait_for(p, e->sock, events, deadline);
+        e = &p->fds[fd];
+        if (w == EINTR) return (int)call_end(&c, -1, EINTR, -1);
+    }
+}
+
+int proc_get_so_error(struct proc *p, int fd, int *value)
+{
+    struct call c = call_begin(p, "getsockopt", fd);
+    snprintf(c.args, sizeof c.args, "SO_ERROR");
+    struct fd_entry *e = fd_entry(p, fd);
+    *value = 0;
+    if (!e) return (int)call_bad_fd(&c);
+    int err = 0, v = p->host->stack->so_error(e->sock, &err);
+    if (v < 0) return (int)call_end(&c, -1, err, -1);
+    *value = v;
+    snprintf(c.args, sizeof c.args, "SO_ERROR = %s", v ? errno_name(v) : "0");
+    return (int)call_end(&c, 0, 0, -1);
+}
+
 int proc_sleep_us(struct proc *p, uint64_t delay_us)
 {
     require_own_coroutine(p, "sleep");

@@ -41,6 +41,14 @@ int proc_shutdown(struct proc *p, int fd, int how);   /* how: 0 rd, 1 wr, 2 rdwr
 int proc_close(struct proc *p, int fd);
 int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt);
 int proc_set_nonblocking(struct proc *p, int fd, bool on);   /* fcntl(O_NONBLOCK) */
+/* poll() on one fd for `events` (STACK_POLLIN / STACK_POLLOUT): 1 with *revents (STACK_POLL*,
+ * errors and hang-ups included) when ready, 0 when timeout_us passed first (PROC_POLL_FOREVER:
+ * no timeout), -1 EINTR when a handled signal came, -1 EBADF. */
+#define PROC_POLL_FOREVER UINT64_MAX
+int proc_poll(struct proc *p, int fd, int events, uint64_t timeout_us, int *revents);
+/* getsockopt(SO_ERROR): 0 with the pending error (an errno, 0 for none) in *value; reading it
+ * clears it, as in lwIP and POSIX. */
+int proc_get_so_error(struct proc *p, int fd, int *value);
 /* Sleeps delay_us of virtual time; returns 0, or -1 EINTR when a handled signal woke it. */
 int proc_sleep_us(struct proc *p, uint64_t delay_us);
 /* setrlimit(RLIMIT_NOFILE): fds >= limit are not handed out (socket/accept fail EMFILE). */

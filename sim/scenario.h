@@ -45,6 +45,8 @@ enum step_kind {
     STEP_SLEEP,         /* sleep <time>                                  */
     STEP_EXIT,          /* exit [status]                                 */
     STEP_REPEAT,        /* repeat <n> ... end: `body` .. `body + body_len` */
+    STEP_POLL,          /* poll <fd> in|out|inout [<timeout>]            */
+    STEP_GETSOCKOPT,    /* getsockopt <fd> error: SO_ERROR                */
     STEP_KIND_COUNT
 };
 
@@ -54,6 +56,8 @@ struct step_expect {
     long ret;                   /* exact return value ... */
     bool ret_positive;          /* ... or "> 0" */
     int err;                    /* errno that must come with it, 0 for none */
+    char *text;                 /* RECV -> "text": the bytes the step received, or NULL */
+    size_t text_len;
     struct src_pos pos;
 };
 
@@ -61,19 +65,19 @@ struct step {
     enum step_kind kind;
     struct src_pos pos;
     int fd;                     /* index into the process's fd names, -1 none */
-    int new_fd;                 /* ACCEPT: the name the new fd gets; SOCKET: = fd */
+    int new_fd;                 /* ACCEPT: the name the new fd gets (-1: none); SOCKET: = fd */
     uint32_t ip;                /* BIND, CONNECT (host order) */
     uint16_t port;
     long count;                 /* LISTEN backlog, SEND/RECV bytes (RECV: -1 = all),
                                  * FDLIMIT, EXIT status, REPEAT times */
     char *text;                 /* SEND "text" (count = its length), or NULL: pattern bytes */
     int flags;                  /* SEND/RECV: STACK_MSG_* | PROC_MSG_NOSIGNAL */
-    int how;                    /* SHUTDOWN 0 rd, 1 wr, 2 rdwr */
+    int how;                    /* SHUTDOWN 0 rd, 1 wr, 2 rdwr; POLL: STACK_POLLIN|POLLOUT */
     struct stack_opt opt;       /* SETSOCKOPT */
     bool on;                    /* NONBLOCK */
     int signal;                 /* SIGNAL: enum proc_signal */
     int disposition;            /* SIGNAL: enum proc_disposition */
-    uint64_t time_us;           /* SLEEP */
+    uint64_t time_us;           /* SLEEP; POLL: timeout (PROC_POLL_FOREVER: none) */
     size_t body, body_len;      /* REPEAT: the steps it repeats, steps[body, body + body_len):
                                  * they follow it (body = its index + 1), nested repeats and
                                  * their bodies included; the loop's next step is body + body_len */
@@ -105,6 +109,7 @@ enum event_kind {
     EVENT_HEAL,             /* at <t> heal                */
     EVENT_BANDWIDTH,        /* at <t> link <a>><b> bandwidth <rate> */
     EVENT_UNREACHABLE,      /* at <t> unreachable <a>><b> host|net on|off */
+    EVENT_LINK_REMOVE,      /* at <t> link <a>><b> remove <rule name>: rule.name, from, to, both */
     EVENT_KIND_COUNT
 };
 

@@ -58,8 +58,8 @@
 #define DEFAULT_BACKLOG 8
 #define DEFAULT_GRACE_US (5 * US_PER_S)
 
-#define TIME_WHAT "a time like 250ms (us, ms, s or min; at most 24 hours)"
-#define DELAY_WHAT "a time like 20ms (us, ms, s or min; at most 1 hour)"
+#define TIME_WHAT "a time like 250ms (us, ms, s, min or h; at most 24 hours)"
+#define DELAY_WHAT "a time like 20ms (us, ms, s, min or h; at most 1 hour)"
 
 /* One word of the current line. */
 struct word {
@@ -88,7 +88,7 @@ static const char *const step_names[STEP_KIND_COUNT] = {
     [STEP_RECV] = "recv", [STEP_SHUTDOWN] = "shutdown", [STEP_CLOSE] = "close",
     [STEP_SETSOCKOPT] = "setsockopt", [STEP_NONBLOCK] = "nonblock", [STEP_SIGNAL] = "signal",
     [STEP_FDLIMIT] = "fdlimit", [STEP_SLEEP] = "sleep", [STEP_EXIT] = "exit",
-    [STEP_REPEAT] = "repeat",
+    [STEP_REPEAT] = "repeat", [STEP_POLL] = "poll", [STEP_GETSOCKOPT] = "getsockopt",
 };
 const char *scenario_step_name(enum step_kind k)
 {
@@ -96,7 +96,7 @@ const char *scenario_step_name(enum step_kind k)
 }
 
 #define STEP_LIST "socket bind listen accept connect send recv shutdown close setsockopt " \
-                  "nonblock signal fdlimit sleep exit repeat end"
+                  "nonblock signal fdlimit sleep exit repeat poll getsockopt end"
 
 struct parser {
     struct scenario *s;
@@ -339,10 +339,11 @@ static bool read_quoted(struct parser *p, struct word *w, size_t *i, size_t *t)
         if (c == '\\') {
             if (k + 1 >= n) return unterminated(p, w);
             char e = l[k + 1];
-            c = e == '"' ? '"' : e == '\\' ? '\\' : e == 'n' ? '\n' : e == 't' ? '\t' : 0;
+            c = e == '"' ? '"' : e == '\\' ? '\\' : e == 'n' ? '\n' : e == 't' ? '\t'
+                : e == 'r' ? '\r' : 0;
             if (!c)
                 return fail_at(p, k, "unknown escape '\\%s' in a string, expected \\\" \\\\ \\n "
-                                     "or \\t", show_char(l + k + 1, n - k - 1).s);
+                                     "\\r or \\t", show_char(l + k + 1, n - k - 1).s);
             k++;
         }
         p->text[(*t)++] = c;
@@ -551,6 +552,7 @@ static bool take_long(struct parser *p, uint64_t min, uint64_t max, const char *
 
 static const struct { const char *name; uint64_t us; } time_units[] = {
     { "us", 1 }, { "ms", US_PER_MS }, { "s", US_PER_S }, { "min", 60 * US_PER_S },
+    { "h", 3600 * US_PER_S },
 };
 
 static bool unit_is(const char *s, size_t len, const char *unit)
@@ -579,7 +581,7 @@ static bool time_in(struct parser *p, size_t off, const char *s, size_t len, uin
         *out = v * time_units[i].us;
         return true;
     }
-    return fail_at(p, off + used, "unknown time unit '%s' in '%s', expected us, ms, s or min",
+    return fail_at(p, off + used, "unknown time unit '%s' in '%s', expected us, ms, s, min or h",
                    show(s + used, len - used).s, show(s, len).s);
 }
 
@@ -1237,6 +1239,18 @@ static bool parse_repeat(struct parser *p, const struct word *kw, struct step *s
     return true;
 }
 
+/* poll <fd> in|out|inout [<timeout>]: no timeout waits for ever. */
+static bool parse_poll(struct parser *p, struct step *st)
+{
+    static const char *const names[] = { "in", "out", "inout" };
+    static const int events[] = { STACK_POLLIN, STACK_POLLOUT, STACK_POLLIN | STACK_POLLOUT };
+    int k = take_choice(p, names, 3, "in, out or inout");
+    if (k < 0) return false;
+    st->how = events[k];
+    st->time_us = PROC_POLL_FOREVER;
+    return !more_args(p) || take_time(p, TIME_MAX_US, TIME_WHAT, &st->time_us);
+}
+
 static bool parse_step_args(struct parser *p, const struct word *kw, struct step *st)
 {
     static const char *const how[] = { "rd", "wr", "rdwr" };
@@ -1251,7 +1265,7 @@ static bool parse_step_args(struct parser *p, const struct word *kw, struct step
         st->count = DEFAULT_BACKLOG;
         return use_fd(p, &st->fd) &&
                (!more_args(p) || take_long(p, 0, BACKLOG_MAX, "a backlog 0..4096", &st->count));
-    case STEP_ACCEPT: return use_fd(p, &st->fd) && define_fd(p, &st->new_fd);
+    case STEP_ACCEPT: return use_fd(p, &st->fd) && (!more_args(p) || define_fd(p, &st->new_fd));
     case STEP_SEND: return use_fd(p, &st->fd) && parse_send(p, st);
     case STEP_RECV: return use_fd(p, &st->fd) && parse_recv(p, st);
     case STEP_SHUTDOWN:
@@ -1268,6 +1282,8 @@ static bool parse_step_args(struct parser *p, const struct word *kw, struct step
         return !more_args(p) ||
                take_long(p, 0, EXIT_STATUS_MAX, "an exit status 0..255", &st->count);
     case STEP_REPEAT: return parse_repeat(p, kw, st);
+    case STEP_POLL: return use_fd(p, &st->fd) && parse_poll(p, st);
+    case STEP_GETSOCKOPT: return use_fd(p, &st->fd) && take_keyword(p, "error");
     case STEP_KIND_COUNT: break;
     }
     return false;
@@ -1300,6 +1316,17 @@ static bool take_errno(struct parser *p, int *err)
                            "EPIPE", show_word(p, w).s);
 }
 
+/* recv ... -> "text": the bytes the step receives, in all its recv calls. */
+static bool expect_text(struct parser *p, struct step *st, const struct word *w)
+{
+    if (st->kind != STEP_RECV)
+        return fail_word(p, w, "a text after '%s ... ->', expected a number (only recv expects "
+                               "a text)", step_names[st->kind]);
+    st->expect.text_len = strlen(w->v);
+    st->expect.ret = (long)st->expect.text_len;
+    return (st->expect.text = dup_bytes(p, w->v, st->expect.text_len)) != NULL;
+}
+
 /* The optional "-> <result>" of a call step: "-> 0", "-> 14", "-> >0", "-> -1 [ERRNO]". */
 static bool parse_result(struct parser *p, struct step *st)
 {
@@ -1311,11 +1338,20 @@ static bool parse_result(struct parser *p, struct step *st)
     p->next++;
     st->expect.present = true;
     st->expect.pos = pos_of(p, arrow);
-    const char *what = "a result: a number 0..16777216, >0, or -1 with an errno name";
+    const char *what = "a result: a number 0..16777216, >0, -1 with an errno name, a quoted "
+                       "text (recv) or an errno name (getsockopt error)";
     const struct word *w = take(p, what);
     if (!w) return false;
     if (is_kw(w, ">0")) {
         st->expect.ret_positive = true;
+        return true;
+    }
+    if (w->quoted) return expect_text(p, st, w);
+    if (st->kind == STEP_GETSOCKOPT && w->v[0] == 'E') {
+        p->next--;
+        int err;
+        if (!take_errno(p, &err)) return false;
+        st->expect.ret = err;   /* the pending error is the result */
         return true;
     }
     if (is_kw(w, "-1")) {
@@ -1538,17 +1574,37 @@ static bool parse_chance_rule(struct parser *p, struct link_rule *r, enum link_r
     return true;
 }
 
-enum link_word { LW_DROP, LW_DELAY, LW_REORDER, LW_DUPLICATE, LW_BANDWIDTH, LW_COUNT };
+enum link_word { LW_DROP, LW_DELAY, LW_REORDER, LW_DUPLICATE, LW_BANDWIDTH, LW_REMOVE, LW_COUNT };
+
+/* remove <name>: a rule an earlier event added on the same direction(s), by its trace name. */
+static bool parse_link_remove(struct parser *p, struct scenario_event *e)
+{
+    const char *what = "the name of a rule added earlier on this direction (as the timeline names "
+                       "it, e.g. drop-all)";
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    const struct scenario *s = p->s;
+    for (size_t i = 0; i + 1 < s->event_count; i++) {
+        const struct link_rule *r = &s->events[i].rule;
+        if (s->events[i].kind == EVENT_LINK_RULE && r->from == e->rule.from && r->to == e->rule.to &&
+            r->both == e->rule.both && strcmp(r->name, w->v) == 0) {
+            e->kind = EVENT_LINK_REMOVE;
+            memcpy(e->rule.name, r->name, sizeof r->name);
+            return true;
+        }
+    }
+    return fail_word(p, w, "no rule '%s' on this direction, expected %s", show_word(p, w).s, what);
+}
 
 static bool parse_link_event(struct parser *p, struct scenario_event *e)
 {
     static const char *const names[LW_COUNT] = {
-        "drop", "delay", "reorder", "duplicate", "bandwidth",
+        "drop", "delay", "reorder", "duplicate", "bandwidth", "remove",
     };
     const struct word *dw = peek(p);
     bool both;
     if (!take_direction(p, true, &e->host, &e->peer, &both)) return false;
-    int k = take_choice(p, names, LW_COUNT, "drop, delay, reorder, duplicate or bandwidth");
+    int k = take_choice(p, names, LW_COUNT, "drop, delay, reorder, duplicate, bandwidth or remove");
     if (k < 0) return false;
     e->kind = EVENT_LINK_RULE;
     struct link_rule *r = &e->rule;
@@ -1566,6 +1622,7 @@ static bool parse_link_event(struct parser *p, struct scenario_event *e)
         e->kind = EVENT_BANDWIDTH;
         *r = (struct link_rule){ 0 };
         return take_rate(p, &e->bandwidth_bps);
+    case LW_REMOVE: return parse_link_remove(p, e);
     case LW_COUNT: break;
     }
     return false;
@@ -1781,7 +1838,7 @@ static bool parse_state_head(struct parser *p, struct match *m)
 
 static const char *const call_names[] = {
     "socket", "bind", "listen", "accept", "connect", "send", "recv", "shutdown", "close",
-    "setsockopt", "fcntl",
+    "setsockopt", "fcntl", "poll", "getsockopt",
 };
 #define CALL_NAME_COUNT (sizeof call_names / sizeof call_names[0])
 
@@ -1793,7 +1850,7 @@ static bool parse_call_head(struct parser *p, struct match *m)
     if (!take_proc_ref(p, &m->host, &proc, m->proc)) return false;
     int k = take_choice(p, call_names, CALL_NAME_COUNT, "a call: socket bind listen accept "
                                                         "connect send recv shutdown close "
-                                                        "setsockopt fcntl");
+                                                        "setsockopt fcntl poll getsockopt");
     if (k < 0) return false;
     snprintf(m->call, sizeof m->call, "%s", call_names[k]);
     return true;
@@ -2381,7 +2438,10 @@ void scenario_free(struct scenario *s)
     for (size_t i = 0; i < s->proc_count; i++) {
         struct scenario_process *pr = &s->procs[i];
         for (size_t j = 0; j < pr->fd_name_count; j++) free(pr->fd_names[j]);
-        for (size_t j = 0; j < pr->step_count; j++) free(pr->steps[j].text);
+        for (size_t j = 0; j < pr->step_count; j++) {
+            free(pr->steps[j].text);
+            free(pr->steps[j].expect.text);
+        }
         free(pr->fd_names);
         free(pr->steps);
     }

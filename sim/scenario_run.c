@@ -14,11 +14,14 @@
 
 #define PATTERN_MODULUS 251   /* byte i of a stream is i % 251: a prime, so shifts show */
 
+#define SHOWN_TEXT_MAX 40   /* bytes of a received text quoted in a failure */
+
 struct step_outcome {
     bool ran, failed;
     long ret;
     int err;
     uint64_t t_us;
+    char text[SHOWN_TEXT_MAX + 8];  /* recv -> "text": what was received, escaped */
 };
 
 /* A connect or accept of a named fd: the call event that tells which connection it made. */
@@ -39,6 +42,8 @@ struct instance {
      * killed inside proc_send leaves by longjmp and never frees what send_step holds. */
     char *pattern;
     size_t pattern_size;
+    char *got;                      /* recv -> "text": the bytes of the step in progress */
+    size_t got_len, got_cap;
     struct fd_call *fd_calls;       /* every connect and accept it made, in order */
     size_t fd_call_count, fd_call_cap;
 };
@@ -46,6 +51,7 @@ struct instance {
 struct event_ctx {
     struct scenario_runner *runner;
     const struct scenario_event *ev;
+    int rule_id;                    /* LINK_RULE: the link's id of the rule it added, -1 none */
 };
 
 struct scenario_runner {
@@ -87,13 +93,29 @@ static void send_step(struct instance *in, const struct step *st, int fd, long *
     if (*ret > 0) in->sent[st->fd] += (uint64_t)*ret;
 }
 
+/* Keeps at most `limit` bytes of what a recv step received (enough to tell a mismatch). */
+static void keep_received(struct instance *in, const char *buf, size_t n, size_t limit)
+{
+    if (in->got_len + n > limit) n = limit - in->got_len;
+    if (n == 0) return;
+    if (in->got_len + n > in->got_cap) {
+        in->got_cap = in->got_len + n;
+        in->got = realloc(in->got, in->got_cap);
+        if (!in->got) sched_panic("out of memory");
+    }
+    memcpy(in->got + in->got_len, buf, n);
+    in->got_len += n;
+}
+
 static void recv_step(struct instance *in, const struct step *st, int fd, long *ret)
 {
     static char buf[65536];   /* one process runs at a time: shared scratch is safe */
     size_t want = st->count < 0 || (size_t)st->count > sizeof buf ? sizeof buf : (size_t)st->count;
+    in->got_len = 0;
     do {
         *ret = proc_recv(in->proc, fd, buf, want, st->flags);
         if (*ret > 0) in->received[st->fd] += (uint64_t)*ret;
+        if (*ret > 0 && st->expect.text) keep_received(in, buf, (size_t)*ret, st->expect.text_len + 1);
     } while (st->count < 0 && *ret > 0);
 }
 
@@ -119,7 +141,7 @@ static long call_step(struct instance *in, const struct step *st)
         break;
     case STEP_ACCEPT:
         ret = proc_accept(p, fd);
-        in->fds[st->new_fd] = (int)ret;
+        if (st->new_fd >= 0) in->fds[st->new_fd] = (int)ret;
         break;
     case STEP_CONNECT:
         ret = proc_connect(p, fd, ip4_str(st->ip, ip), st->port);
@@ -152,6 +174,17 @@ static long call_step(struct instance *in, const struct step *st)
     case STEP_SLEEP:
         ret = proc_sleep_us(p, st->time_us);
         break;
+    case STEP_POLL: {
+        int revents;
+        ret = proc_poll(p, fd, st->how, st->time_us, &revents);
+        break;
+    }
+    case STEP_GETSOCKOPT: {
+        int value;
+        ret = proc_get_so_error(p, fd, &value);
+        if (ret == 0) ret = value;   /* the step's result is the pending error */
+        break;
+    }
     case STEP_EXIT:
         proc_exit(p, (int)st->count);
     case STEP_REPEAT:
@@ -167,10 +200,37 @@ static bool result_matches(const struct step_expect *e, long ret, int err)
     return ret == e->ret && (ret >= 0 || e->err == 0 || e->err == err);
 }
 
+/* "text" with quotes, control bytes as \xNN, cut after SHOWN_TEXT_MAX bytes. */
+static void show_text(const char *s, size_t len, char *out, size_t size)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (size_t i = 0; i < len && n + 6 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') out[n++] = (char)c;
+        else n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
+static bool text_matches(const struct instance *in, const struct step_expect *e)
+{
+    return in->got_len == e->text_len && (e->text_len == 0 || memcmp(in->got, e->text, e->text_len) == 0);
+}
+
 static void record_outcome(struct instance *in, size_t index, long ret, int err)
 {
     const struct step *st = &in->sp->steps[index];
     struct step_outcome *o = &in->outcomes[index];
+    if (st->expect.text && !o->failed) {
+        show_text(in->got, in->got_len, o->text, sizeof o->text);
+        if (!text_matches(in, &st->expect)) {
+            o->ran = o->failed = true;
+            o->t_us = sched_now_us();
+            return;
+        }
+    }
     bool first = !o->ran;
     o->ran = true;
     if (!st->expect.present || o->failed) {
@@ -252,9 +312,24 @@ static void instance_init(struct scenario_runner *r, struct instance *in,
     in->proc = host_spawn(r->hosts[sp->host], in->name, start, instance_main, in);
 }
 
+/* remove: the latest rule still in force that an earlier event added with that name. */
+static void remove_link_rule(struct world *w, struct event_ctx *c)
+{
+    const struct link_rule *want = &c->ev->rule;
+    for (struct event_ctx *e = c; e-- > c->runner->events;) {
+        const struct link_rule *r = &e->ev->rule;
+        if (e->ev->kind != EVENT_LINK_RULE || e->rule_id < 0 || strcmp(r->name, want->name) != 0 ||
+            r->from != want->from || r->to != want->to || r->both != want->both)
+            continue;
+        world_remove_link_rule(w, e->rule_id);
+        e->rule_id = -1;
+        return;
+    }
+}
+
 static void fire_event(struct world *w, void *arg)
 {
-    const struct event_ctx *c = arg;
+    struct event_ctx *c = arg;
     const struct scenario_event *ev = c->ev;
     struct host *h = c->runner->hosts[ev->host];
     struct host *peer = ev->peer >= 0 ? c->runner->hosts[ev->peer] : NULL;
@@ -267,7 +342,8 @@ static void fire_event(struct world *w, void *arg)
     case EVENT_CRASH: host_crash(h); break;
     case EVENT_REBOOT: host_reboot(h); break;
     case EVENT_SHUTDOWN: host_shutdown(h, ev->grace_us); break;
-    case EVENT_LINK_RULE: world_add_link_rule(w, &ev->rule); break;
+    case EVENT_LINK_RULE: c->rule_id = world_add_link_rule(w, &ev->rule); break;
+    case EVENT_LINK_REMOVE: remove_link_rule(w, c); break;
     case EVENT_PARTITION: world_partition(w, true); break;
     case EVENT_HEAL: world_partition(w, false); break;
     case EVENT_BANDWIDTH: world_set_bandwidth(w, h, peer, ev->bandwidth_bps); break;
@@ -319,7 +395,7 @@ static int schedule_events(struct scenario_runner *r, char *err, size_t err_size
         if (ev->kind == EVENT_KILL && !process_exists(r, ev->host, ev->proc))
             return fail_at(err, err_size, &ev->pos, "no process '%s' on host '%s'", ev->proc,
                            r->s->hosts[ev->host].name);
-        r->events[i] = (struct event_ctx){ r, ev };
+        r->events[i] = (struct event_ctx){ r, ev, -1 };
         world_at(r->w, ev->at_us, fire_event, &r->events[i]);
     }
     return 0;
@@ -360,6 +436,7 @@ void scenario_runner_free(struct scenario_runner *r)
         free(r->instances[i].outcomes);
         free(r->instances[i].pattern);
         free(r->instances[i].fd_calls);
+        free(r->instances[i].got);
     }
     free(r->instances);
     free(r->events);
@@ -613,6 +690,7 @@ static struct verdict check_step(const struct scenario_runner *r, size_t proc_in
     const struct step *st = &sp->steps[step];
     char want[48], got[48];
     format_result(want, sizeof want, st->expect.ret, st->expect.err, st->expect.ret_positive);
+    if (st->expect.text) show_text(st->expect.text, st->expect.text_len, want, sizeof want);
     snprintf(text, text_size, "%s %s -> %s", sp->name, scenario_step_name(st->kind), want);
     struct verdict v = { .ok = true };
     size_t ran = 0;
@@ -625,6 +703,7 @@ static struct verdict check_step(const struct scenario_runner *r, size_t proc_in
             v.ok = false;
             *who = in->name;
             format_result(got, sizeof got, o->ret, o->err, false);
+            if (st->expect.text) snprintf(got, sizeof got, "%s", o->text);
             snprintf(v.got, sizeof v.got, "%s in %s at t=%llu.%06llu", got, in->name,
                      (unsigned long long)(o->t_us / 1000000), (unsigned long long)(o->t_us % 1000000));
         }

@@ -653,7 +653,8 @@ static void test_wrong_number_of_arguments(void **state)
                        "t.scn:7:10: error: unexpected 's', expected end of line or '-> <result>'");
     assert_parse_error(HEADER "process a on client\n socket s ->\nend\n",
                        "t.scn:6:13: error: end of line, expected a result: a number "
-                       "0..16777216, >0, or -1 with an errno name");
+                       "0..16777216, >0, -1 with an errno name, a quoted text (recv) or an "
+                       "errno name (getsockopt error)");
     assert_parse_error(HEADER "process a on client\n repeat 2 -> 0\n end\nend\n",
                        "t.scn:6:11: error: '->' after 'repeat', expected end of line (repeat has "
                        "no result)");
@@ -679,11 +680,11 @@ static void test_more_value_errors(void **state)
                        "t.scn:5:38: error: a hold-back of 0, expected at least 1us (how long a "
                        "packet is held back)");
     assert_parse_error(HEADER "at 1s link client>server delay 2h\n",
-                       "t.scn:5:33: error: unknown time unit 'h' in '2h', expected us, ms, s or "
-                       "min");
+                       "t.scn:5:32: error: '2h' is out of range, expected a time like 20ms (us, "
+                       "ms, s, min or h; at most 1 hour)");
     assert_parse_error(HEADER "at 1s link client>server delay 61min\n",
                        "t.scn:5:32: error: '61min' is out of range, expected a time like 20ms "
-                       "(us, ms, s or min; at most 1 hour)");
+                       "(us, ms, s, min or h; at most 1 hour)");
     assert_parse_error(HEADER "link bandwidth 100\n",
                        "t.scn:5:16: error: '100' has no unit, expected a rate like 100mbit (bit, "
                        "kbit, mbit or gbit per second) or unlimited");
@@ -695,7 +696,7 @@ static void test_more_value_errors(void **state)
                        "rate like 100mbit (bit, kbit, mbit or gbit per second) or unlimited");
     assert_parse_error(HEADER "process a on client at 99999999999999min\nend\n",
                        "t.scn:5:24: error: '99999999999999min' is too large (overflow), expected a "
-                       "time like 250ms (us, ms, s or min; at most 24 hours)");
+                       "time like 250ms (us, ms, s, min or h; at most 24 hours)");
     assert_parse_error(HEADER "process a on client count 2\nend\n",
                        "t.scn:5:28: error: end of line, expected 'every'");
     assert_parse_error(HEADER "process abcdefghijklmnopqrstuvwxyz012345 on client\nend\n",
@@ -754,13 +755,13 @@ static const struct bad_case bad_cases[] = {
       "filters right after "
       "what they narrow" },
     { "unknown-call.scn", "9:27: error: found 'sendto', expected a call: socket bind listen "
-      "accept connect send recv shutdown close setsockopt fcntl" },
+      "accept connect send recv shutdown close setsockopt fcntl poll getsockopt" },
     { "event-field-without-value.scn", "9:23: error: end of line, expected a value for 'host'" },
     { "count-with-quantifier.scn", "9:38: error: 'count' here, expected it once, without 'no' or a "
       "quantifier" },
     { "unknown-step.scn", "8:3: error: unknown step 'sned', expected one of: socket bind listen "
       "accept connect send recv shutdown close setsockopt nonblock signal fdlimit sleep exit "
-      "repeat end" },
+      "repeat poll getsockopt end" },
     { "wrong-argument-type.scn", "8:12: error: 'lots' is not a number, expected a byte count "
       "0..16777216 or a quoted text" },
     { "undefined-fd.scn", "9:11: error: fd 'conn' is not defined in process 'client', expected "
@@ -784,10 +785,10 @@ static const struct bad_case bad_cases[] = {
     { "router-address.scn", "6:13: error: '10.0.0.254' cannot be a host's address, expected a "
       "unicast address other than 10.0.0.254 (the router)" },
     { "bad-port.scn", "8:22: error: '70000' is out of range, expected a port 1..65535" },
-    { "bad-time-unit.scn", "6:30: error: unknown time unit 'h' in '2h', expected us, ms, s or "
-      "min" },
+    { "bad-time-unit.scn", "6:30: error: unknown time unit 'd' in '2d', expected us, ms, s, min "
+      "or h" },
     { "time-without-unit.scn", "7:9: error: '250' has no unit, expected a time like 250ms (us, "
-      "ms, s or min; at most 24 hours)" },
+      "ms, s, min or h; at most 24 hours)" },
     { "number-overflow.scn", "6:7: error: '18446744073709551616' is too large (overflow), "
       "expected a seed 0..18446744073709551615" },
     { "trailing-garbage.scn", "8:12: error: '12x' is not a number, expected a byte count "
@@ -796,7 +797,7 @@ static const struct bad_case bad_cases[] = {
     { "unterminated-string.scn", "8:12: error: unterminated string, expected a closing '\"' on "
       "the same line" },
     { "bad-escape.scn", "8:16: error: unknown escape '\\x' in a string, expected \\\" \\\\ \\n "
-      "or \\t" },
+      "\\r or \\t" },
     { "missing-end.scn", "10:1: error: 'process' inside process 'client' (line 6), expected a "
       "step or 'end'" },
     { "missing-end-at-eof.scn", "6:1: error: process 'client' is never closed, expected 'end' "

@@ -10,19 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What selects events: indices in range, ranges not empty, fields complete. */
-static void check_match(const struct scenario *s, const struct match *m)
-{
-    CHECK(m->kind < MATCH_KIND_COUNT);
-    CHECK(m->host >= -1 && m->host < (int)s->host_count);
-    CHECK(m->peer >= -1 && m->peer < (int)s->host_count);
-    const struct value_range *r[] = { &m->seq, &m->ack, &m->win, &m->len, &m->ret };
-    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) CHECK(!r[i]->set || r[i]->lo <= r[i]->hi);
-    if (m->fd_proc[0]) CHECK(m->fd_name[0] && m->fd_host >= 0 && !m->conn);
-    for (size_t i = 0; i < m->field_count; i++)
-        CHECK(m->fields[i].key && (m->fields[i].text || m->fields[i].range.set));
-}
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 #define CHECK(cond) \
@@ -42,6 +29,19 @@ static void check_error(const char *err, size_t size)
     CHECK(line >= 1 && col >= 1);
     CHECK(strstr(err, "expected") != NULL);
     CHECK(strchr(err, '\n') == NULL);
+}
+
+/* What selects events: indices in range, ranges not empty, fields complete. */
+static void check_match(const struct scenario *s, const struct match *m)
+{
+    CHECK(m->kind < MATCH_KIND_COUNT);
+    CHECK(m->host >= -1 && m->host < (int)s->host_count);
+    CHECK(m->peer >= -1 && m->peer < (int)s->host_count);
+    const struct value_range *r[] = { &m->seq, &m->ack, &m->win, &m->len, &m->ret };
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) CHECK(!r[i]->set || r[i]->lo <= r[i]->hi);
+    if (m->fd_proc[0]) CHECK(m->fd_name[0] && m->fd_host >= 0 && !m->conn);
+    for (size_t i = 0; i < m->field_count; i++)
+        CHECK(m->fields[i].key && (m->fields[i].text || m->fields[i].range.set));
 }
 
 static void check_steps(const struct scenario_process *p)
