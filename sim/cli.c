@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "catalog.h"
+#include "diff_cmd.h"
 #include "scenario_run.h"
 #include "world.h"
 
@@ -51,6 +52,7 @@ static const char usage[] =
     "  all                      run and check every scenario of the catalog, one line each\n"
     "  explain <id|file>        what the scenario shows, the Linux/Windows reference, the\n"
     "                           lwIP difference and the explanation\n"
+    "  diff <before> <now>      explain how two runs differ (output folders or JSONL files)\n"
     "  --help                   this text\n"
     "\n"
     "options (after the command):\n"
@@ -541,6 +543,7 @@ int cli_main(int argc, char **argv)
         fputs(usage, stdout);
         return EXIT_OK;
     }
+    if (strcmp(cmd, "diff") == 0) return diff_cmd_main(argc - 1, argv + 1);
     struct options o;
     bool known = strcmp(cmd, "list") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
                  strcmp(cmd, "all") == 0 || strcmp(cmd, "explain") == 0;
