@@ -58,7 +58,6 @@ struct op {
 struct report {
     FILE *out;
     size_t lines, suppressed;
-    bool first_done;
 };
 
 /* ---- errors and output ---- */
@@ -437,13 +436,34 @@ static void report_durations(struct report *rep, const struct run *a, size_t i, 
 
 /* ---- the report ---- */
 
-static void first_divergence(struct report *rep, const char *what, const struct event *e)
+/* The first op that is not the same event at the shifted time, said before anything else. */
+static void first_divergence(struct report *rep, const struct run *a, const struct run *b,
+                             const struct op *ops, size_t n, int64_t shift)
 {
-    if (rep->first_done) return;
-    rep->first_done = true;
-    char d[512];
-    describe(e, d, sizeof d);
-    say(rep, "first divergence: %s %s", what, d);
+    char d[1024];
+    for (size_t k = 0; k < n; k++) {
+        const struct op *o = &ops[k];
+        switch (o->kind) {
+        case OP_SAME:
+            if (b->ev[o->b].t_us - a->ev[o->a].t_us == shift) continue;
+            describe(&b->ev[o->b], d, sizeof d);
+            say(rep, "first divergence: now at a different time: %s", d);
+            return;
+        case OP_CHANGED:
+            describe(&a->ev[o->a], d, sizeof d);
+            say(rep, "first divergence: changed: %s", d);
+            return;
+        case OP_ONLY_A:
+            describe(&a->ev[o->a], d, sizeof d);
+            say(rep, "first divergence: missing now: %s", d);
+            return;
+        case OP_ONLY_B:
+            describe(&b->ev[o->b], d, sizeof d);
+            say(rep, "first divergence: new: %s", d);
+            return;
+        case OP_KIND_COUNT: break;
+        }
+    }
 }
 
 /* A stretch of matching events that moved by the same amount (not the common shift). */
@@ -469,7 +489,6 @@ static void report_same(struct report *rep, const struct run *a, size_t i, const
 {
     int64_t delta = (b->ev[j].t_us - a->ev[i].t_us) - shift;
     if (delta != 0) {
-        first_divergence(rep, "now at a different time:", &b->ev[j]);
         if (m->count && m->delta != delta) flush_moved(rep, m);
         if (!m->count) *m = (struct moved){ 0, delta, &b->ev[j] };
         m->count++;
@@ -491,6 +510,7 @@ static size_t report_events(struct report *rep, const struct run *a, const struc
         }
     if (shift) say(rep, "every event %s s %s (ignored)", secs(shift < 0 ? -shift : shift).s,
                    shift < 0 ? "earlier" : "later");
+    first_divergence(rep, a, b, ops, n, shift);
     struct moved m = { 0 };
     size_t differences = 0;
     char d[1024];
@@ -500,19 +520,16 @@ static size_t report_events(struct report *rep, const struct run *a, const struc
         switch (o->kind) {
         case OP_SAME: report_same(rep, a, o->a, b, o->b, shift, &m, &differences); break;
         case OP_CHANGED:
-            first_divergence(rep, "changed:", &a->ev[o->a]);
             describe_change(&a->ev[o->a], &b->ev[o->b], d, sizeof d);
             say(rep, "%s", d);
             differences++;
             break;
         case OP_ONLY_A:
-            first_divergence(rep, "missing now:", &a->ev[o->a]);
             describe(&a->ev[o->a], d, sizeof d);
             say(rep, "missing now: %s", d);
             differences++;
             break;
         case OP_ONLY_B:
-            first_divergence(rep, "new:", &b->ev[o->b]);
             describe(&b->ev[o->b], d, sizeof d);
             say(rep, "new: %s", d);
             differences++;
