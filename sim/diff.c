@@ -366,6 +366,12 @@ static void describe_change(const struct event *a, const struct event *b, char *
 {
     size_t used;
     bool segment = a->segment_no > 0;
+    json_t *ok_a = json_object_get(a->o, "ok"), *ok_b = json_object_get(b->o, "ok");
+    if (strcmp(a->type, "expect") == 0 && !json_equal(ok_a, ok_b)) {
+        snprintf(buf, size, "expect line %" PRId64 " now %s: %s", int_of(b->o, "line"),
+                 json_is_true(ok_b) ? "passes" : "fails", str_of(b->o, "text"));
+        return;
+    }
     if (segment) {
         const char *fa = str_of(a->o, "flags"), *fb = str_of(b->o, "flags");
         used = (size_t)snprintf(buf, size, "segment %d %s>%s %s", a->segment_no, str_of(a->o, "from"),
@@ -466,37 +472,72 @@ static void first_divergence(struct report *rep, const struct run *a, const stru
     }
 }
 
-/* A stretch of matching events that moved by the same amount (not the common shift). */
+/* A stretch of matching events that moved by the same amount (not the common shift): said
+ * once, at its first event, with how many events it holds. */
 struct moved {
-    size_t count;
+    bool active;
     int64_t delta;
-    const struct event *first;
 };
 
-static void flush_moved(struct report *rep, struct moved *m)
+static int64_t delta_of(const struct run *a, const struct run *b, const struct op *o, int64_t shift)
 {
-    if (!m->count) return;
-    char d[512];
-    describe(m->first, d, sizeof d);
-    int64_t abs_delta = m->delta < 0 ? -m->delta : m->delta;
-    say(rep, "%zu event%s %s s %s, from %s", m->count, m->count == 1 ? "" : "s", secs(abs_delta).s,
-        m->delta < 0 ? "earlier" : "later", d);
-    m->count = 0;
+    return (b->ev[o->b].t_us - a->ev[o->a].t_us) - shift;
 }
 
-static void report_same(struct report *rep, const struct run *a, size_t i, const struct run *b,
-                        size_t j, int64_t shift, struct moved *m, size_t *differences)
+/* Matching events from ops[k] on that moved by delta, until one moved otherwise. */
+static size_t moved_count(const struct run *a, const struct run *b, const struct op *ops, size_t k,
+                          size_t n, int64_t shift, int64_t delta)
 {
-    int64_t delta = (b->ev[j].t_us - a->ev[i].t_us) - shift;
-    if (delta != 0) {
-        if (m->count && m->delta != delta) flush_moved(rep, m);
-        if (!m->count) *m = (struct moved){ 0, delta, &b->ev[j] };
-        m->count++;
-        ++*differences;
-    } else {
-        flush_moved(rep, m);
+    size_t count = 0;
+    for (; k < n; k++) {
+        if (ops[k].kind != OP_SAME) continue;
+        if (delta_of(a, b, &ops[k], shift) != delta) break;
+        count++;
     }
-    report_durations(rep, a, i, b, j);
+    return count;
+}
+
+static size_t report_same(struct report *rep, const struct run *a, const struct run *b,
+                          const struct op *ops, size_t k, size_t n, int64_t shift, struct moved *m)
+{
+    const struct op *o = &ops[k];
+    int64_t delta = delta_of(a, b, o, shift);
+    report_durations(rep, a, o->a, b, o->b);
+    if (delta == 0) {
+        m->active = false;
+        return 0;
+    }
+    if (!m->active || m->delta != delta) {
+        char d[512];
+        describe(&b->ev[o->b], d, sizeof d);
+        size_t count = moved_count(a, b, ops, k, n, shift, delta);
+        int64_t abs_delta = delta < 0 ? -delta : delta;
+        say(rep, "%zu event%s %s s %s, from %s", count, count == 1 ? "" : "s", secs(abs_delta).s,
+            delta < 0 ? "earlier" : "later", d);
+        *m = (struct moved){ true, delta };
+    }
+    return 1;
+}
+
+/* An event only one run has, and the ones just like it right after it: one line. */
+static size_t report_only(struct report *rep, const struct run *r, const struct op *ops, size_t k,
+                          size_t n, enum op_kind kind)
+{
+    size_t at = kind == OP_ONLY_A ? ops[k].a : ops[k].b, more = 0;
+    while (k + more + 1 < n && ops[k + more + 1].kind == kind) {
+        size_t next = kind == OP_ONLY_A ? ops[k + more + 1].a : ops[k + more + 1].b;
+        if (strcmp(r->ev[next].identity, r->ev[at].identity) != 0) break;
+        more++;
+    }
+    char d[1024];
+    describe(&r->ev[at], d, sizeof d);
+    const char *what = kind == OP_ONLY_A ? "missing now" : "new";
+    if (more == 0) say(rep, "%s: %s", what, d);
+    else {
+        size_t last = kind == OP_ONLY_A ? ops[k + more].a : ops[k + more].b;
+        say(rep, "%s: %s, and %zu more like it until %s s", what, d, more, secs(r->ev[last].t_us).s);
+    }
+    return more;
 }
 
 static size_t report_events(struct report *rep, const struct run *a, const struct run *b,
@@ -511,33 +552,27 @@ static size_t report_events(struct report *rep, const struct run *a, const struc
     if (shift) say(rep, "every event %s s %s (ignored)", secs(shift < 0 ? -shift : shift).s,
                    shift < 0 ? "earlier" : "later");
     first_divergence(rep, a, b, ops, n, shift);
-    struct moved m = { 0 };
-    size_t differences = 0;
+    struct moved m = { false, 0 };
+    size_t differences = 0, skip;
     char d[1024];
     for (size_t k = 0; k < n; k++) {
         const struct op *o = &ops[k];
-        if (o->kind != OP_SAME) flush_moved(rep, &m);
         switch (o->kind) {
-        case OP_SAME: report_same(rep, a, o->a, b, o->b, shift, &m, &differences); break;
+        case OP_SAME: differences += report_same(rep, a, b, ops, k, n, shift, &m); break;
         case OP_CHANGED:
             describe_change(&a->ev[o->a], &b->ev[o->b], d, sizeof d);
             say(rep, "%s", d);
             differences++;
             break;
         case OP_ONLY_A:
-            describe(&a->ev[o->a], d, sizeof d);
-            say(rep, "missing now: %s", d);
-            differences++;
-            break;
         case OP_ONLY_B:
-            describe(&b->ev[o->b], d, sizeof d);
-            say(rep, "new: %s", d);
-            differences++;
+            skip = report_only(rep, o->kind == OP_ONLY_A ? a : b, ops, k, n, o->kind);
+            differences += skip + 1;
+            k += skip;
             break;
         case OP_KIND_COUNT: break;
         }
     }
-    flush_moved(rep, &m);
     return differences;
 }
 
@@ -561,21 +596,41 @@ static void decode(const struct packet *p, char *buf, size_t size)
         snprintf(buf, size, "%s > %s, %zu bytes", src, dst, p->len);
 }
 
-/* Packets compared in order, bytes only (their times are the timeline's). */
+static bool packet_equal(const struct packet *pa, const struct packet *pb)
+{
+    return pa && pb && pa->len == pb->len && memcmp(pa->bytes, pb->bytes, pa->len) == 0;
+}
+
+static const struct packet *packet_at(const struct run *r, size_t k)
+{
+    return k < r->pkt_count ? &r->pkt[k] : NULL;
+}
+
+/* Packets compared in order, bytes only (their times are the timeline's). Neighbours that
+ * differ the same way (decoded alike) are said together. */
 static size_t report_pcap(struct report *rep, const struct run *a, const struct run *b)
 {
-    size_t n = a->pkt_count > b->pkt_count ? a->pkt_count : b->pkt_count, differing = 0;
-    char da[160], db[160];
+    size_t n = a->pkt_count > b->pkt_count ? a->pkt_count : b->pkt_count, differing = 0, shown = 0;
+    char da[160], db[160], na[160], nb[160];
     for (size_t k = 0; k < n; k++) {
-        const struct packet *pa = k < a->pkt_count ? &a->pkt[k] : NULL;
-        const struct packet *pb = k < b->pkt_count ? &b->pkt[k] : NULL;
-        if (pa && pb && pa->len == pb->len && memcmp(pa->bytes, pb->bytes, pa->len) == 0) continue;
-        if (differing++ >= PCAP_SHOWN_MAX) continue;
-        decode(pa, da, sizeof da);
-        decode(pb, db, sizeof db);
-        say(rep, "capture.pcap packet %zu: %s, was %s", k + 1, db, da);
+        if (packet_equal(packet_at(a, k), packet_at(b, k))) continue;
+        decode(packet_at(a, k), da, sizeof da);
+        decode(packet_at(b, k), db, sizeof db);
+        size_t last = k;
+        while (last + 1 < n && !packet_equal(packet_at(a, last + 1), packet_at(b, last + 1))) {
+            decode(packet_at(a, last + 1), na, sizeof na);
+            decode(packet_at(b, last + 1), nb, sizeof nb);
+            if (strcmp(na, da) != 0 || strcmp(nb, db) != 0) break;
+            last++;
+        }
+        differing += last - k + 1;
+        if (shown++ < PCAP_SHOWN_MAX) {
+            if (last == k) say(rep, "capture.pcap packet %zu: %s, was %s", k + 1, db, da);
+            else say(rep, "capture.pcap packets %zu to %zu: %s, was %s", k + 1, last + 1, db, da);
+        }
+        k = last;
     }
-    if (differing > PCAP_SHOWN_MAX)
+    if (shown > PCAP_SHOWN_MAX)
         say(rep, "capture.pcap: %zu packets differ (%zu now, %zu before)", differing, b->pkt_count,
             a->pkt_count);
     return differing;
