@@ -101,14 +101,24 @@ static void put32(uint8_t *p, uint32_t v)
     put16(p + 2, (uint16_t)v);
 }
 
+/* One's-complement sum of len bytes as big-endian 16-bit words (RFC 1071), added to sum. */
+static uint32_t checksum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2) sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (len & 1) sum += (uint32_t)(p[len - 1] << 8);
+    return sum;
+}
+
+static uint16_t checksum_fold(uint32_t sum)
+{
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
 /* The Internet checksum (RFC 1071) of len bytes. */
 static uint16_t inet_checksum(const uint8_t *p, size_t len)
 {
-    uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < len; i += 2) sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (len & 1) sum += (uint32_t)(p[len - 1] << 8);
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
+    return checksum_fold(checksum_add(0, p, len));
 }
 
 size_t packet_build_icmp_unreachable(const uint8_t *original, size_t len, uint32_t router_ip,
@@ -130,5 +140,40 @@ size_t packet_build_icmp_unreachable(const uint8_t *original, size_t len, uint32
     icmp[1] = (uint8_t)code;
     memcpy(icmp + 8, original, quoted);
     put16(icmp + 2, inet_checksum(icmp, 8 + quoted));
+    return total;
+}
+
+/* The TCP checksum covers a pseudo header (RFC 793 section 3.1): addresses, protocol, length. */
+static uint16_t tcp_checksum(const uint8_t *ip, const uint8_t *tcp, size_t tcp_len)
+{
+    uint32_t sum = checksum_add(6 + (uint32_t)tcp_len, ip + 12, 8);
+    return checksum_fold(checksum_add(sum, tcp, tcp_len));
+}
+
+size_t packet_build_tcp(const struct tcp_segment_spec *s, uint8_t *out, size_t cap)
+{
+    if (s->options_len % 4 != 0 || s->options_len > 40) return 0;
+    size_t tcp_hdr = 20 + s->options_len;
+    size_t total = 20 + tcp_hdr + s->payload_len;
+    if (total > 65535 || total > cap) return 0;
+    memset(out, 0, 20 + tcp_hdr);
+    out[0] = 0x45;                          /* IPv4, 20-byte header */
+    put16(out + 2, (uint16_t)total);
+    out[8] = 64;                            /* TTL */
+    out[9] = 6;                             /* TCP */
+    put32(out + 12, s->src_ip);
+    put32(out + 16, s->dst_ip);
+    put16(out + 10, inet_checksum(out, 20));
+    uint8_t *tcp = out + 20;
+    put16(tcp, s->src_port);
+    put16(tcp + 2, s->dst_port);
+    put32(tcp + 4, s->seq);
+    put32(tcp + 8, s->ack);
+    tcp[12] = (uint8_t)(tcp_hdr / 4) << 4;
+    tcp[13] = s->flags;
+    put16(tcp + 14, s->win);
+    if (s->options_len) memcpy(tcp + 20, s->options, s->options_len);
+    if (s->payload_len) memcpy(tcp + tcp_hdr, s->payload, s->payload_len);
+    put16(tcp + 16, tcp_checksum(out, tcp, tcp_hdr + s->payload_len));
     return total;
 }

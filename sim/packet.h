@@ -35,6 +35,25 @@ enum icmp_unreach_code { ICMP_NET_UNREACHABLE = 0, ICMP_HOST_UNREACHABLE = 1 };
 size_t packet_build_icmp_unreachable(const uint8_t *original, size_t len, uint32_t router_ip,
                                      enum icmp_unreach_code code, uint8_t *out);
 
+/* A TCP segment to build (packet_build_tcp). Addresses and numbers in host byte order; options
+ * are the raw option bytes (kinds, lengths, padding), a multiple of 4 and at most 40 bytes. */
+struct tcp_segment_spec {
+    uint32_t src_ip, dst_ip;
+    uint16_t src_port, dst_port;
+    uint32_t seq, ack;
+    uint8_t flags;                  /* TCP_* bits */
+    uint16_t win;                   /* the raw window field */
+    const uint8_t *options;
+    size_t options_len;
+    const uint8_t *payload;
+    size_t payload_len;
+};
+
+/* An IPv4 packet (20-byte header, TTL 64, no fragmentation) carrying the segment, both
+ * checksums filled in. Returns its length; 0 when it does not fit in cap, when options_len is
+ * not a multiple of 4 or above 40, or when the packet would exceed 65535 bytes. */
+size_t packet_build_tcp(const struct tcp_segment_spec *s, uint8_t *out, size_t cap);
+
 /* tcpdump's flag notation: S F R P U letters in that order, then "." for ACK ("S.", "FP.", "R").
  * buf needs 8 bytes. */
 const char *packet_flags_str(uint8_t flags, char buf[8]);

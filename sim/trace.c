@@ -94,8 +94,9 @@ static uint32_t relative(struct trace *t, struct conn_key dir, uint32_t value, b
     return value - (uint32_t)*isn;
 }
 
-bool trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
-                  size_t len, struct link_fate fate, struct trace_segment *out)
+static bool emit_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
+                        size_t len, struct link_fate fate, bool injected,
+                        struct trace_segment *out)
 {
     struct packet_info info;
     if (!packet_decode(pkt, len, &info) || info.proto != PACKET_TCP) return false;
@@ -119,11 +120,24 @@ bool trace_packet(struct trace *t, const char *from, const char *to, const uint8
     s->arrive_us = fate.delivered ? fate.arrive_us : 0;
     if (fate.delivered) snprintf(s->fate, sizeof s->fate, "delivered");
     else snprintf(s->fate, sizeof s->fate, "dropped:%s", fate.reason);
+    s->injected = injected;
     s->packet = pkt;
     s->packet_len = len;
     trace_emit(t, &ev);
     if (out) *out = *s;
     return true;
+}
+
+bool trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
+                  size_t len, struct link_fate fate, struct trace_segment *out)
+{
+    return emit_packet(t, from, to, pkt, len, fate, false, out);
+}
+
+bool trace_injected_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
+                           size_t len, struct link_fate fate, struct trace_segment *out)
+{
+    return emit_packet(t, from, to, pkt, len, fate, true, out);
 }
 
 int trace_finish(struct trace *t, char *err, size_t err_size)

@@ -32,6 +32,7 @@ struct trace_segment {
     bool delivered;
     uint64_t arrive_us;             /* when delivered */
     char fate[40];                  /* "delivered" or "dropped:<reason>" */
+    bool injected;                  /* crafted and put on the link by world_inject */
     const uint8_t *packet;          /* raw IPv4 bytes; only valid while sinks see the event */
     size_t packet_len;
 };
@@ -151,6 +152,9 @@ void trace_emit(struct trace *t, struct trace_event *ev);
  * TCP and `out` is not NULL, the segment event is copied there (and true returned). */
 bool trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
                   size_t len, struct link_fate fate, struct trace_segment *out);
+/* The same for a crafted packet (world_inject): the segment event is marked injected. */
+bool trace_injected_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
+                           size_t len, struct link_fate fate, struct trace_segment *out);
 int trace_finish(struct trace *t, char *err, size_t err_size);
 
 /* The recorded run: every event emitted so far, in order (packet pointers cleared). */

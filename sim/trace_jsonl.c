@@ -53,6 +53,7 @@ static void add_segment(json_t *o, const struct trace_segment *s)
     set(o, "win", json_integer(s->win));
     set(o, "fate", json_string(s->fate));
     set(o, "arrive_us", s->delivered ? json_integer((json_int_t)s->arrive_us) : json_null());
+    if (s->injected) set(o, "injected", json_true());
 }
 
 static void add_call(json_t *o, const struct trace_call *c)

@@ -50,9 +50,11 @@ static size_t format_segment(char *buf, size_t size, size_t n, const struct trac
         format_time(at, sizeof at, s->arrive_us);
         const char *trimmed = at;
         while (*trimmed == ' ') trimmed++;
-        return appendf(buf, size, n, "  arrives %s", trimmed);
+        n = appendf(buf, size, n, "  arrives %s", trimmed);
+    } else {
+        n = appendf(buf, size, n, "  %s", s->fate);
     }
-    return appendf(buf, size, n, "  %s", s->fate);
+    return s->injected ? appendf(buf, size, n, "  [injected]") : n;
 }
 
 static size_t format_call(char *buf, size_t size, size_t n, const struct trace_call *c,

@@ -103,9 +103,13 @@ static void answer_unreachable(struct world *w, struct host *from, const uint8_t
 
 /* ---- routing ---- */
 
-static void world_transmit(void *ctx, struct host *from, const uint8_t *pkt, size_t len)
+/* One packet from host `from` onto the link towards whoever owns its destination: the
+ * router's unreachable rule, a destination that is down, or the link decides its fate; the
+ * trace records it (marked when injected). Injected segments are not counted by byte
+ * accounting: no process sent their bytes. */
+static void route(struct world *w, struct host *from, const uint8_t *pkt, size_t len,
+                  bool injected)
 {
-    struct world *w = ctx;
     struct packet_info info;
     bool decoded = packet_decode(pkt, len, &info);
     struct host *to = decoded ? host_by_ip(w, info.dst_ip) : NULL;
@@ -121,12 +125,43 @@ static void world_transmit(void *ctx, struct host *from, const uint8_t *pkt, siz
                                 decoded ? &info : NULL);
     }
     struct trace_segment seg;
-    if (trace_packet(w->trace, host_name(from), to ? host_name(to) : "?", pkt, len, fate, &seg))
+    const char *to_name = to ? host_name(to) : "?";
+    if (injected)
+        trace_injected_packet(w->trace, host_name(from), to_name, pkt, len, fate, NULL);
+    else if (trace_packet(w->trace, host_name(from), to_name, pkt, len, fate, &seg))
         accounting_segment(w->accounting, &seg);
     if (u && u->on) answer_unreachable(w, from, pkt, len, u->code);
     if (fate.duplicated)
         emit_link(w, "duplicate", NULL, 0, "%s>%s: the link delivers a second copy at %llu us",
                   host_name(from), host_name(to), (unsigned long long)fate.duplicate_arrive_us);
+}
+
+static void world_transmit(void *ctx, struct host *from, const uint8_t *pkt, size_t len)
+{
+    route(ctx, from, pkt, len, false);
+}
+
+bool world_inject(struct world *w, const uint8_t *pkt, size_t len, char *err, size_t err_size)
+{
+    struct packet_info info;
+    if (!packet_decode(pkt, len, &info)) {
+        snprintf(err, err_size, "world_inject: not a well-formed IPv4 packet (%zu bytes)", len);
+        return false;
+    }
+    struct host *from = host_by_ip(w, info.src_ip);
+    if (!from) {
+        char ip[16];
+        snprintf(err, err_size, "world_inject: no host owns the source address %s",
+                 ip4_str(info.src_ip, ip));
+        return false;
+    }
+    if (!w->begun) {
+        snprintf(err, err_size, "world_inject: the world is not running yet (call it from a "
+                 "world event)");
+        return false;
+    }
+    route(w, from, pkt, len, true);
+    return true;
 }
 
 static void world_deliver(void *ctx, int to, const uint8_t *pkt, size_t len)

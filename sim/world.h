@@ -59,6 +59,16 @@ void world_set_bandwidth(struct world *w, struct host *from, struct host *to, ui
 void world_set_unreachable(struct world *w, struct host *from, struct host *to,
                            enum icmp_unreach_code code, bool on);
 
+/* Put a crafted IPv4 packet on the link now, as if the host owning its source address had
+ * sent it: it is routed like that host's own packets (router rules, a destination that is
+ * down, link delay and fault rules) to the host owning the destination address, and traced
+ * like any segment but marked injected (not counted by byte accounting: no process sent its
+ * bytes). The packet is copied. Call it in scheduler context (a world event), while the
+ * world runs. False, with a message in err, when the bytes are not a well-formed IPv4 packet
+ * (packet_decode), when no host owns the source address, or before world_run. The sending
+ * host's lwIP is not involved: it may well answer a reply it did not expect with an RST. */
+bool world_inject(struct world *w, const uint8_t *pkt, size_t len, char *err, size_t err_size);
+
 /* Run until idle, deadlock, or until_us (SCHED_FOREVER for no limit). The trace header is
  * emitted on the first run. */
 enum run_result world_run(struct world *w, uint64_t until_us);
