@@ -110,7 +110,25 @@ enum event_kind {
     EVENT_BANDWIDTH,        /* at <t> link <a>><b> bandwidth <rate> */
     EVENT_UNREACHABLE,      /* at <t> unreachable <a>><b> host|net on|off */
     EVENT_LINK_REMOVE,      /* at <t> link <a>><b> remove <rule name>: rule.name, from, to, both */
+    EVENT_INJECT,           /* at <t> inject <a>><b> <flags> ...: a crafted segment (inject) */
     EVENT_KIND_COUNT
+};
+
+#define INJECT_OPTIONS_MAX 40
+
+/* A crafted TCP segment: from host `host`'s address to host `peer`'s. */
+struct inject_spec {
+    uint8_t flags;                          /* TCP_* bits */
+    char fd_proc[SCENARIO_NAME_MAX];        /* conn <proc>:<fd>: ports and ISNs of its latest */
+    char fd_name[SCENARIO_NAME_MAX];        /* connection ("" when ports are given) ... */
+    int fd_host;                            /* ... the host of that process */
+    uint16_t src_port, dst_port;            /* ports <s>><d>: absolute seq/ack */
+    uint32_t seq, ack;                      /* relative to the connection's ISNs, or absolute */
+    uint16_t win;
+    uint8_t options[INJECT_OPTIONS_MAX];    /* raw TCP option bytes */
+    size_t options_len;
+    char *payload;                          /* owned, or NULL */
+    size_t payload_len;
 };
 
 struct scenario_event {
@@ -125,6 +143,7 @@ struct scenario_event {
     uint64_t bandwidth_bps;         /* BANDWIDTH */
     int icmp_code;                  /* UNREACHABLE: enum icmp_unreach_code */
     bool on;                        /* UNREACHABLE */
+    struct inject_spec inject;      /* INJECT */
 };
 
 /* ---- expectations, checked after the run ---- */

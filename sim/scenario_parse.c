@@ -1640,16 +1640,156 @@ static bool parse_unreachable(struct parser *p, struct scenario_event *e)
     return take_on_off(p, &e->on);
 }
 
+/* ---- inject: a crafted segment ---- */
+
+static bool take_conn(struct parser *p, int host, int peer, struct match *m);
+static void match_init(struct match *m);
+static bool take_segment_flags(struct parser *p, uint8_t *flags);
+
+/* conn <proc>:<fd>: the connection whose ports and ISNs the segment uses. */
+static bool parse_inject_conn(struct parser *p, struct scenario_event *e, const struct word *o)
+{
+    struct match m;
+    match_init(&m);
+    const struct word *w = peek(p);
+    bool ok = take_conn(p, e->host, e->peer, &m);
+    if (ok && m.conn) ok = fail_word(p, w, "'%s' is a pattern, expected <process>:<fd> (a live "
+                                           "connection)", show_word(p, w).s);
+    free(m.conn);
+    if (!ok) return false;
+    if (e->inject.src_port) return fail_word(p, o, "both 'conn' and 'ports', expected one");
+    memcpy(e->inject.fd_proc, m.fd_proc, sizeof m.fd_proc);
+    memcpy(e->inject.fd_name, m.fd_name, sizeof m.fd_name);
+    e->inject.fd_host = m.fd_host;
+    return true;
+}
+
+/* ports <src>><dst>: no connection; seq and ack are absolute. */
+static bool parse_inject_ports(struct parser *p, struct scenario_event *e, const struct word *o)
+{
+    const char *what = "ports like 7000>55978 (1..65535)";
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    if (e->inject.fd_proc[0]) return fail_word(p, o, "both 'conn' and 'ports', expected one");
+    const char *s = raw(p, w), *gt = memchr(s, '>', w->len);
+    if (!gt) return fail_word(p, w, "found '%s', expected %s", show_word(p, w).s, what);
+    size_t sl = (size_t)(gt - s);
+    uint64_t sp, dp;
+    if (!number_in(p, w->off, s, sl, 1, 65535, what, &sp) ||
+        !number_in(p, w->off + sl + 1, gt + 1, w->len - sl - 1, 1, 65535, what, &dp))
+        return false;
+    e->inject.src_port = (uint16_t)sp;
+    e->inject.dst_port = (uint16_t)dp;
+    return true;
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* options <hex>: raw option bytes, a multiple of 4; mss <n>: the 4-byte MSS option. */
+static bool add_inject_options(struct parser *p, struct scenario_event *e, const struct word *w,
+                               const uint8_t *bytes, size_t n)
+{
+    struct inject_spec *in = &e->inject;
+    if (in->options_len + n > INJECT_OPTIONS_MAX)
+        return fail_word(p, w, "options of more than %d bytes, expected at most %d",
+                         INJECT_OPTIONS_MAX, INJECT_OPTIONS_MAX);
+    memcpy(in->options + in->options_len, bytes, n);
+    in->options_len += n;
+    return true;
+}
+
+static bool parse_inject_hex(struct parser *p, struct scenario_event *e)
+{
+    const char *what = "option bytes in lower-case hex, a multiple of 4 bytes (e.g. 01010402)";
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    uint8_t bytes[INJECT_OPTIONS_MAX];
+    if (w->quoted || w->len % 8 != 0 || w->len / 2 > INJECT_OPTIONS_MAX)
+        return fail_word(p, w, "'%s' has %zu hex digits, expected %s", show_word(p, w).s, w->len,
+                         what);
+    for (size_t i = 0; i < w->len; i += 2) {
+        int hi = hex_digit(w->v[i]), lo = hex_digit(w->v[i + 1]);
+        if (hi < 0 || lo < 0) return fail_at(p, w->off + i, "'%s' is not hex, expected %s",
+                                             show(w->v + i, 2).s, what);
+        bytes[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    return add_inject_options(p, e, w, bytes, w->len / 2);
+}
+
+enum inject_word { IW_CONN, IW_PORTS, IW_SEQ, IW_ACK, IW_WIN, IW_MSS, IW_OPTIONS, IW_PAYLOAD,
+                   IW_COUNT };
+
+static bool parse_inject_option(struct parser *p, struct scenario_event *e, int k,
+                                const struct word *o)
+{
+    struct inject_spec *in = &e->inject;
+    uint64_t v;
+    switch ((enum inject_word)k) {
+    case IW_CONN: return parse_inject_conn(p, e, o);
+    case IW_PORTS: return parse_inject_ports(p, e, o);
+    case IW_SEQ: return take_u64(p, 0, UINT32_MAX, "a sequence number 0..4294967295", &v) &&
+                        (in->seq = (uint32_t)v, true);
+    case IW_ACK: return take_u64(p, 0, UINT32_MAX, "an ack number 0..4294967295", &v) &&
+                        (in->ack = (uint32_t)v, true);
+    case IW_WIN: return take_u64(p, 0, 65535, "a window 0..65535", &v) && (in->win = (uint16_t)v, true);
+    case IW_MSS:
+        if (!take_u64(p, 1, 65535, "an MSS 1..65535", &v)) return false;
+        return add_inject_options(p, e, o, (const uint8_t[]){ 2, 4, (uint8_t)(v >> 8), (uint8_t)v }, 4);
+    case IW_OPTIONS: return parse_inject_hex(p, e);
+    case IW_PAYLOAD: {
+        const struct word *w = take(p, "a quoted payload");
+        if (!w) return false;
+        if (!w->quoted) return fail_word(p, w, "found '%s', expected a quoted payload",
+                                         show_word(p, w).s);
+        in->payload_len = strlen(w->v);
+        return (in->payload = dup_bytes(p, w->v, in->payload_len)) != NULL;
+    }
+    case IW_COUNT: break;
+    }
+    return false;
+}
+
+/* inject <a>><b> <flags> (conn <proc>:<fd> | ports <s>><d>) [seq] [ack] [win] [mss] [options]
+ * [payload]. */
+static bool parse_inject(struct parser *p, struct scenario_event *e)
+{
+    static const char *const names[IW_COUNT] = { "conn", "ports", "seq", "ack", "win", "mss",
+                                                 "options", "payload" };
+    bool both, seen[IW_COUNT] = { false };
+    e->kind = EVENT_INJECT;
+    e->inject.fd_host = -1;
+    if (!take_direction(p, false, &e->host, &e->peer, &both) ||
+        !take_segment_flags(p, &e->inject.flags))
+        return false;
+    while (peek(p)) {
+        const struct word *o = peek(p);
+        int k = take_choice(p, names, IW_COUNT, "conn, ports, seq, ack, win, mss, options, payload "
+                                                "or end of line");
+        if (k < 0) return false;
+        if (seen[k]) return given_twice(p, o, names[k]);
+        seen[k] = true;
+        if (!parse_inject_option(p, e, k, o)) return false;
+    }
+    if (!seen[IW_CONN] && !seen[IW_PORTS])
+        return fail_at(p, eol_off(p), "end of line, expected conn <process>:<fd> or ports "
+                                      "<src>><dst> (the connection the segment belongs to)");
+    return true;
+}
+
 enum event_word { EW_KILL, EW_CRASH, EW_REBOOT, EW_SHUTDOWN, EW_PARTITION, EW_HEAL, EW_LINK,
-                  EW_UNREACHABLE, EW_COUNT };
+                  EW_UNREACHABLE, EW_INJECT, EW_COUNT };
 
 static bool parse_event_body(struct parser *p, struct scenario_event *e)
 {
     static const char *const names[EW_COUNT] = {
         "kill", "crash", "reboot", "shutdown", "partition", "heal", "link", "unreachable",
+        "inject",
     };
     int k = take_choice(p, names, EW_COUNT, "an event: kill, crash, reboot, shutdown, partition, "
-                                            "heal, link or unreachable");
+                                            "heal, link, unreachable or inject");
     if (k < 0) return false;
     int proc;
     switch ((enum event_word)k) {
@@ -1671,6 +1811,7 @@ static bool parse_event_body(struct parser *p, struct scenario_event *e)
     case EW_HEAL: e->kind = EVENT_HEAL; return true;
     case EW_LINK: return parse_link_event(p, e);
     case EW_UNREACHABLE: return parse_unreachable(p, e);
+    case EW_INJECT: return parse_inject(p, e);
     case EW_COUNT: break;
     }
     return false;
@@ -2452,6 +2593,7 @@ void scenario_free(struct scenario *s)
         free(s->expects[i].conn);
         free(s->expects[i].states);
     }
+    for (size_t i = 0; i < s->event_count; i++) free(s->events[i].inject.payload);
     free(s->procs);
     free(s->events);
     free(s->expects);

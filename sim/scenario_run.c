@@ -327,6 +327,57 @@ static void remove_link_rule(struct world *w, struct event_ctx *c)
     }
 }
 
+static size_t fd_conns(void *arg, int host, const char *proc, const char *fd,
+                       char (*out)[MATCH_CONN_MAX], size_t max);
+
+/* The ports of the latest connection of inject's <proc>:<fd>, seen from host `from`. */
+static bool inject_ports(struct scenario_runner *r, const struct inject_spec *in, uint32_t from_ip,
+                         uint16_t *src, uint16_t *dst, char *why, size_t size)
+{
+    char conns[MATCH_FD_CONNS_MAX][MATCH_CONN_MAX];
+    size_t n = fd_conns(r, in->fd_host, in->fd_proc, in->fd_name, conns, MATCH_FD_CONNS_MAX);
+    if (n == 0) return snprintf(why, size, "%s:%s has no connection yet", in->fd_proc, in->fd_name), false;
+    unsigned a[4], lport, b[4], rport;
+    if (sscanf(conns[n - 1], "%u.%u.%u.%u:%u>%u.%u.%u.%u:%u", &a[0], &a[1], &a[2], &a[3], &lport,
+               &b[0], &b[1], &b[2], &b[3], &rport) != 10)
+        return snprintf(why, size, "connection %s unreadable", conns[n - 1]), false;
+    uint32_t local = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+    *src = (uint16_t)(local == from_ip ? lport : rport);
+    *dst = (uint16_t)(local == from_ip ? rport : lport);
+    return true;
+}
+
+/* inject: builds the segment now (a live connection's ports and ISNs) and puts it on the link
+ * as the source host's; when it cannot, a link event says why. */
+static void inject_segment(struct scenario_runner *r, const struct scenario_event *ev)
+{
+    const struct inject_spec *in = &ev->inject;
+    struct tcp_segment_spec spec = {
+        .src_ip = r->s->hosts[ev->host].ip, .dst_ip = r->s->hosts[ev->peer].ip,
+        .src_port = in->src_port, .dst_port = in->dst_port, .seq = in->seq, .ack = in->ack,
+        .flags = in->flags, .win = in->win, .options = in->options,
+        .options_len = in->options_len, .payload = (const uint8_t *)in->payload,
+        .payload_len = in->payload_len,
+    };
+    char why[160] = "";
+    bool ok = !in->fd_proc[0] || inject_ports(r, in, spec.src_ip, &spec.src_port, &spec.dst_port,
+                                              why, sizeof why);
+    uint32_t isn;
+    if (ok && in->fd_proc[0]) {
+        const struct trace *t = world_trace(r->w);
+        if (trace_isn(t, spec.src_ip, spec.src_port, spec.dst_ip, spec.dst_port, &isn)) spec.seq += isn;
+        if (trace_isn(t, spec.dst_ip, spec.dst_port, spec.src_ip, spec.src_port, &isn)) spec.ack += isn;
+    }
+    uint8_t pkt[8192];   /* headers, 40 option bytes and a payload of one scenario line */
+    size_t len = ok ? packet_build_tcp(&spec, pkt, sizeof pkt) : 0;
+    if (ok && !len) snprintf(why, sizeof why, "the segment does not fit in an IPv4 packet");
+    if (len && world_inject(r->w, pkt, len, why, sizeof why)) return;
+    struct trace_event te = { .type = TRACE_LINK };
+    te.u.link.event = "inject";
+    snprintf(te.u.link.detail, sizeof te.u.link.detail, "line %d: not sent: %s", ev->pos.line, why);
+    trace_emit(world_trace(r->w), &te);
+}
+
 static void fire_event(struct world *w, void *arg)
 {
     struct event_ctx *c = arg;
@@ -344,6 +395,7 @@ static void fire_event(struct world *w, void *arg)
     case EVENT_SHUTDOWN: host_shutdown(h, ev->grace_us); break;
     case EVENT_LINK_RULE: c->rule_id = world_add_link_rule(w, &ev->rule); break;
     case EVENT_LINK_REMOVE: remove_link_rule(w, c); break;
+    case EVENT_INJECT: inject_segment(c->runner, ev); break;
     case EVENT_PARTITION: world_partition(w, true); break;
     case EVENT_HEAL: world_partition(w, false); break;
     case EVENT_BANDWIDTH: world_set_bandwidth(w, h, peer, ev->bandwidth_bps); break;

@@ -156,6 +156,10 @@ bool trace_packet(struct trace *t, const char *from, const char *to, const uint8
 bool trace_injected_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
                            size_t len, struct link_fate fate, struct trace_segment *out);
 int trace_finish(struct trace *t, char *err, size_t err_size);
+/* The ISN of one direction (src -> dst) as the trace numbers it (the seq of its SYN, or its
+ * first seq); false when the direction has not been seen. */
+bool trace_isn(const struct trace *t, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+               uint16_t dst_port, uint32_t *isn);
 
 /* The recorded run: every event emitted so far, in order (packet pointers cleared). */
 const struct trace_event *trace_events(const struct trace *t, size_t *count);

@@ -182,6 +182,15 @@ static void test_more_steps_scenario_passes(void **state)
     assert_int_equal(run(args), 0);
 }
 
+/* Crafted segments: relative to a live connection's ISNs, or to a port with absolute numbers. */
+static void test_inject_scenario_passes(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "check tests/scenarios/inject-segments.scn --out %s/i", tmpdir);
+    assert_int_equal(run(args), 0);
+}
+
 static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
 {
     (void)state;
@@ -231,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_failed_expectations_exit_1_with_file_line_and_what_happened),
         cmocka_unit_test(test_wrong_time_expectations_fail_one_line_each),
         cmocka_unit_test(test_more_steps_scenario_passes),
+        cmocka_unit_test(test_inject_scenario_passes),
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),

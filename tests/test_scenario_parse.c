@@ -741,6 +741,15 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    { "inject-without-connection.scn",
+      "9:35: error: end of line, expected conn <process>:<fd> or ports "
+      "<src>><dst> (the connection the segment belongs to)" },
+    { "inject-pattern-connection.scn",
+      "9:35: error: '10.0.0.1:*>*' is a pattern, expected <process>:<fd> (a "
+      "live connection)" },
+    { "inject-options-not-aligned.scn",
+      "9:48: error: '020405' has 6 hex digits, expected option bytes in "
+      "lower-case hex, a multiple of 4 bytes (e.g. 01010402)" },
     { "lasts-on-segment.scn", "9:32: error: 'lasts' here, expected it on a state or a call (only they "
       "have a duration)" },
     { "empty-range.scn", "9:36: error: '10..5' is an empty range, expected a number "

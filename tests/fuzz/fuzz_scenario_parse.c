@@ -98,6 +98,13 @@ static void check_scenario(const struct scenario *s)
         CHECK(e->host >= -1 && e->host < (int)s->host_count);
         CHECK(e->peer >= -1 && e->peer < (int)s->host_count);
         if (e->kind == EVENT_LINK_RULE) CHECK(rule_ok(&e->rule, s->host_count));
+        if (e->kind == EVENT_INJECT) {
+            const struct inject_spec *in = &e->inject;
+            CHECK(in->options_len <= INJECT_OPTIONS_MAX && in->options_len % 4 == 0);
+            CHECK(in->fd_proc[0] ? in->fd_host >= 0 && in->fd_name[0] && !in->src_port
+                                 : in->src_port && in->dst_port);
+            CHECK(e->host >= 0 && e->peer >= 0 && e->host != e->peer);
+        }
     }
     for (size_t i = 0; i < s->expect_count; i++) {
         const struct scenario_expect *x = &s->expects[i];
