@@ -1892,8 +1892,8 @@ static const char *const state_names[STACK_TCP_STATE_COUNT] = {
     [STACK_TIME_WAIT] = "TIME_WAIT",
 };
 
-/* ---- matching events: ranges, connections, filters, references, time (docs: "Matching
- * events" and "Time in expectations") ---- */
+/* ---- matching events: ranges, connections, filters, references and time conditions; see
+ * docs/scenario-format.md, "Matching events" and "Time in expectations" ---- */
 
 #define RANGE_MAX INT64_C(4294967295)
 

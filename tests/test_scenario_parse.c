@@ -733,6 +733,81 @@ static void test_process_copy_names_clash_exactly_when_they_share_a_name(void **
                        "of line 5 on host 'client', expected distinct process names");
 }
 
+/* ---- scenario language 2: matching, time, new steps, inject ---- */
+
+static void test_time_and_matching_expectations(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok(HEADER
+        "process client on client\n socket s\nend\n"
+        "expect state client client:s TIME_WAIT from FIN_WAIT_2 cause \"rcv FIN / snd ACK\" lasts 2h\n"
+        "expect segment server>client F. after client>server F. len 0 within 2ms\n"
+        "expect no segment client>server . win 0 seq 1..100 conn 10.0.0.1:*>*\n"
+        "expect segment client>server S nth 3 at 5760ms\n"
+        "expect call client/client connect errno ECONNABORTED lasts 18250ms\n"
+        "expect event pool host server pool NETCONN refused 1..5 count 2\n");
+    const struct scenario_expect *x = s->expects;
+    assert_int_equal(s->expect_count, 6);
+    assert_int_equal(x[0].kind, EXPECT_STATE);
+    assert_string_equal(x[0].m.fd_proc, "client");
+    assert_string_equal(x[0].m.fd_name, "s");
+    assert_int_equal(x[0].m.state, STACK_TIME_WAIT);
+    assert_int_equal(x[0].m.from_state, STACK_FIN_WAIT_2);
+    assert_string_equal(x[0].m.cause, "rcv FIN / snd ACK");
+    assert_true(x[0].when.has_lasts);
+    assert_int_equal(x[0].when.lasts_us, UINT64_C(7200000000));
+    assert_int_equal(x[1].when.order, 2);                  /* after the reference ... */
+    assert_true(x[1].when.ref.len.set);                    /* ... whose own filter len 0 is */
+    assert_false(x[1].m.len.set);                          /* not the subject's */
+    assert_int_equal(x[1].when.within_us, 2000);
+    assert_true(x[2].negated);
+    assert_int_equal(x[2].m.seq.lo, 1);
+    assert_int_equal(x[2].m.seq.hi, 100);
+    assert_int_equal(x[2].m.win.hi, 0);
+    assert_string_equal(x[2].m.conn, "10.0.0.1:*>*");
+    assert_int_equal(x[3].quant, QUANT_NTH);
+    assert_int_equal(x[3].nth, 3);
+    assert_int_equal(x[3].when.at_us, 5760000);
+    assert_string_equal(x[4].m.call, "connect");
+    assert_int_equal(x[4].m.ret.lo, -1);
+    assert_int_equal(x[4].m.err, ECONNABORTED);
+    assert_int_equal(x[5].kind, EXPECT_EVENT);
+    assert_int_equal(x[5].host, -1);
+    assert_string_equal(x[5].m.type, "pool");
+    assert_int_equal(x[5].m.field_count, 3);
+    assert_string_equal(x[5].m.fields[1].text, "NETCONN");
+    assert_int_equal(x[5].m.fields[2].range.hi, 5);
+    assert_int_equal(x[5].count, 2);
+    scenario_free(s);
+}
+
+static void test_new_steps_and_inject(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok(HEADER
+        "process client on client\n socket s\n poll s inout 1h -> 0\n getsockopt s error -> "
+        "ECONNRESET\n recv s 10 -> \"OK\\r\"\n accept s\nend\n"
+        "at 1s link client<>server drop all\n"
+        "at 2s link client<>server remove drop-all\n"
+        "at 3s inject server>client R. conn client:s seq 33 mss 1460 options 01010101 payload \"x\"\n");
+    const struct step *st = s->procs[0].steps;
+    assert_int_equal(st[1].kind, STEP_POLL);
+    assert_int_equal(st[1].time_us, UINT64_C(3600000000));
+    assert_int_equal(st[2].expect.ret, ECONNRESET);
+    assert_string_equal(st[3].expect.text, "OK\r");
+    assert_int_equal(st[4].new_fd, -1);
+    const struct scenario_event *e = s->events;
+    assert_int_equal(e[1].kind, EVENT_LINK_REMOVE);
+    assert_string_equal(e[1].rule.name, "drop-all");
+    assert_int_equal(e[2].kind, EVENT_INJECT);
+    assert_int_equal(e[2].inject.flags, TCP_RST | TCP_ACK);
+    assert_int_equal(e[2].inject.seq, 33);
+    assert_int_equal(e[2].inject.options_len, 8);
+    assert_int_equal(e[2].inject.options[3], 1460 & 0xff);
+    assert_int_equal(e[2].inject.payload_len, 1);
+    scenario_free(s);
+}
+
 /* ---- bad inputs: every file of tests/bad with its exact message ---- */
 
 struct bad_case {
@@ -1044,6 +1119,8 @@ int main(void)
         cmocka_unit_test(test_every_statement_client_steps_and_repeat_layout),
         cmocka_unit_test(test_every_statement_events),
         cmocka_unit_test(test_every_statement_expectations),
+        cmocka_unit_test(test_time_and_matching_expectations),
+        cmocka_unit_test(test_new_steps_and_inject),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_differs_no),
         cmocka_unit_test(test_crlf_tabs_and_comments),
