@@ -4,6 +4,7 @@
 #include "expect_match.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,30 +185,41 @@ static bool duration_of(const struct match_env *env, size_t i, uint64_t *us)
     return false;
 }
 
+/* Writes why a condition fails; returns false. */
+__attribute__((format(printf, 3, 4)))
+static bool fails(char *why, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, size, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
 /* The judged event against the conditions; `why` names the first one that fails. */
 static bool when_ok(const struct match_env *env, const struct when *w, size_t ref, size_t i,
                     char *why, size_t size)
 {
     uint64_t t = env->ev[i].t_us, d = 0;
     why[0] = '\0';
-    if (w->has_at && t != w->at_us) return snprintf(why, size, "not at %s s", secs(w->at_us).s), false;
+    if (w->has_at && t != w->at_us) return fails(why, size, "not at %s s", secs(w->at_us).s);
     if (w->has_after && t <= w->after_us)
-        return snprintf(why, size, "not after %s s", secs(w->after_us).s), false;
+        return fails(why, size, "not after %s s", secs(w->after_us).s);
     if (w->has_before && t >= w->before_us)
-        return snprintf(why, size, "not before %s s", secs(w->before_us).s), false;
-    if (w->order && ref == NO_EVENT) return snprintf(why, size, "the reference never happened"), false;
+        return fails(why, size, "not before %s s", secs(w->before_us).s);
+    if (w->order && ref == NO_EVENT) return fails(why, size, "the reference never happened");
     if (w->order == 1 && i >= ref)
-        return snprintf(why, size, "not before the reference at %s s", secs(env->ev[ref].t_us).s), false;
+        return fails(why, size, "not before the reference at %s s", secs(env->ev[ref].t_us).s);
     if (w->order == 2 && i <= ref)
-        return snprintf(why, size, "not after the reference at %s s", secs(env->ev[ref].t_us).s), false;
+        return fails(why, size, "not after the reference at %s s", secs(env->ev[ref].t_us).s);
     uint64_t anchor = w->order == 2 ? env->ev[ref].t_us : w->has_after ? w->after_us : 0;
     if (w->has_within && (t < anchor || t - anchor > w->within_us))
-        return snprintf(why, size, "%s s after %s s, not within %s s", secs(t - anchor).s,
-                        secs(anchor).s, secs(w->within_us).s), false;
+        return fails(why, size, "%s s after %s s, not within %s s", secs(t - anchor).s,
+                        secs(anchor).s, secs(w->within_us).s);
     if (!w->has_lasts) return true;
-    if (!duration_of(env, i, &d)) return snprintf(why, size, "it never ended"), false;
+    if (!duration_of(env, i, &d)) return fails(why, size, "it never ended");
     if (d != w->lasts_us)
-        return snprintf(why, size, "lasted %s s, not %s s", secs(d).s, secs(w->lasts_us).s), false;
+        return fails(why, size, "lasted %s s, not %s s", secs(d).s, secs(w->lasts_us).s);
     return true;
 }
 

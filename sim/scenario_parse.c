@@ -1730,11 +1730,18 @@ static bool parse_inject_option(struct parser *p, struct scenario_event *e, int 
     switch ((enum inject_word)k) {
     case IW_CONN: return parse_inject_conn(p, e, o);
     case IW_PORTS: return parse_inject_ports(p, e, o);
-    case IW_SEQ: return take_u64(p, 0, UINT32_MAX, "a sequence number 0..4294967295", &v) &&
-                        (in->seq = (uint32_t)v, true);
-    case IW_ACK: return take_u64(p, 0, UINT32_MAX, "an ack number 0..4294967295", &v) &&
-                        (in->ack = (uint32_t)v, true);
-    case IW_WIN: return take_u64(p, 0, 65535, "a window 0..65535", &v) && (in->win = (uint16_t)v, true);
+    case IW_SEQ:
+        if (!take_u64(p, 0, UINT32_MAX, "a sequence number 0..4294967295", &v)) return false;
+        in->seq = (uint32_t)v;
+        return true;
+    case IW_ACK:
+        if (!take_u64(p, 0, UINT32_MAX, "an ack number 0..4294967295", &v)) return false;
+        in->ack = (uint32_t)v;
+        return true;
+    case IW_WIN:
+        if (!take_u64(p, 0, 65535, "a window 0..65535", &v)) return false;
+        in->win = (uint16_t)v;
+        return true;
     case IW_MSS:
         if (!take_u64(p, 1, 65535, "an MSS 1..65535", &v)) return false;
         return add_inject_options(p, e, o, (const uint8_t[]){ 2, 4, (uint8_t)(v >> 8), (uint8_t)v }, 4);
@@ -2019,100 +2026,111 @@ static const char *const when_words[] = { "at", "after", "before", "within", "la
                                           "nth", "last", "all", "count" };
 #define WHEN_WORD_COUNT (sizeof when_words / sizeof when_words[0])
 
+enum filter_result { FILTER_NONE, FILTER_TAKEN, FILTER_ERROR };
+
+/* An error a fail_* call has already reported (they return false). */
+static enum filter_result filter_failed(bool reported)
+{
+    (void)reported;
+    return FILTER_ERROR;
+}
+
+static enum filter_result filter_taken(bool ok) { return ok ? FILTER_TAKEN : FILTER_ERROR; }
+
 enum seg_filter { SF_LEN, SF_SEQ, SF_ACK, SF_WIN, SF_DELIVERED, SF_DROPPED, SF_CONN, SF_COUNT };
 
-static int parse_segment_filter(struct parser *p, struct match *m)
+static enum filter_result parse_segment_filter(struct parser *p, struct match *m)
 {
     static const char *const names[SF_COUNT] = { "len", "seq", "ack", "win", "delivered",
                                                  "dropped", "conn" };
     const struct word *o = peek(p);
     int k = lookup(names, SF_COUNT, o);
-    if (k < 0) return 0;
+    if (k < 0) return FILTER_NONE;
     p->next++;
     struct value_range *r[] = { [SF_LEN] = &m->len, [SF_SEQ] = &m->seq, [SF_ACK] = &m->ack,
                                 [SF_WIN] = &m->win };
     switch ((enum seg_filter)k) {
     case SF_LEN:
-        return range_given_twice(p, o, r[k]) &&
+        return filter_taken(range_given_twice(p, o, r[k]) &&
                take_range(p, SEGMENT_LEN_MAX, "a payload length 0..65535 or a range like 1..1460",
-                          r[k]) ? 1 : -1;
+                          r[k]));
     case SF_SEQ:
     case SF_ACK:
     case SF_WIN:
-        return range_given_twice(p, o, r[k]) &&
-               take_range(p, RANGE_MAX, "a number 0..4294967295 or a range like 1..100", r[k]) ? 1 : -1;
+        return filter_taken(range_given_twice(p, o, r[k]) &&
+               take_range(p, RANGE_MAX, "a number 0..4294967295 or a range like 1..100", r[k]));
     case SF_DELIVERED:
     case SF_DROPPED:
-        if (m->fate) return fail_word(p, o, "both 'delivered' and 'dropped', expected one"), -1;
+        if (m->fate) return filter_failed(fail_word(p, o, "both 'delivered' and 'dropped', expected one"));
         m->fate = k == SF_DELIVERED ? 1 : 2;
-        return 1;
+        return FILTER_TAKEN;
     case SF_CONN:
-        if (m->conn || m->fd_proc[0]) return given_twice(p, o, "conn"), -1;
-        return take_conn(p, m->host, m->peer, m) ? 1 : -1;
+        if (m->conn || m->fd_proc[0]) return filter_failed(given_twice(p, o, "conn"));
+        return filter_taken(take_conn(p, m->host, m->peer, m));
     case SF_COUNT: break;
     }
-    return -1;
+    return FILTER_ERROR;
 }
 
-static int parse_state_filter(struct parser *p, struct match *m)
+static enum filter_result parse_state_filter(struct parser *p, struct match *m)
 {
     const struct word *o = peek(p);
     if (is_kw(o, "from")) {
         p->next++;
-        if (m->from_state >= 0) return given_twice(p, o, "from"), -1;
-        return (m->from_state = take_state(p)) >= 0 ? 1 : -1;
+        if (m->from_state >= 0) return filter_failed(given_twice(p, o, "from"));
+        return filter_taken((m->from_state = take_state(p)) >= 0);
     }
-    if (!is_kw(o, "cause")) return 0;
+    if (!is_kw(o, "cause")) return FILTER_NONE;
     p->next++;
-    if (m->cause) return given_twice(p, o, "cause"), -1;
+    if (m->cause) return filter_failed(given_twice(p, o, "cause"));
     const struct word *w = take(p, "a quoted cause like \"2MSL timeout\"");
-    if (!w) return -1;
-    if (!w->quoted) return fail_word(p, w, "found '%s', expected a quoted cause like \"2MSL "
-                                           "timeout\"", show_word(p, w).s), -1;
-    return (m->cause = dup_bytes(p, w->v, strlen(w->v))) ? 1 : -1;
+    if (!w) return FILTER_ERROR;
+    if (!w->quoted) return filter_failed(fail_word(p, w, "found '%s', expected a quoted cause like \"2MSL "
+                                           "timeout\"", show_word(p, w).s));
+    return filter_taken((m->cause = dup_bytes(p, w->v, strlen(w->v))));
 }
 
-static int parse_call_filter(struct parser *p, struct match *m)
+static enum filter_result parse_call_filter(struct parser *p, struct match *m)
 {
     const struct word *o = peek(p);
     if (is_kw(o, "ret")) {
         p->next++;
-        return range_given_twice(p, o, &m->ret) &&
-               take_range(p, (int64_t)BYTES_MAX, "a result 0..16777216 or a range", &m->ret) ? 1 : -1;
+        return filter_taken(range_given_twice(p, o, &m->ret) &&
+               take_range(p, (int64_t)BYTES_MAX, "a result 0..16777216 or a range", &m->ret));
     }
-    if (!is_kw(o, "errno")) return 0;
+    if (!is_kw(o, "errno")) return FILTER_NONE;
     p->next++;
-    if (m->err) return given_twice(p, o, "errno"), -1;
+    if (m->err) return filter_failed(given_twice(p, o, "errno"));
     m->ret = (struct value_range){ .set = true, .lo = -1, .hi = -1 };
-    return take_errno(p, &m->err) ? 1 : -1;
+    return filter_taken(take_errno(p, &m->err));
 }
 
 /* <key> <value>: value a quoted text, a number or range, or a word. */
-static int parse_event_field(struct parser *p, struct match *m)
+static enum filter_result parse_event_field(struct parser *p, struct match *m)
 {
     const struct word *kw = peek(p);
-    if (kw->quoted || lookup(when_words, WHEN_WORD_COUNT, kw) >= 0) return 0;
+    if (kw->quoted || lookup(when_words, WHEN_WORD_COUNT, kw) >= 0) return FILTER_NONE;
     p->next++;
     const struct word *vw = peek(p);
-    if (!vw) return fail_at(p, eol_off(p), "end of line, expected a value for '%s'",
-                            show_word(p, kw).s), -1;
+    if (!vw) return filter_failed(fail_at(p, eol_off(p), "end of line, expected a value for '%s'",
+                            show_word(p, kw).s));
     struct event_field *f = realloc(m->fields, (m->field_count + 1) * sizeof *f);
-    if (!f) return out_of_memory(p), -1;
+    if (!f) return filter_failed(out_of_memory(p));
     m->fields = f;
     f = &f[m->field_count++];
     *f = (struct event_field){ .key = dup_bytes(p, kw->v, strlen(kw->v)) };
-    if (!f->key) return -1;
+    if (!f->key) return FILTER_ERROR;
     bool number = !vw->quoted && vw->v[0] >= '0' && vw->v[0] <= '9';
     if (number)
-        return take_range(p, INT64_C(1) << 48, "a number or a range like 1..100", &f->range) ? 1 : -1;
+        return filter_taken(take_range(p, INT64_C(1) << 48, "a number or a range like 1..100", &f->range));
     p->next++;
-    return (f->text = dup_bytes(p, vw->v, strlen(vw->v))) ? 1 : -1;
+    return filter_taken((f->text = dup_bytes(p, vw->v, strlen(vw->v))));
 }
 
 /* 1 a filter word of m's kind was read, 0 the next word is not one, -1 error. */
-static int parse_filter(struct parser *p, struct match *m)
+static enum filter_result parse_filter(struct parser *p, struct match *m)
 {
-    if (!peek(p)) return 0;
+    if (!peek(p)) return FILTER_NONE;
     switch (m->kind) {
     case MATCH_SEGMENT: return parse_segment_filter(p, m);
     case MATCH_STATE: return parse_state_filter(p, m);
@@ -2122,14 +2140,14 @@ static int parse_filter(struct parser *p, struct match *m)
     case MATCH_SIGNAL:
     case MATCH_KIND_COUNT: break;
     }
-    return 0;
+    return FILTER_NONE;
 }
 
 static bool parse_filters(struct parser *p, struct match *m)
 {
-    int r;
-    while ((r = parse_filter(p, m)) > 0) {}
-    return r == 0;
+    enum filter_result r;
+    while ((r = parse_filter(p, m)) == FILTER_TAKEN) {}
+    return r == FILTER_NONE;
 }
 
 static void match_init(struct match *m)
@@ -2239,7 +2257,7 @@ static bool parse_expect_tail(struct parser *p, struct scenario_expect *x)
         int k = take_choice(p, when_words, WHEN_WORD_COUNT, expected);
         if (k < 0 || !parse_when_word(p, x, k, o)) return false;
         const struct word *f = peek(p);
-        if (parse_filter(p, &x->m) != 0)
+        if (parse_filter(p, &x->m) != FILTER_NONE)
             return fail_word(p, f, "filter '%s' after '%s', expected the filters right after "
                                    "what they narrow", show_word(p, f).s, o->v);
     }

@@ -336,11 +336,16 @@ static bool inject_ports(struct scenario_runner *r, const struct inject_spec *in
 {
     char conns[MATCH_FD_CONNS_MAX][MATCH_CONN_MAX];
     size_t n = fd_conns(r, in->fd_host, in->fd_proc, in->fd_name, conns, MATCH_FD_CONNS_MAX);
-    if (n == 0) return snprintf(why, size, "%s:%s has no connection yet", in->fd_proc, in->fd_name), false;
+    if (n == 0) {
+        snprintf(why, size, "%s:%s has no connection yet", in->fd_proc, in->fd_name);
+        return false;
+    }
     unsigned a[4], lport, b[4], rport;
     if (sscanf(conns[n - 1], "%u.%u.%u.%u:%u>%u.%u.%u.%u:%u", &a[0], &a[1], &a[2], &a[3], &lport,
-               &b[0], &b[1], &b[2], &b[3], &rport) != 10)
-        return snprintf(why, size, "connection %s unreadable", conns[n - 1]), false;
+               &b[0], &b[1], &b[2], &b[3], &rport) != 10) {
+        snprintf(why, size, "connection %s unreadable", conns[n - 1]);
+        return false;
+    }
     uint32_t local = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
     *src = (uint16_t)(local == from_ip ? lport : rport);
     *dst = (uint16_t)(local == from_ip ? rport : lport);
