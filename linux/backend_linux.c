@@ -199,6 +199,13 @@ static const char *unsupported(const struct scenario *sc, char *why, size_t size
         snprintf(why, size, "more than 256 world events");
         return why;
     }
+    for (size_t i = 0; i < sc->event_count; i++)
+        if (sc->events[i].kind == EVENT_INJECT || sc->events[i].kind == EVENT_LINK_REMOVE) {
+            snprintf(why, size, "line %d: %s is not implemented by the Linux backend's relay yet",
+                     sc->events[i].pos.line,
+                     sc->events[i].kind == EVENT_INJECT ? "inject" : "link rule removal");
+            return why;
+        }
     for (size_t i = 0; i < sc->host_count; i++)
         for (size_t j = 0; j < i; j++)
             if (sc->hosts[i].ip == sc->hosts[j].ip) {
@@ -710,6 +717,8 @@ static void fire_event(void *arg)
                                                           : "answers ICMP host unreachable");
         break;
     }
+    case EVENT_LINK_REMOVE:   /* refused by unsupported() before the run */
+    case EVENT_INJECT:
     case EVENT_KIND_COUNT:
         break;
     }

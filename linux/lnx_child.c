@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,27 @@ static void run_call(struct child_state *cs, size_t index)
         snprintf(args, sizeof args, "F_SETFL, %s", st->on ? "O_NONBLOCK" : "0");
         ret = fcntl(fd, F_SETFL, st->on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
         report_call(cs, index, "fcntl", args, fd, ret, -1, start);
+        return;
+    }
+    case STEP_POLL: {
+        /* The scenario's events are STACK_POLL* bits; the timeout is in microseconds (Linux
+         * poll takes milliseconds: a scenario's sub-millisecond part rounds up). */
+        struct pollfd pfd = { .fd = fd, .events = (short)((st->how & STACK_POLLIN ? POLLIN : 0) |
+                                                          (st->how & STACK_POLLOUT ? POLLOUT : 0)) };
+        int timeout_ms = st->time_us == UINT64_MAX ? -1 : (int)((st->time_us + 999) / 1000);
+        snprintf(args, sizeof args, "%s, %d ms", st->how == (STACK_POLLIN | STACK_POLLOUT) ? "POLLIN|POLLOUT"
+                 : st->how & STACK_POLLOUT ? "POLLOUT" : "POLLIN", timeout_ms);
+        ret = poll(&pfd, 1, timeout_ms);
+        report_call(cs, index, "poll", args, fd, ret, -1, start);
+        return;
+    }
+    case STEP_GETSOCKOPT: {
+        int value = 0;
+        socklen_t len = sizeof value;
+        ret = getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &len);
+        snprintf(args, sizeof args, "SO_ERROR = %d", value);
+        if (ret == 0) ret = value;   /* the step's result is the pending error, as on lwIP */
+        report_call(cs, index, "getsockopt", args, fd, ret, -1, start);
         return;
     }
     case STEP_SIGNAL:

@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "catalog.h"
+#include "diff_cmd.h"
 #include "measured.h"
 #include "outputs.h"
 #include "pkt_cli.h"
@@ -76,6 +77,7 @@ static const char usage[] =
     "                           lwIP difference and the explanation\n"
     "  run|check FILE.pkt...    a packetdrill-style script against one lwIP host\n"
     "                           (--strict/--lenient options policy; docs/packetdrill.md)\n"
+    "  diff <before> <now>      explain how two runs differ (output folders or JSONL files)\n"
     "  --help                   this text\n"
     "  --version                the version of tcpsim and of lwIP\n"
     "\n"
@@ -629,6 +631,7 @@ int cli_main(int argc, char **argv)
         return EXIT_OK;
     }
     if (pkt_cli_handles(argc, argv)) return pkt_cli_main(argc, argv);   /* docs/packetdrill.md */
+    if (strcmp(cmd, "diff") == 0) return diff_cmd_main(argc - 1, argv + 1);
     struct options o;
     bool known = strcmp(cmd, "list") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
                  strcmp(cmd, "all") == 0 || strcmp(cmd, "explain") == 0;

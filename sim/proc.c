@@ -546,6 +546,13 @@ int proc_set_nonblocking(struct proc *p, int fd, bool on)
     return (int)call_end(&c, 0, 0, -1);
 }
 
+static const char *poll_events_str(int events)
+{
+    return (events & STACK_POLLIN) && (events & STACK_POLLOUT) ? "POLLIN|POLLOUT"
+           : events & STACK_POLLOUT                             ? "POLLOUT"
+                                                                : "POLLIN";
+}
+
 int proc_sleep_us(struct proc *p, uint64_t delay_us)
 {
     require_own_coroutine(p, "sleep");
@@ -698,14 +705,28 @@ static int poll_now(struct proc *p, struct proc_pollfd *fds, size_t count)
     return ready;
 }
 
-int proc_poll(struct proc *p, struct proc_pollfd *fds, size_t count, int timeout_ms)
+/* poll's arguments as the timeline shows them: one fd's events, or how many fds; the timeout. */
+static void poll_args(struct call *c, const struct proc_pollfd *fds, size_t count, uint64_t timeout_us)
 {
-    struct call c = call_begin(p, "poll", -1);
-    snprintf(c.args, sizeof c.args, "%zu fds, %d ms", count, timeout_ms);
-    uint64_t deadline_us = timeout_ms < 0 ? SCHED_FOREVER
-                                          : sched_now_us() + (uint64_t)timeout_ms * 1000u;
+    size_t size = sizeof c->args;
+    int n = count == 1 ? snprintf(c->args, size, "%s, ", poll_events_str(fds[0].events))
+                       : snprintf(c->args, size, "%zu fds, ", count);
+    char *end = c->args + n;
+    size -= (size_t)n;
+    if (timeout_us == PROC_POLL_FOREVER) snprintf(end, size, "-1");
+    else if (timeout_us % 1000u) snprintf(end, size, "%llu us", (unsigned long long)timeout_us);
+    else snprintf(end, size, "%llu ms", (unsigned long long)(timeout_us / 1000u));
+}
+
+/* One lwIP poll with timeout 0 over the set, then a wait in the simulator until one is ready
+ * (a readiness lwIP signals wakes it, so no time is polled away), the timeout or a signal. */
+static int poll_set(struct proc *p, struct proc_pollfd *fds, size_t count, uint64_t timeout_us)
+{
+    struct call c = call_begin(p, "poll", count == 1 ? fds[0].fd : -1);
+    poll_args(&c, fds, count, timeout_us);
+    uint64_t deadline_us = timeout_us == PROC_POLL_FOREVER ? SCHED_FOREVER : c.start_us + timeout_us;
     int ready;
-    while ((ready = poll_now(p, fds, count)) == 0 && timeout_ms != 0) {
+    while ((ready = poll_now(p, fds, count)) == 0 && timeout_us != 0) {
         p->wait_set = fds;
         p->wait_set_count = count;
         int w = wait_for(p, -1, 0, deadline_us);
@@ -714,6 +735,19 @@ int proc_poll(struct proc *p, struct proc_pollfd *fds, size_t count, int timeout
         if (w == EAGAIN) break;   /* the timeout: poll returns 0 */
     }
     return (int)call_end(&c, ready, 0, -1);
+}
+
+int proc_poll(struct proc *p, struct proc_pollfd *fds, size_t count, int timeout_ms)
+{
+    return poll_set(p, fds, count, timeout_ms < 0 ? PROC_POLL_FOREVER : (uint64_t)timeout_ms * 1000u);
+}
+
+int proc_poll_one(struct proc *p, int fd, int events, uint64_t timeout_us, int *revents)
+{
+    struct proc_pollfd f = { .fd = fd, .events = events };
+    int ret = poll_set(p, &f, 1, timeout_us);
+    *revents = f.revents;
+    return ret;
 }
 
 /* ---- signals and the end of a process ---- */

@@ -73,8 +73,8 @@ int proc_getsockname(struct proc *p, int fd, uint32_t *ip, uint16_t *port);
 int proc_getpeername(struct proc *p, int fd, uint32_t *ip, uint16_t *port);
 /* The peer of a connected fd with no call event (what accept reports through its address). */
 int proc_peer_address(struct proc *p, int fd, uint32_t *ip, uint16_t *port);
-/* getsockopt of opt->name (lwIP's current value into opt), and SO_ERROR (the pending error
- * into *so_error, cleared by reading: an error a partial send deferred first, then lwIP's). */
+/* getsockopt of opt->name (lwIP's current value into opt), and SO_ERROR (lwIP's pending error,
+ * an errno or 0, into *so_error; reading it clears it, as in lwIP and POSIX). */
 int proc_getsockopt(struct proc *p, int fd, struct stack_opt *opt);
 int proc_get_so_error(struct proc *p, int fd, int *so_error);
 /* fcntl(F_GETFL) & O_NONBLOCK: 1 or 0, -1 EBADF. */
@@ -87,6 +87,10 @@ struct proc_pollfd {
     int events, revents;
 };
 int proc_poll(struct proc *p, struct proc_pollfd *fds, size_t count, int timeout_ms);
+/* poll() on one fd (the scenario step): the same, with a timeout in microseconds
+ * (PROC_POLL_FOREVER: none) and its revents in *revents. */
+#define PROC_POLL_FOREVER UINT64_MAX
+int proc_poll_one(struct proc *p, int fd, int events, uint64_t timeout_us, int *revents);
 
 const char *proc_name(const struct proc *p);
 struct host *proc_host(const struct proc *p);

@@ -45,6 +45,8 @@ enum step_kind {
     STEP_SLEEP,         /* sleep <time>                                  */
     STEP_EXIT,          /* exit [status]                                 */
     STEP_REPEAT,        /* repeat <n> ... end: `body` .. `body + body_len` */
+    STEP_POLL,          /* poll <fd> in|out|inout [<timeout>]            */
+    STEP_GETSOCKOPT,    /* getsockopt <fd> error: SO_ERROR                */
     STEP_KIND_COUNT
 };
 
@@ -54,6 +56,8 @@ struct step_expect {
     long ret;                   /* exact return value ... */
     bool ret_positive;          /* ... or "> 0" */
     int err;                    /* errno that must come with it, 0 for none */
+    char *text;                 /* RECV -> "text": the bytes the step received, or NULL */
+    size_t text_len;
     struct src_pos pos;
 };
 
@@ -61,19 +65,19 @@ struct step {
     enum step_kind kind;
     struct src_pos pos;
     int fd;                     /* index into the process's fd names, -1 none */
-    int new_fd;                 /* ACCEPT: the name the new fd gets; SOCKET: = fd */
+    int new_fd;                 /* ACCEPT: the name the new fd gets (-1: none); SOCKET: = fd */
     uint32_t ip;                /* BIND, CONNECT (host order) */
     uint16_t port;
     long count;                 /* LISTEN backlog, SEND/RECV bytes (RECV: -1 = all),
                                  * FDLIMIT, EXIT status, REPEAT times */
     char *text;                 /* SEND "text" (count = its length), or NULL: pattern bytes */
     int flags;                  /* SEND/RECV: STACK_MSG_* | PROC_MSG_NOSIGNAL */
-    int how;                    /* SHUTDOWN 0 rd, 1 wr, 2 rdwr */
+    int how;                    /* SHUTDOWN 0 rd, 1 wr, 2 rdwr; POLL: STACK_POLLIN|POLLOUT */
     struct stack_opt opt;       /* SETSOCKOPT */
     bool on;                    /* NONBLOCK */
     int signal;                 /* SIGNAL: enum proc_signal */
     int disposition;            /* SIGNAL: enum proc_disposition */
-    uint64_t time_us;           /* SLEEP */
+    uint64_t time_us;           /* SLEEP; POLL: timeout (PROC_POLL_FOREVER: none) */
     size_t body, body_len;      /* REPEAT: the steps it repeats, steps[body, body + body_len):
                                  * they follow it (body = its index + 1), nested repeats and
                                  * their bodies included; the loop's next step is body + body_len */
@@ -105,7 +109,26 @@ enum event_kind {
     EVENT_HEAL,             /* at <t> heal                */
     EVENT_BANDWIDTH,        /* at <t> link <a>><b> bandwidth <rate> */
     EVENT_UNREACHABLE,      /* at <t> unreachable <a>><b> host|net on|off */
+    EVENT_LINK_REMOVE,      /* at <t> link <a>><b> remove <rule name>: rule.name, from, to, both */
+    EVENT_INJECT,           /* at <t> inject <a>><b> <flags> ...: a crafted segment (inject) */
     EVENT_KIND_COUNT
+};
+
+#define INJECT_OPTIONS_MAX 40
+
+/* A crafted TCP segment: from host `host`'s address to host `peer`'s. */
+struct inject_spec {
+    uint8_t flags;                          /* TCP_* bits */
+    char fd_proc[SCENARIO_NAME_MAX];        /* conn <proc>:<fd>: ports and ISNs of its latest */
+    char fd_name[SCENARIO_NAME_MAX];        /* connection ("" when ports are given) ... */
+    int fd_host;                            /* ... the host of that process */
+    uint16_t src_port, dst_port;            /* ports <s>><d>: absolute seq/ack */
+    uint32_t seq, ack;                      /* relative to the connection's ISNs, or absolute */
+    uint16_t win;
+    uint8_t options[INJECT_OPTIONS_MAX];    /* raw TCP option bytes */
+    size_t options_len;
+    char *payload;                          /* owned, or NULL */
+    size_t payload_len;
 };
 
 struct scenario_event {
@@ -120,9 +143,60 @@ struct scenario_event {
     uint64_t bandwidth_bps;         /* BANDWIDTH */
     int icmp_code;                  /* UNREACHABLE: enum icmp_unreach_code */
     bool on;                        /* UNREACHABLE */
+    struct inject_spec inject;      /* INJECT */
 };
 
 /* ---- expectations, checked after the run ---- */
+
+/* A value a field must have: lo..hi inclusive (lo == hi for one value). */
+struct value_range {
+    bool set;
+    int64_t lo, hi;
+};
+
+/* What selects trace events (docs/scenario-format.md, "Matching events"): the subject of an
+ * expectation, or the reference event of `after`/`before`. */
+enum match_kind { MATCH_SEGMENT, MATCH_STATE, MATCH_CALL, MATCH_PROCESS, MATCH_SIGNAL, MATCH_EVENT,
+                  MATCH_KIND_COUNT };
+
+/* `<key> <value>` of `expect event`: compared with the event's JSON key (text or range). */
+struct event_field {
+    char *key;
+    char *text;                 /* NULL: range instead */
+    struct value_range range;
+};
+
+struct match {
+    enum match_kind kind;
+    int host, peer;             /* SEGMENT: direction; others: the host (peer -1) */
+    char proc[SCENARIO_NAME_MAX];           /* CALL, PROCESS, SIGNAL */
+    uint8_t flags;              /* SEGMENT: exact TCP flag bits */
+    struct value_range seq, ack, win, len;  /* SEGMENT */
+    int fate;                   /* SEGMENT: 0 any, 1 delivered, 2 dropped */
+    char *conn;                 /* SEGMENT, STATE: connection pattern ('*' any run), or NULL */
+    char fd_proc[SCENARIO_NAME_MAX];        /* SEGMENT, STATE: the connection of <proc>:<fd> ... */
+    char fd_name[SCENARIO_NAME_MAX];        /* ... ("" when not used) */
+    int fd_host;                /* ... the host of that process */
+    int state, from_state;      /* STATE: entered / left, -1 any */
+    char *cause;                /* STATE: exact cause, or NULL */
+    char call[16];              /* CALL: socket, connect, ... */
+    struct value_range ret;     /* CALL: the result */
+    int err;                    /* CALL: errno, 0 any */
+    char type[32];              /* EVENT: the JSON type name ("pool", "lwip-defect", ...) */
+    struct event_field *fields; /* EVENT */
+    size_t field_count;
+};
+
+/* Which matching events the time conditions judge: see docs/scenario-format.md. */
+enum quantifier { QUANT_FIRST, QUANT_NTH, QUANT_LAST, QUANT_ALL, QUANT_KIND_COUNT };
+
+/* When: conditions on the judged event's time, all of which must hold. */
+struct when {
+    bool has_at, has_after, has_before, has_within, has_lasts;
+    uint64_t at_us, after_us, before_us, within_us, lasts_us;
+    int order;                  /* 0, 1: before the reference event, 2: after it */
+    struct match ref;           /* the first event matching this is the reference */
+};
 
 enum expect_kind {
     EXPECT_SEGMENT,     /* expect [no] segment <a>><b> <flags> [len <n>] [count <n>]
@@ -131,6 +205,9 @@ enum expect_kind {
     EXPECT_PROCESS,     /* expect process <host>/<proc> exit <n> | killed <signal> */
     EXPECT_SIGNAL,      /* expect signal <host>/<proc> <signal> terminate|ignored|handled */
     EXPECT_RECEIVED,    /* expect received <host>/<proc> <fd> <n>: bytes its recv calls got */
+    EXPECT_STATE,       /* expect [no] state <host> <conn> <STATE> [filters] [when] */
+    EXPECT_CALL,        /* expect [no] call <host>/<proc> <call> [filters] [when] */
+    EXPECT_EVENT,       /* expect [no] event <type> [<key> <value>]... [when] */
     EXPECT_KIND_COUNT
 };
 
@@ -143,10 +220,7 @@ struct scenario_expect {
     char proc[SCENARIO_NAME_MAX];
     uint8_t flags;              /* SEGMENT: exact TCP flag bits */
     int fate;                   /* SEGMENT: 0 any, 1 delivered only, 2 dropped only */
-    int order;                  /* SEGMENT: 0 none, 1 the first match comes before, 2 after ... */
-    int order_host, order_peer; /* ... the first segment order_host>order_peer ... */
-    uint8_t order_flags;        /* ... with exactly these flags */
-    long len;                   /* SEGMENT: payload length, -1 any */
+    long len;                   /* SEGMENT: payload length, -1 any (also in m.len) */
     long count;                 /* SEGMENT: how many, -1 = at least one; RECEIVED: bytes;
                                  * PROCESS: exit status */
     char *conn;                 /* STATES: pattern, '*' matches any run of characters */
@@ -156,6 +230,12 @@ struct scenario_expect {
     bool killed;                /* PROCESS */
     char action[16];            /* SIGNAL */
     char fd_name[SCENARIO_NAME_MAX];   /* RECEIVED */
+    /* SEGMENT, STATE, CALL, EVENT: what selects events (host, peer, flags, fate, len above
+     * say the same for SEGMENT); all kinds but RECEIVED and STATES: when it happened */
+    struct match m;
+    enum quantifier quant;
+    long nth;                   /* QUANT_NTH: 1-based */
+    struct when when;
 };
 
 /* ---- the whole scenario ---- */

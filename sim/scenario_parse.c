@@ -58,8 +58,8 @@
 #define DEFAULT_BACKLOG 8
 #define DEFAULT_GRACE_US (5 * US_PER_S)
 
-#define TIME_WHAT "a time like 250ms (us, ms, s or min; at most 24 hours)"
-#define DELAY_WHAT "a time like 20ms (us, ms, s or min; at most 1 hour)"
+#define TIME_WHAT "a time like 250ms (us, ms, s, min or h; at most 24 hours)"
+#define DELAY_WHAT "a time like 20ms (us, ms, s, min or h; at most 1 hour)"
 
 /* One word of the current line. */
 struct word {
@@ -88,7 +88,7 @@ static const char *const step_names[STEP_KIND_COUNT] = {
     [STEP_RECV] = "recv", [STEP_SHUTDOWN] = "shutdown", [STEP_CLOSE] = "close",
     [STEP_SETSOCKOPT] = "setsockopt", [STEP_NONBLOCK] = "nonblock", [STEP_SIGNAL] = "signal",
     [STEP_FDLIMIT] = "fdlimit", [STEP_SLEEP] = "sleep", [STEP_EXIT] = "exit",
-    [STEP_REPEAT] = "repeat",
+    [STEP_REPEAT] = "repeat", [STEP_POLL] = "poll", [STEP_GETSOCKOPT] = "getsockopt",
 };
 const char *scenario_step_name(enum step_kind k)
 {
@@ -96,7 +96,7 @@ const char *scenario_step_name(enum step_kind k)
 }
 
 #define STEP_LIST "socket bind listen accept connect send recv shutdown close setsockopt " \
-                  "nonblock signal fdlimit sleep exit repeat end"
+                  "nonblock signal fdlimit sleep exit repeat poll getsockopt end"
 
 struct parser {
     struct scenario *s;
@@ -339,10 +339,11 @@ static bool read_quoted(struct parser *p, struct word *w, size_t *i, size_t *t)
         if (c == '\\') {
             if (k + 1 >= n) return unterminated(p, w);
             char e = l[k + 1];
-            c = e == '"' ? '"' : e == '\\' ? '\\' : e == 'n' ? '\n' : e == 't' ? '\t' : 0;
+            c = e == '"' ? '"' : e == '\\' ? '\\' : e == 'n' ? '\n' : e == 't' ? '\t'
+                : e == 'r' ? '\r' : 0;
             if (!c)
                 return fail_at(p, k, "unknown escape '\\%s' in a string, expected \\\" \\\\ \\n "
-                                     "or \\t", show_char(l + k + 1, n - k - 1).s);
+                                     "\\r or \\t", show_char(l + k + 1, n - k - 1).s);
             k++;
         }
         p->text[(*t)++] = c;
@@ -551,6 +552,7 @@ static bool take_long(struct parser *p, uint64_t min, uint64_t max, const char *
 
 static const struct { const char *name; uint64_t us; } time_units[] = {
     { "us", 1 }, { "ms", US_PER_MS }, { "s", US_PER_S }, { "min", 60 * US_PER_S },
+    { "h", 3600 * US_PER_S },
 };
 
 static bool unit_is(const char *s, size_t len, const char *unit)
@@ -579,7 +581,7 @@ static bool time_in(struct parser *p, size_t off, const char *s, size_t len, uin
         *out = v * time_units[i].us;
         return true;
     }
-    return fail_at(p, off + used, "unknown time unit '%s' in '%s', expected us, ms, s or min",
+    return fail_at(p, off + used, "unknown time unit '%s' in '%s', expected us, ms, s, min or h",
                    show(s + used, len - used).s, show(s, len).s);
 }
 
@@ -1237,6 +1239,18 @@ static bool parse_repeat(struct parser *p, const struct word *kw, struct step *s
     return true;
 }
 
+/* poll <fd> in|out|inout [<timeout>]: no timeout waits for ever. */
+static bool parse_poll(struct parser *p, struct step *st)
+{
+    static const char *const names[] = { "in", "out", "inout" };
+    static const int events[] = { STACK_POLLIN, STACK_POLLOUT, STACK_POLLIN | STACK_POLLOUT };
+    int k = take_choice(p, names, 3, "in, out or inout");
+    if (k < 0) return false;
+    st->how = events[k];
+    st->time_us = PROC_POLL_FOREVER;
+    return !more_args(p) || take_time(p, TIME_MAX_US, TIME_WHAT, &st->time_us);
+}
+
 static bool parse_step_args(struct parser *p, const struct word *kw, struct step *st)
 {
     static const char *const how[] = { "rd", "wr", "rdwr" };
@@ -1251,7 +1265,7 @@ static bool parse_step_args(struct parser *p, const struct word *kw, struct step
         st->count = DEFAULT_BACKLOG;
         return use_fd(p, &st->fd) &&
                (!more_args(p) || take_long(p, 0, BACKLOG_MAX, "a backlog 0..4096", &st->count));
-    case STEP_ACCEPT: return use_fd(p, &st->fd) && define_fd(p, &st->new_fd);
+    case STEP_ACCEPT: return use_fd(p, &st->fd) && (!more_args(p) || define_fd(p, &st->new_fd));
     case STEP_SEND: return use_fd(p, &st->fd) && parse_send(p, st);
     case STEP_RECV: return use_fd(p, &st->fd) && parse_recv(p, st);
     case STEP_SHUTDOWN:
@@ -1268,6 +1282,8 @@ static bool parse_step_args(struct parser *p, const struct word *kw, struct step
         return !more_args(p) ||
                take_long(p, 0, EXIT_STATUS_MAX, "an exit status 0..255", &st->count);
     case STEP_REPEAT: return parse_repeat(p, kw, st);
+    case STEP_POLL: return use_fd(p, &st->fd) && parse_poll(p, st);
+    case STEP_GETSOCKOPT: return use_fd(p, &st->fd) && take_keyword(p, "error");
     case STEP_KIND_COUNT: break;
     }
     return false;
@@ -1300,6 +1316,17 @@ static bool take_errno(struct parser *p, int *err)
                            "EPIPE", show_word(p, w).s);
 }
 
+/* recv ... -> "text": the bytes the step receives, in all its recv calls. */
+static bool expect_text(struct parser *p, struct step *st, const struct word *w)
+{
+    if (st->kind != STEP_RECV)
+        return fail_word(p, w, "a text after '%s ... ->', expected a number (only recv expects "
+                               "a text)", step_names[st->kind]);
+    st->expect.text_len = strlen(w->v);
+    st->expect.ret = (long)st->expect.text_len;
+    return (st->expect.text = dup_bytes(p, w->v, st->expect.text_len)) != NULL;
+}
+
 /* The optional "-> <result>" of a call step: "-> 0", "-> 14", "-> >0", "-> -1 [ERRNO]". */
 static bool parse_result(struct parser *p, struct step *st)
 {
@@ -1311,11 +1338,20 @@ static bool parse_result(struct parser *p, struct step *st)
     p->next++;
     st->expect.present = true;
     st->expect.pos = pos_of(p, arrow);
-    const char *what = "a result: a number 0..16777216, >0, or -1 with an errno name";
+    const char *what = "a result: a number 0..16777216, >0, -1 with an errno name, a quoted "
+                       "text (recv) or an errno name (getsockopt error)";
     const struct word *w = take(p, what);
     if (!w) return false;
     if (is_kw(w, ">0")) {
         st->expect.ret_positive = true;
+        return true;
+    }
+    if (w->quoted) return expect_text(p, st, w);
+    if (st->kind == STEP_GETSOCKOPT && w->v[0] == 'E') {
+        p->next--;
+        int err;
+        if (!take_errno(p, &err)) return false;
+        st->expect.ret = err;   /* the pending error is the result */
         return true;
     }
     if (is_kw(w, "-1")) {
@@ -1538,17 +1574,37 @@ static bool parse_chance_rule(struct parser *p, struct link_rule *r, enum link_r
     return true;
 }
 
-enum link_word { LW_DROP, LW_DELAY, LW_REORDER, LW_DUPLICATE, LW_BANDWIDTH, LW_COUNT };
+enum link_word { LW_DROP, LW_DELAY, LW_REORDER, LW_DUPLICATE, LW_BANDWIDTH, LW_REMOVE, LW_COUNT };
+
+/* remove <name>: a rule an earlier event added on the same direction(s), by its trace name. */
+static bool parse_link_remove(struct parser *p, struct scenario_event *e)
+{
+    const char *what = "the name of a rule added earlier on this direction (as the timeline names "
+                       "it, e.g. drop-all)";
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    const struct scenario *s = p->s;
+    for (size_t i = 0; i + 1 < s->event_count; i++) {
+        const struct link_rule *r = &s->events[i].rule;
+        if (s->events[i].kind == EVENT_LINK_RULE && r->from == e->rule.from && r->to == e->rule.to &&
+            r->both == e->rule.both && strcmp(r->name, w->v) == 0) {
+            e->kind = EVENT_LINK_REMOVE;
+            memcpy(e->rule.name, r->name, sizeof r->name);
+            return true;
+        }
+    }
+    return fail_word(p, w, "no rule '%s' on this direction, expected %s", show_word(p, w).s, what);
+}
 
 static bool parse_link_event(struct parser *p, struct scenario_event *e)
 {
     static const char *const names[LW_COUNT] = {
-        "drop", "delay", "reorder", "duplicate", "bandwidth",
+        "drop", "delay", "reorder", "duplicate", "bandwidth", "remove",
     };
     const struct word *dw = peek(p);
     bool both;
     if (!take_direction(p, true, &e->host, &e->peer, &both)) return false;
-    int k = take_choice(p, names, LW_COUNT, "drop, delay, reorder, duplicate or bandwidth");
+    int k = take_choice(p, names, LW_COUNT, "drop, delay, reorder, duplicate, bandwidth or remove");
     if (k < 0) return false;
     e->kind = EVENT_LINK_RULE;
     struct link_rule *r = &e->rule;
@@ -1566,6 +1622,7 @@ static bool parse_link_event(struct parser *p, struct scenario_event *e)
         e->kind = EVENT_BANDWIDTH;
         *r = (struct link_rule){ 0 };
         return take_rate(p, &e->bandwidth_bps);
+    case LW_REMOVE: return parse_link_remove(p, e);
     case LW_COUNT: break;
     }
     return false;
@@ -1583,16 +1640,163 @@ static bool parse_unreachable(struct parser *p, struct scenario_event *e)
     return take_on_off(p, &e->on);
 }
 
+/* ---- inject: a crafted segment ---- */
+
+static bool take_conn(struct parser *p, int host, int peer, struct match *m);
+static void match_init(struct match *m);
+static bool take_segment_flags(struct parser *p, uint8_t *flags);
+
+/* conn <proc>:<fd>: the connection whose ports and ISNs the segment uses. */
+static bool parse_inject_conn(struct parser *p, struct scenario_event *e, const struct word *o)
+{
+    struct match m;
+    match_init(&m);
+    const struct word *w = peek(p);
+    bool ok = take_conn(p, e->host, e->peer, &m);
+    if (ok && m.conn) ok = fail_word(p, w, "'%s' is a pattern, expected <process>:<fd> (a live "
+                                           "connection)", show_word(p, w).s);
+    free(m.conn);
+    if (!ok) return false;
+    if (e->inject.src_port) return fail_word(p, o, "both 'conn' and 'ports', expected one");
+    memcpy(e->inject.fd_proc, m.fd_proc, sizeof m.fd_proc);
+    memcpy(e->inject.fd_name, m.fd_name, sizeof m.fd_name);
+    e->inject.fd_host = m.fd_host;
+    return true;
+}
+
+/* ports <src>><dst>: no connection; seq and ack are absolute. */
+static bool parse_inject_ports(struct parser *p, struct scenario_event *e, const struct word *o)
+{
+    const char *what = "ports like 7000>55978 (1..65535)";
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    if (e->inject.fd_proc[0]) return fail_word(p, o, "both 'conn' and 'ports', expected one");
+    const char *s = raw(p, w), *gt = memchr(s, '>', w->len);
+    if (!gt) return fail_word(p, w, "found '%s', expected %s", show_word(p, w).s, what);
+    size_t sl = (size_t)(gt - s);
+    uint64_t sp, dp;
+    if (!number_in(p, w->off, s, sl, 1, 65535, what, &sp) ||
+        !number_in(p, w->off + sl + 1, gt + 1, w->len - sl - 1, 1, 65535, what, &dp))
+        return false;
+    e->inject.src_port = (uint16_t)sp;
+    e->inject.dst_port = (uint16_t)dp;
+    return true;
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* options <hex>: raw option bytes, a multiple of 4; mss <n>: the 4-byte MSS option. */
+static bool add_inject_options(struct parser *p, struct scenario_event *e, const struct word *w,
+                               const uint8_t *bytes, size_t n)
+{
+    struct inject_spec *in = &e->inject;
+    if (in->options_len + n > INJECT_OPTIONS_MAX)
+        return fail_word(p, w, "options of more than %d bytes, expected at most %d",
+                         INJECT_OPTIONS_MAX, INJECT_OPTIONS_MAX);
+    memcpy(in->options + in->options_len, bytes, n);
+    in->options_len += n;
+    return true;
+}
+
+static bool parse_inject_hex(struct parser *p, struct scenario_event *e)
+{
+    const char *what = "option bytes in lower-case hex, a multiple of 4 bytes (e.g. 01010402)";
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    uint8_t bytes[INJECT_OPTIONS_MAX];
+    if (w->quoted || w->len % 8 != 0 || w->len / 2 > INJECT_OPTIONS_MAX)
+        return fail_word(p, w, "'%s' has %zu hex digits, expected %s", show_word(p, w).s, w->len,
+                         what);
+    for (size_t i = 0; i < w->len; i += 2) {
+        int hi = hex_digit(w->v[i]), lo = hex_digit(w->v[i + 1]);
+        if (hi < 0 || lo < 0) return fail_at(p, w->off + i, "'%s' is not hex, expected %s",
+                                             show(w->v + i, 2).s, what);
+        bytes[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    return add_inject_options(p, e, w, bytes, w->len / 2);
+}
+
+enum inject_word { IW_CONN, IW_PORTS, IW_SEQ, IW_ACK, IW_WIN, IW_MSS, IW_OPTIONS, IW_PAYLOAD,
+                   IW_COUNT };
+
+static bool parse_inject_option(struct parser *p, struct scenario_event *e, int k,
+                                const struct word *o)
+{
+    struct inject_spec *in = &e->inject;
+    uint64_t v;
+    switch ((enum inject_word)k) {
+    case IW_CONN: return parse_inject_conn(p, e, o);
+    case IW_PORTS: return parse_inject_ports(p, e, o);
+    case IW_SEQ:
+        if (!take_u64(p, 0, UINT32_MAX, "a sequence number 0..4294967295", &v)) return false;
+        in->seq = (uint32_t)v;
+        return true;
+    case IW_ACK:
+        if (!take_u64(p, 0, UINT32_MAX, "an ack number 0..4294967295", &v)) return false;
+        in->ack = (uint32_t)v;
+        return true;
+    case IW_WIN:
+        if (!take_u64(p, 0, 65535, "a window 0..65535", &v)) return false;
+        in->win = (uint16_t)v;
+        return true;
+    case IW_MSS:
+        if (!take_u64(p, 1, 65535, "an MSS 1..65535", &v)) return false;
+        return add_inject_options(p, e, o, (const uint8_t[]){ 2, 4, (uint8_t)(v >> 8), (uint8_t)v }, 4);
+    case IW_OPTIONS: return parse_inject_hex(p, e);
+    case IW_PAYLOAD: {
+        const struct word *w = take(p, "a quoted payload");
+        if (!w) return false;
+        if (!w->quoted) return fail_word(p, w, "found '%s', expected a quoted payload",
+                                         show_word(p, w).s);
+        in->payload_len = strlen(w->v);
+        return (in->payload = dup_bytes(p, w->v, in->payload_len)) != NULL;
+    }
+    case IW_COUNT: break;
+    }
+    return false;
+}
+
+/* inject <a>><b> <flags> (conn <proc>:<fd> | ports <s>><d>) [seq] [ack] [win] [mss] [options]
+ * [payload]. */
+static bool parse_inject(struct parser *p, struct scenario_event *e)
+{
+    static const char *const names[IW_COUNT] = { "conn", "ports", "seq", "ack", "win", "mss",
+                                                 "options", "payload" };
+    bool both, seen[IW_COUNT] = { false };
+    e->kind = EVENT_INJECT;
+    e->inject.fd_host = -1;
+    if (!take_direction(p, false, &e->host, &e->peer, &both) ||
+        !take_segment_flags(p, &e->inject.flags))
+        return false;
+    while (peek(p)) {
+        const struct word *o = peek(p);
+        int k = take_choice(p, names, IW_COUNT, "conn, ports, seq, ack, win, mss, options, payload "
+                                                "or end of line");
+        if (k < 0) return false;
+        if (seen[k]) return given_twice(p, o, names[k]);
+        seen[k] = true;
+        if (!parse_inject_option(p, e, k, o)) return false;
+    }
+    if (!seen[IW_CONN] && !seen[IW_PORTS])
+        return fail_at(p, eol_off(p), "end of line, expected conn <process>:<fd> or ports "
+                                      "<src>><dst> (the connection the segment belongs to)");
+    return true;
+}
+
 enum event_word { EW_KILL, EW_CRASH, EW_REBOOT, EW_SHUTDOWN, EW_PARTITION, EW_HEAL, EW_LINK,
-                  EW_UNREACHABLE, EW_COUNT };
+                  EW_UNREACHABLE, EW_INJECT, EW_COUNT };
 
 static bool parse_event_body(struct parser *p, struct scenario_event *e)
 {
     static const char *const names[EW_COUNT] = {
         "kill", "crash", "reboot", "shutdown", "partition", "heal", "link", "unreachable",
+        "inject",
     };
     int k = take_choice(p, names, EW_COUNT, "an event: kill, crash, reboot, shutdown, partition, "
-                                            "heal, link or unreachable");
+                                            "heal, link, unreachable or inject");
     if (k < 0) return false;
     int proc;
     switch ((enum event_word)k) {
@@ -1614,6 +1818,7 @@ static bool parse_event_body(struct parser *p, struct scenario_event *e)
     case EW_HEAL: e->kind = EVENT_HEAL; return true;
     case EW_LINK: return parse_link_event(p, e);
     case EW_UNREACHABLE: return parse_unreachable(p, e);
+    case EW_INJECT: return parse_inject(p, e);
     case EW_COUNT: break;
     }
     return false;
@@ -1636,6 +1841,8 @@ static bool parse_at(struct parser *p, const struct word *kw)
 
 /* ---- expectations ---- */
 
+static void match_init(struct match *m);
+
 static struct scenario_expect *new_expect(struct parser *p, const struct word *kw)
 {
     struct scenario *s = p->s;
@@ -1649,6 +1856,8 @@ static struct scenario_expect *new_expect(struct parser *p, const struct word *k
     *x = (struct scenario_expect){
         .pos = pos_of(p, kw), .host = -1, .peer = -1, .len = -1, .count = -1,
     };
+    match_init(&x->m);
+    match_init(&x->when.ref);
     /* the text as written: from `expect` to the end of the last word */
     x->text = dup_bytes(p, p->line + kw->off, eol_off(p) - kw->off);
     return x->text ? x : NULL;
@@ -1682,52 +1891,6 @@ static bool take_segment_flags(struct parser *p, uint8_t *flags)
     return true;
 }
 
-static bool parse_expect_segment(struct parser *p, struct scenario_expect *x)
-{
-    enum { OPT_LEN, OPT_COUNT, OPT_DELIVERED, OPT_DROPPED, OPT_BEFORE, OPT_AFTER, OPT_COUNT_ };
-    static const char *const names[OPT_COUNT_] = { "len", "count", "delivered", "dropped",
-                                                   "before", "after" };
-    static const char *const expected =
-        "len <n>, count <n>, delivered, dropped, before <a>><b> <flags>, after <a>><b> <flags> "
-        "or end of line";
-    bool both, seen[OPT_COUNT_] = { false };
-    x->kind = EXPECT_SEGMENT;
-    if (!take_direction(p, false, &x->host, &x->peer, &both) || !take_segment_flags(p, &x->flags))
-        return false;
-    while (peek(p)) {
-        const struct word *o = peek(p);
-        int k = take_choice(p, names, OPT_COUNT_, expected);
-        if (k < 0) return false;
-        if (seen[k]) return given_twice(p, o, names[k]);
-        seen[k] = true;
-        bool ok = true;
-        switch (k) {
-        case OPT_LEN: ok = take_long(p, 0, SEGMENT_LEN_MAX, "a payload length 0..65535", &x->len); break;
-        case OPT_COUNT:
-            if (x->negated) return fail_word(p, o, "'count' after 'expect no', expected %s",
-                                             "len, delivered, dropped or end of line");
-            ok = take_long(p, 0, PACKETS_MAX, "a count 0..1000000000", &x->count);
-            break;
-        case OPT_DELIVERED:
-        case OPT_DROPPED:
-            if (x->fate) return fail_word(p, o, "both 'delivered' and 'dropped', expected one");
-            x->fate = k == OPT_DELIVERED ? 1 : 2;
-            break;
-        case OPT_BEFORE:
-        case OPT_AFTER:
-            if (x->negated || x->order)
-                return fail_word(p, o, "'%s' here, expected one order (before or after) on an "
-                                       "expect segment that is not negated", names[k]);
-            x->order = k == OPT_BEFORE ? 1 : 2;
-            ok = take_direction(p, false, &x->order_host, &x->order_peer, &both) &&
-                 take_segment_flags(p, &x->order_flags);
-            break;
-        }
-        if (!ok) return false;
-    }
-    return true;
-}
-
 static const char *const state_names[STACK_TCP_STATE_COUNT] = {
     [STACK_CLOSED] = "CLOSED", [STACK_LISTEN] = "LISTEN", [STACK_SYN_SENT] = "SYN_SENT",
     [STACK_SYN_RCVD] = "SYN_RCVD", [STACK_ESTABLISHED] = "ESTABLISHED",
@@ -1735,6 +1898,409 @@ static const char *const state_names[STACK_TCP_STATE_COUNT] = {
     [STACK_CLOSE_WAIT] = "CLOSE_WAIT", [STACK_CLOSING] = "CLOSING", [STACK_LAST_ACK] = "LAST_ACK",
     [STACK_TIME_WAIT] = "TIME_WAIT",
 };
+
+/* ---- matching events: ranges, connections, filters, references and time conditions; see
+ * docs/scenario-format.md, "Matching events" and "Time in expectations" ---- */
+
+#define RANGE_MAX INT64_C(4294967295)
+
+/* "<n>" or "<lo>..<hi>", min <= lo <= hi <= max. */
+static bool take_range(struct parser *p, int64_t max, const char *what, struct value_range *r)
+{
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    const char *s = raw(p, w);
+    const char *dots = w->len > 2 ? strstr(w->v, "..") : NULL;
+    size_t ll = dots ? (size_t)(dots - w->v) : w->len;
+    uint64_t lo, hi;
+    if (!number_in(p, w->off, s, ll, 0, (uint64_t)max, what, &lo)) return false;
+    hi = lo;
+    if (dots && !number_in(p, w->off + ll + 2, s + ll + 2, w->len - ll - 2, 0, (uint64_t)max, what, &hi))
+        return false;
+    if (hi < lo)
+        return fail_word(p, w, "'%s' is an empty range, expected %s with low <= high",
+                         show_word(p, w).s, what);
+    *r = (struct value_range){ .set = true, .lo = (int64_t)lo, .hi = (int64_t)hi };
+    return true;
+}
+
+static bool range_given_twice(struct parser *p, const struct word *o, const struct value_range *r)
+{
+    return r->set ? given_twice(p, o, o->v) : true;
+}
+
+/* A connection: "<proc>:<fd>" of a process on one of the hosts host/peer, or a pattern of
+ * "ip:port>ip:port" with '*' for any run of characters. */
+static bool take_conn(struct parser *p, int host, int peer, struct match *m)
+{
+    const char *what = "a connection: <process>:<fd> or a pattern like 10.0.0.1:*>10.0.0.2:7000";
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    if (!w->v[0]) return fail_word(p, w, "empty connection, expected %s", what);
+    const char *colon = strchr(w->v, ':');
+    if (!(w->v[0] >= 'a' && w->v[0] <= 'z') || !colon || w->quoted)
+        return (m->conn = dup_bytes(p, w->v, strlen(w->v))) != NULL;
+    size_t pl = (size_t)(colon - w->v);
+    int hosts[2] = { host, peer }, proc = -1;
+    for (int i = 0; i < 2 && proc < 0; i++)
+        if (hosts[i] >= 0 && (proc = find_proc(p->s, hosts[i], w->v, pl)) >= 0) m->fd_host = hosts[i];
+    if (proc < 0)
+        return fail_word(p, w, "no process '%s' on host '%s'%s%s, expected <process>:<fd> of a "
+                               "process declared earlier", show(w->v, pl).s,
+                         p->s->hosts[host].name, peer >= 0 ? " or " : "",
+                         peer >= 0 ? p->s->hosts[peer].name : "");
+    const struct scenario_process *pr = &p->s->procs[proc];
+    if (find_fd(pr, colon + 1) < 0)
+        return fail_at(p, w->off + pl + 1, "fd '%s' is not defined in process '%s', expected an fd "
+                       "named by its socket or accept steps", show(colon + 1, strlen(colon + 1)).s,
+                       pr->name);
+    memcpy(m->fd_proc, w->v, pl);
+    m->fd_proc[pl] = '\0';
+    snprintf(m->fd_name, sizeof m->fd_name, "%s", colon + 1);   /* a defined name fits */
+    return true;
+}
+
+/* ---- the heads of event kinds ---- */
+
+static bool parse_segment_head(struct parser *p, struct match *m)
+{
+    bool both;
+    m->kind = MATCH_SEGMENT;
+    return take_direction(p, false, &m->host, &m->peer, &both) && take_segment_flags(p, &m->flags);
+}
+
+static int take_state(struct parser *p)
+{
+    return take_choice(p, state_names, STACK_TCP_STATE_COUNT,
+                       "a TCP state: CLOSED LISTEN SYN_SENT SYN_RCVD ESTABLISHED FIN_WAIT_1 "
+                       "FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT");
+}
+
+/* <host> <conn> <STATE>: the endpoint entering STATE. */
+static bool parse_state_head(struct parser *p, struct match *m)
+{
+    m->kind = MATCH_STATE;
+    if (!take_host(p, &m->host) || !take_conn(p, m->host, -1, m)) return false;
+    return (m->state = take_state(p)) >= 0;
+}
+
+static const char *const call_names[] = {
+    "socket", "bind", "listen", "accept", "connect", "send", "recv", "shutdown", "close",
+    "setsockopt", "fcntl", "poll", "getsockopt",
+};
+#define CALL_NAME_COUNT (sizeof call_names / sizeof call_names[0])
+
+/* <host>/<proc> <call>. */
+static bool parse_call_head(struct parser *p, struct match *m)
+{
+    int proc;
+    m->kind = MATCH_CALL;
+    if (!take_proc_ref(p, &m->host, &proc, m->proc)) return false;
+    int k = take_choice(p, call_names, CALL_NAME_COUNT, "a call: socket bind listen accept "
+                                                        "connect send recv shutdown close "
+                                                        "setsockopt fcntl poll getsockopt");
+    if (k < 0) return false;
+    snprintf(m->call, sizeof m->call, "%s", call_names[k]);
+    return true;
+}
+
+/* <type>: the JSON type of trace events (any name: types added later match too). */
+static bool parse_event_head(struct parser *p, struct match *m)
+{
+    const char *what = "an event type as in timeline.jsonl (pool, accounting, link, host, ...)";
+    const struct word *w = take(p, what);
+    if (!w) return false;
+    bool ok = !w->quoted && w->len < sizeof m->type;
+    for (size_t i = 0; ok && i < w->len; i++)
+        ok = (w->v[i] >= 'a' && w->v[i] <= 'z') || w->v[i] == '-' || w->v[i] == '_';
+    if (!ok) return fail_word(p, w, "'%s' is not an event type, expected %s", show_word(p, w).s, what);
+    m->kind = MATCH_EVENT;
+    memcpy(m->type, w->v, w->len + 1);
+    return true;
+}
+
+/* ---- filters: words after a head that narrow what it matches ---- */
+
+/* The words that end an event's fields: time conditions, quantifiers, count. */
+static const char *const when_words[] = { "at", "after", "before", "within", "lasts", "first",
+                                          "nth", "last", "all", "count" };
+#define WHEN_WORD_COUNT (sizeof when_words / sizeof when_words[0])
+
+enum filter_result { FILTER_NONE, FILTER_TAKEN, FILTER_ERROR };
+
+/* An error a fail_* call has already reported (they return false). */
+static enum filter_result filter_failed(bool reported)
+{
+    (void)reported;
+    return FILTER_ERROR;
+}
+
+static enum filter_result filter_taken(bool ok) { return ok ? FILTER_TAKEN : FILTER_ERROR; }
+
+enum seg_filter { SF_LEN, SF_SEQ, SF_ACK, SF_WIN, SF_DELIVERED, SF_DROPPED, SF_CONN, SF_COUNT };
+
+static enum filter_result parse_segment_filter(struct parser *p, struct match *m)
+{
+    static const char *const names[SF_COUNT] = { "len", "seq", "ack", "win", "delivered",
+                                                 "dropped", "conn" };
+    const struct word *o = peek(p);
+    int k = lookup(names, SF_COUNT, o);
+    if (k < 0) return FILTER_NONE;
+    p->next++;
+    struct value_range *r[] = { [SF_LEN] = &m->len, [SF_SEQ] = &m->seq, [SF_ACK] = &m->ack,
+                                [SF_WIN] = &m->win };
+    switch ((enum seg_filter)k) {
+    case SF_LEN:
+        return filter_taken(range_given_twice(p, o, r[k]) &&
+               take_range(p, SEGMENT_LEN_MAX, "a payload length 0..65535 or a range like 1..1460",
+                          r[k]));
+    case SF_SEQ:
+    case SF_ACK:
+    case SF_WIN:
+        return filter_taken(range_given_twice(p, o, r[k]) &&
+               take_range(p, RANGE_MAX, "a number 0..4294967295 or a range like 1..100", r[k]));
+    case SF_DELIVERED:
+    case SF_DROPPED:
+        if (m->fate) return filter_failed(fail_word(p, o, "both 'delivered' and 'dropped', expected one"));
+        m->fate = k == SF_DELIVERED ? 1 : 2;
+        return FILTER_TAKEN;
+    case SF_CONN:
+        if (m->conn || m->fd_proc[0]) return filter_failed(given_twice(p, o, "conn"));
+        return filter_taken(take_conn(p, m->host, m->peer, m));
+    case SF_COUNT: break;
+    }
+    return FILTER_ERROR;
+}
+
+static enum filter_result parse_state_filter(struct parser *p, struct match *m)
+{
+    const struct word *o = peek(p);
+    if (is_kw(o, "from")) {
+        p->next++;
+        if (m->from_state >= 0) return filter_failed(given_twice(p, o, "from"));
+        return filter_taken((m->from_state = take_state(p)) >= 0);
+    }
+    if (!is_kw(o, "cause")) return FILTER_NONE;
+    p->next++;
+    if (m->cause) return filter_failed(given_twice(p, o, "cause"));
+    const struct word *w = take(p, "a quoted cause like \"2MSL timeout\"");
+    if (!w) return FILTER_ERROR;
+    if (!w->quoted) return filter_failed(fail_word(p, w, "found '%s', expected a quoted cause like \"2MSL "
+                                           "timeout\"", show_word(p, w).s));
+    return filter_taken((m->cause = dup_bytes(p, w->v, strlen(w->v))));
+}
+
+static enum filter_result parse_call_filter(struct parser *p, struct match *m)
+{
+    const struct word *o = peek(p);
+    if (is_kw(o, "ret")) {
+        p->next++;
+        return filter_taken(range_given_twice(p, o, &m->ret) &&
+               take_range(p, (int64_t)BYTES_MAX, "a result 0..16777216 or a range", &m->ret));
+    }
+    if (!is_kw(o, "errno")) return FILTER_NONE;
+    p->next++;
+    if (m->err) return filter_failed(given_twice(p, o, "errno"));
+    m->ret = (struct value_range){ .set = true, .lo = -1, .hi = -1 };
+    return filter_taken(take_errno(p, &m->err));
+}
+
+/* <key> <value>: value a quoted text, a number or range, or a word. */
+static enum filter_result parse_event_field(struct parser *p, struct match *m)
+{
+    const struct word *kw = peek(p);
+    if (kw->quoted || lookup(when_words, WHEN_WORD_COUNT, kw) >= 0) return FILTER_NONE;
+    p->next++;
+    const struct word *vw = peek(p);
+    if (!vw) return filter_failed(fail_at(p, eol_off(p), "end of line, expected a value for '%s'",
+                            show_word(p, kw).s));
+    struct event_field *f = realloc(m->fields, (m->field_count + 1) * sizeof *f);
+    if (!f) return filter_failed(out_of_memory(p));
+    m->fields = f;
+    f = &f[m->field_count++];
+    *f = (struct event_field){ .key = dup_bytes(p, kw->v, strlen(kw->v)) };
+    if (!f->key) return FILTER_ERROR;
+    bool number = !vw->quoted && vw->v[0] >= '0' && vw->v[0] <= '9';
+    if (number)
+        return filter_taken(take_range(p, INT64_C(1) << 48, "a number or a range like 1..100", &f->range));
+    p->next++;
+    return filter_taken((f->text = dup_bytes(p, vw->v, strlen(vw->v))));
+}
+
+/* 1 a filter word of m's kind was read, 0 the next word is not one, -1 error. */
+static enum filter_result parse_filter(struct parser *p, struct match *m)
+{
+    if (!peek(p)) return FILTER_NONE;
+    switch (m->kind) {
+    case MATCH_SEGMENT: return parse_segment_filter(p, m);
+    case MATCH_STATE: return parse_state_filter(p, m);
+    case MATCH_CALL: return parse_call_filter(p, m);
+    case MATCH_EVENT: return parse_event_field(p, m);
+    case MATCH_PROCESS:
+    case MATCH_SIGNAL:
+    case MATCH_KIND_COUNT: break;
+    }
+    return FILTER_NONE;
+}
+
+static bool parse_filters(struct parser *p, struct match *m)
+{
+    enum filter_result r;
+    while ((r = parse_filter(p, m)) == FILTER_TAKEN) {}
+    return r == FILTER_NONE;
+}
+
+static void match_init(struct match *m)
+{
+    *m = (struct match){ .host = -1, .peer = -1, .fd_host = -1, .state = -1, .from_state = -1 };
+}
+
+/* The reference of after/before: [segment] <a>><b> <flags> | state ... | call ... | event ...,
+ * with its own filters (so `after client>server F. len 0` narrows the reference). */
+static bool parse_reference(struct parser *p, struct match *m)
+{
+    static const char *const kinds[] = { "segment", "state", "call", "event" };
+    const struct word *w = peek(p);
+    match_init(m);
+    int k = lookup(kinds, 4, w);
+    bool ok;
+    if (k > 0) p->next++;
+    if (k <= 0) {
+        if (k == 0) p->next++;
+        ok = parse_segment_head(p, m);
+    } else if (k == 1) ok = parse_state_head(p, m);
+    else if (k == 2) ok = parse_call_head(p, m);
+    else ok = parse_event_head(p, m);
+    return ok && parse_filters(p, m);
+}
+
+/* after|before <time> or <reference>. */
+static bool parse_order(struct parser *p, struct scenario_expect *x, const struct word *o, bool after)
+{
+    struct when *wh = &x->when;
+    const struct word *w = take(p, "a time or an event (segment, state, call or event ...)");
+    if (!w) return false;
+    p->next--;
+    if (w->v[0] >= '0' && w->v[0] <= '9') {
+        if ((after ? wh->has_after : wh->has_before)) return given_twice(p, o, o->v);
+        (after ? (wh->has_after = true) : (wh->has_before = true));
+        return take_time(p, TIME_MAX_US, TIME_WHAT, after ? &wh->after_us : &wh->before_us);
+    }
+    if (wh->order) return fail_word(p, o, "a second event to order against, expected one "
+                                          "reference event (before or after)");
+    wh->order = after ? 2 : 1;
+    return parse_reference(p, &wh->ref);
+}
+
+enum when_word { WW_AT, WW_AFTER, WW_BEFORE, WW_WITHIN, WW_LASTS, WW_FIRST, WW_NTH, WW_LAST,
+                 WW_ALL, WW_COUNT_, WW_KIND_COUNT };
+
+/* One time condition, quantifier or count. `lasts` needs a kind with a duration. */
+static bool parse_when_word(struct parser *p, struct scenario_expect *x, int k, const struct word *o)
+{
+    struct when *wh = &x->when;
+    bool quant_ok = !x->negated && x->count < 0;
+    switch ((enum when_word)k) {
+    case WW_AT:
+        if (wh->has_at) return given_twice(p, o, "at");
+        wh->has_at = true;
+        return take_time(p, TIME_MAX_US, TIME_WHAT, &wh->at_us);
+    case WW_AFTER:
+    case WW_BEFORE: return parse_order(p, x, o, k == WW_AFTER);
+    case WW_WITHIN:
+        if (wh->has_within) return given_twice(p, o, "within");
+        wh->has_within = true;
+        return take_time(p, TIME_MAX_US, TIME_WHAT, &wh->within_us);
+    case WW_LASTS:
+        if (x->m.kind != MATCH_STATE && x->m.kind != MATCH_CALL)
+            return fail_word(p, o, "'lasts' here, expected it on a state or a call (only they "
+                                   "have a duration)");
+        if (wh->has_lasts) return given_twice(p, o, "lasts");
+        wh->has_lasts = true;
+        return take_time(p, TIME_MAX_US, TIME_WHAT, &wh->lasts_us);
+    case WW_FIRST:
+    case WW_NTH:
+    case WW_LAST:
+    case WW_ALL:
+        if (!quant_ok || x->quant != QUANT_FIRST || x->nth)
+            return fail_word(p, o, "'%s' here, expected one of first, nth, last, all, and none of "
+                                   "them with 'no' or 'count'", o->v);
+        x->quant = k == WW_NTH ? QUANT_NTH : k == WW_LAST ? QUANT_LAST : k == WW_ALL ? QUANT_ALL
+                                                                                    : QUANT_FIRST;
+        x->nth = 1;
+        return k != WW_NTH || take_long(p, 1, PACKETS_MAX, "a match number 1..1000000000", &x->nth);
+    case WW_COUNT_:
+        if (x->negated)
+            return fail_word(p, o, "'count' after 'expect no', expected %s",
+                             "len, delivered, dropped or end of line");
+        if (x->count >= 0 || x->nth)
+            return fail_word(p, o, "'count' here, expected it once, without 'no' or a quantifier");
+        return take_long(p, 0, PACKETS_MAX, "a count 0..1000000000", &x->count);
+    case WW_KIND_COUNT: break;
+    }
+    return false;
+}
+
+/* The rest of an expectation on a head: filters, then quantifier, count and time conditions
+ * in any order. */
+static bool parse_expect_tail(struct parser *p, struct scenario_expect *x)
+{
+    char expected[160];
+    snprintf(expected, sizeof expected, "%s, at, after, before, within, lasts, first, nth, "
+             "last, all, count or end of line",
+             x->m.kind == MATCH_SEGMENT ? "len, seq, ack, win, delivered, dropped, conn"
+             : x->m.kind == MATCH_STATE ? "from, cause"
+             : x->m.kind == MATCH_CALL ? "ret, errno" : "<key> <value>");
+    if (!parse_filters(p, &x->m)) return false;
+    while (peek(p)) {
+        const struct word *o = peek(p);
+        int k = take_choice(p, when_words, WHEN_WORD_COUNT, expected);
+        if (k < 0 || !parse_when_word(p, x, k, o)) return false;
+        const struct word *f = peek(p);
+        if (parse_filter(p, &x->m) != FILTER_NONE)
+            return fail_word(p, f, "filter '%s' after '%s', expected the filters right after "
+                                   "what they narrow", show_word(p, f).s, o->v);
+    }
+    return true;
+}
+
+static bool parse_expect_segment(struct parser *p, struct scenario_expect *x)
+{
+    x->kind = EXPECT_SEGMENT;
+    if (!parse_segment_head(p, &x->m) || !parse_expect_tail(p, x)) return false;
+    x->host = x->m.host;
+    x->peer = x->m.peer;
+    x->flags = x->m.flags;
+    x->fate = x->m.fate;
+    x->len = x->m.len.set && x->m.len.lo == x->m.len.hi ? (long)x->m.len.lo : -1;
+    return true;
+}
+
+/* expect [no] state|call|event ... */
+static bool parse_expect_matched(struct parser *p, struct scenario_expect *x, enum expect_kind kind)
+{
+    x->kind = kind;
+    bool ok = kind == EXPECT_STATE ? parse_state_head(p, &x->m)
+              : kind == EXPECT_CALL ? parse_call_head(p, &x->m) : parse_event_head(p, &x->m);
+    if (!ok || !parse_expect_tail(p, x)) return false;
+    x->host = x->m.host;
+    x->peer = x->m.peer;
+    return true;
+}
+
+/* process and signal expectations: only time conditions after their words. */
+static bool parse_when_only(struct parser *p, struct scenario_expect *x, enum match_kind kind)
+{
+    static const char *const names[] = { "at", "after", "before", "within" };
+    x->m.kind = kind;
+    while (peek(p)) {
+        const struct word *o = peek(p);
+        int k = take_choice(p, names, 4, "at, after, before, within or end of line");
+        if (k < 0 || !parse_when_word(p, x, k, o)) return false;
+    }
+    return true;
+}
+
 
 static bool parse_expect_states(struct parser *p, struct scenario_expect *x)
 {
@@ -1767,9 +2333,11 @@ static bool parse_expect_process(struct parser *p, struct scenario_expect *x)
     int k = take_choice(p, ends, 2, "exit <status> or killed <signal>");
     if (k < 0) return false;
     x->killed = k == 1;
-    if (!x->killed) return take_long(p, 0, EXIT_STATUS_MAX, "an exit status 0..255", &x->count);
+    if (!x->killed)
+        return take_long(p, 0, EXIT_STATUS_MAX, "an exit status 0..255", &x->count) &&
+               parse_when_only(p, x, MATCH_PROCESS);
     x->signal = take_choice(p, signal_names, PROC_SIGNAL_COUNT, "sigkill, sigterm or sigpipe");
-    return x->signal >= 0;
+    return x->signal >= 0 && parse_when_only(p, x, MATCH_PROCESS);
 }
 
 static bool parse_expect_signal(struct parser *p, struct scenario_expect *x)
@@ -1783,7 +2351,7 @@ static bool parse_expect_signal(struct parser *p, struct scenario_expect *x)
     int k = take_choice(p, actions, 3, "terminate, ignored or handled");
     if (k < 0) return false;
     snprintf(x->action, sizeof x->action, "%s", actions[k]);
-    return true;
+    return parse_when_only(p, x, MATCH_SIGNAL);
 }
 
 static bool parse_expect_received(struct parser *p, struct scenario_expect *x)
@@ -1801,24 +2369,36 @@ static bool parse_expect_received(struct parser *p, struct scenario_expect *x)
     return take_long(p, 0, RECEIVED_MAX, "a byte count 0..1099511627776", &x->count);
 }
 
-enum expect_word { XW_SEGMENT, XW_NO, XW_STATES, XW_PROCESS, XW_SIGNAL, XW_RECEIVED, XW_COUNT };
+enum expect_word { XW_SEGMENT, XW_NO, XW_STATES, XW_PROCESS, XW_SIGNAL, XW_RECEIVED, XW_STATE,
+                   XW_CALL, XW_EVENT, XW_COUNT };
+
+/* expect no segment|state|call|event ... */
+static bool parse_expect_no(struct parser *p, struct scenario_expect *x)
+{
+    static const char *const names[] = { "segment", "state", "call", "event" };
+    static const enum expect_kind kinds[] = { EXPECT_SEGMENT, EXPECT_STATE, EXPECT_CALL, EXPECT_EVENT };
+    x->negated = true;
+    int k = take_choice(p, names, 4, "segment, state, call or event");
+    if (k < 0) return false;
+    return k == 0 ? parse_expect_segment(p, x) : parse_expect_matched(p, x, kinds[k]);
+}
 
 static bool parse_expect(struct parser *p, const struct word *kw)
 {
     static const char *const names[XW_COUNT] = {
-        "segment", "no", "states", "process", "signal", "received",
+        "segment", "no", "states", "process", "signal", "received", "state", "call", "event",
     };
     struct scenario_expect *x = new_expect(p, kw);
     if (!x) return false;
-    int k = take_choice(p, names, XW_COUNT,
-                        "segment, no segment, states, process, signal or received");
+    int k = take_choice(p, names, XW_COUNT, "segment, no, states, state, call, event, process, "
+                                            "signal or received");
     if (k < 0) return false;
     bool ok = false;
     switch ((enum expect_word)k) {
-    case XW_NO:
-        x->negated = true;
-        ok = take_keyword(p, "segment") && parse_expect_segment(p, x);
-        break;
+    case XW_NO: ok = parse_expect_no(p, x); break;
+    case XW_STATE: ok = parse_expect_matched(p, x, EXPECT_STATE); break;
+    case XW_CALL: ok = parse_expect_matched(p, x, EXPECT_CALL); break;
+    case XW_EVENT: ok = parse_expect_matched(p, x, EXPECT_EVENT); break;
     case XW_SEGMENT: ok = parse_expect_segment(p, x); break;
     case XW_STATES: ok = parse_expect_states(p, x); break;
     case XW_PROCESS: ok = parse_expect_process(p, x); break;
@@ -2000,21 +2580,38 @@ struct scenario *scenario_load(const char *path, char *err, size_t err_size)
     return s;
 }
 
+static void match_free(struct match *m)
+{
+    for (size_t i = 0; i < m->field_count; i++) {
+        free(m->fields[i].key);
+        free(m->fields[i].text);
+    }
+    free(m->fields);
+    free(m->conn);
+    free(m->cause);
+}
+
 void scenario_free(struct scenario *s)
 {
     if (!s) return;
     for (size_t i = 0; i < s->proc_count; i++) {
         struct scenario_process *pr = &s->procs[i];
         for (size_t j = 0; j < pr->fd_name_count; j++) free(pr->fd_names[j]);
-        for (size_t j = 0; j < pr->step_count; j++) free(pr->steps[j].text);
+        for (size_t j = 0; j < pr->step_count; j++) {
+            free(pr->steps[j].text);
+            free(pr->steps[j].expect.text);
+        }
         free(pr->fd_names);
         free(pr->steps);
     }
     for (size_t i = 0; i < s->expect_count; i++) {
+        match_free(&s->expects[i].m);
+        match_free(&s->expects[i].when.ref);
         free(s->expects[i].text);
         free(s->expects[i].conn);
         free(s->expects[i].states);
     }
+    for (size_t i = 0; i < s->event_count; i++) free(s->events[i].inject.payload);
     free(s->procs);
     free(s->events);
     free(s->expects);

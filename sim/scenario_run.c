@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "scenario_run.h"
 
+#include "expect_match.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -13,11 +14,20 @@
 
 #define PATTERN_MODULUS 251   /* byte i of a stream is i % 251: a prime, so shifts show */
 
+#define SHOWN_TEXT_MAX 40   /* bytes of a received text quoted in a failure */
+
 struct step_outcome {
     bool ran, failed;
     long ret;
     int err;
     uint64_t t_us;
+    char text[SHOWN_TEXT_MAX + 8];  /* recv -> "text": what was received, escaped */
+};
+
+/* A connect or accept of a named fd: the call event that tells which connection it made. */
+struct fd_call {
+    int name;                       /* fd name index */
+    size_t event;                   /* index of its call event in the trace */
 };
 
 struct instance {
@@ -32,11 +42,16 @@ struct instance {
      * killed inside proc_send leaves by longjmp and never frees what send_step holds. */
     char *pattern;
     size_t pattern_size;
+    char *got;                      /* recv -> "text": the bytes of the step in progress */
+    size_t got_len, got_cap;
+    struct fd_call *fd_calls;       /* every connect and accept it made, in order */
+    size_t fd_call_count, fd_call_cap;
 };
 
 struct event_ctx {
     struct scenario_runner *runner;
     const struct scenario_event *ev;
+    int rule_id;                    /* LINK_RULE: the link's id of the rule it added, -1 none */
 };
 
 struct scenario_runner {
@@ -78,13 +93,29 @@ static void send_step(struct instance *in, const struct step *st, int fd, long *
     if (*ret > 0) in->sent[st->fd] += (uint64_t)*ret;
 }
 
+/* Keeps at most `limit` bytes of what a recv step received (enough to tell a mismatch). */
+static void keep_received(struct instance *in, const char *buf, size_t n, size_t limit)
+{
+    if (in->got_len + n > limit) n = limit - in->got_len;
+    if (n == 0) return;
+    if (in->got_len + n > in->got_cap) {
+        in->got_cap = in->got_len + n;
+        in->got = realloc(in->got, in->got_cap);
+        if (!in->got) sched_panic("out of memory");
+    }
+    memcpy(in->got + in->got_len, buf, n);
+    in->got_len += n;
+}
+
 static void recv_step(struct instance *in, const struct step *st, int fd, long *ret)
 {
     static char buf[65536];   /* one process runs at a time: shared scratch is safe */
     size_t want = st->count < 0 || (size_t)st->count > sizeof buf ? sizeof buf : (size_t)st->count;
+    in->got_len = 0;
     do {
         *ret = proc_recv(in->proc, fd, buf, want, st->flags);
         if (*ret > 0) in->received[st->fd] += (uint64_t)*ret;
+        if (*ret > 0 && st->expect.text) keep_received(in, buf, (size_t)*ret, st->expect.text_len + 1);
     } while (st->count < 0 && *ret > 0);
 }
 
@@ -110,7 +141,7 @@ static long call_step(struct instance *in, const struct step *st)
         break;
     case STEP_ACCEPT:
         ret = proc_accept(p, fd);
-        in->fds[st->new_fd] = (int)ret;
+        if (st->new_fd >= 0) in->fds[st->new_fd] = (int)ret;
         break;
     case STEP_CONNECT:
         ret = proc_connect(p, fd, ip4_str(st->ip, ip), st->port);
@@ -143,6 +174,17 @@ static long call_step(struct instance *in, const struct step *st)
     case STEP_SLEEP:
         ret = proc_sleep_us(p, st->time_us);
         break;
+    case STEP_POLL: {
+        int revents;
+        ret = proc_poll_one(p, fd, st->how, st->time_us, &revents);
+        break;
+    }
+    case STEP_GETSOCKOPT: {
+        int value;
+        ret = proc_get_so_error(p, fd, &value);
+        if (ret == 0) ret = value;   /* the step's result is the pending error */
+        break;
+    }
     case STEP_EXIT:
         proc_exit(p, (int)st->count);
     case STEP_REPEAT:
@@ -158,10 +200,37 @@ static bool result_matches(const struct step_expect *e, long ret, int err)
     return ret == e->ret && (ret >= 0 || e->err == 0 || e->err == err);
 }
 
+/* "text" with quotes, control bytes as \xNN, cut after SHOWN_TEXT_MAX bytes. */
+static void show_text(const char *s, size_t len, char *out, size_t size)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (size_t i = 0; i < len && n + 6 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') out[n++] = (char)c;
+        else n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
+static bool text_matches(const struct instance *in, const struct step_expect *e)
+{
+    return in->got_len == e->text_len && (e->text_len == 0 || memcmp(in->got, e->text, e->text_len) == 0);
+}
+
 static void record_outcome(struct instance *in, size_t index, long ret, int err)
 {
     const struct step *st = &in->sp->steps[index];
     struct step_outcome *o = &in->outcomes[index];
+    if (st->expect.text && !o->failed) {
+        show_text(in->got, in->got_len, o->text, sizeof o->text);
+        if (!text_matches(in, &st->expect)) {
+            o->ran = o->failed = true;
+            o->t_us = sched_now_us();
+            return;
+        }
+    }
     bool first = !o->ran;
     o->ran = true;
     if (!st->expect.present || o->failed) {
@@ -177,6 +246,22 @@ static void record_outcome(struct instance *in, size_t index, long ret, int err)
     o->failed = !result_matches(&st->expect, ret, err);
 }
 
+/* Remembers which call event connected or accepted fd name `name` (expect ... <proc>:<fd>). */
+static void note_fd_call(struct instance *in, int name)
+{
+    size_t n;
+    trace_events(world_trace(in->runner->w), &n);
+    if (n == 0 || name < 0) return;
+    if (in->fd_call_count == in->fd_call_cap) {
+        size_t cap = in->fd_call_cap ? 2 * in->fd_call_cap : 4;
+        struct fd_call *a = realloc(in->fd_calls, cap * sizeof *a);
+        if (!a) sched_panic("out of memory");
+        in->fd_calls = a;
+        in->fd_call_cap = cap;
+    }
+    in->fd_calls[in->fd_call_count++] = (struct fd_call){ name, n - 1 };
+}
+
 static void run_range(struct instance *in, size_t first, size_t count)
 {
     const struct step *steps = in->sp->steps;
@@ -188,7 +273,10 @@ static void run_range(struct instance *in, size_t first, size_t count)
         }
         errno = 0;
         long ret = call_step(in, &steps[i]);
-        record_outcome(in, i, ret, ret < 0 ? errno : 0);
+        int err = ret < 0 ? errno : 0;
+        if (steps[i].kind == STEP_CONNECT) note_fd_call(in, steps[i].fd);
+        if (steps[i].kind == STEP_ACCEPT) note_fd_call(in, steps[i].new_fd);
+        record_outcome(in, i, ret, err);
     }
 }
 
@@ -224,9 +312,80 @@ static void instance_init(struct scenario_runner *r, struct instance *in,
     in->proc = host_spawn(r->hosts[sp->host], in->name, start, instance_main, in);
 }
 
+/* remove: the latest rule still in force that an earlier event added with that name. */
+static void remove_link_rule(struct world *w, struct event_ctx *c)
+{
+    const struct link_rule *want = &c->ev->rule;
+    for (struct event_ctx *e = c; e-- > c->runner->events;) {
+        const struct link_rule *r = &e->ev->rule;
+        if (e->ev->kind != EVENT_LINK_RULE || e->rule_id < 0 || strcmp(r->name, want->name) != 0 ||
+            r->from != want->from || r->to != want->to || r->both != want->both)
+            continue;
+        world_remove_link_rule(w, e->rule_id);
+        e->rule_id = -1;
+        return;
+    }
+}
+
+static size_t fd_conns(void *arg, int host, const char *proc, const char *fd,
+                       char (*out)[MATCH_CONN_MAX], size_t max);
+
+/* The ports of the latest connection of inject's <proc>:<fd>, seen from host `from`. */
+static bool inject_ports(struct scenario_runner *r, const struct inject_spec *in, uint32_t from_ip,
+                         uint16_t *src, uint16_t *dst, char *why, size_t size)
+{
+    char conns[MATCH_FD_CONNS_MAX][MATCH_CONN_MAX];
+    size_t n = fd_conns(r, in->fd_host, in->fd_proc, in->fd_name, conns, MATCH_FD_CONNS_MAX);
+    if (n == 0) {
+        snprintf(why, size, "%s:%s has no connection yet", in->fd_proc, in->fd_name);
+        return false;
+    }
+    unsigned a[4], lport, b[4], rport;
+    if (sscanf(conns[n - 1], "%u.%u.%u.%u:%u>%u.%u.%u.%u:%u", &a[0], &a[1], &a[2], &a[3], &lport,
+               &b[0], &b[1], &b[2], &b[3], &rport) != 10) {
+        snprintf(why, size, "connection %s unreadable", conns[n - 1]);
+        return false;
+    }
+    uint32_t local = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+    *src = (uint16_t)(local == from_ip ? lport : rport);
+    *dst = (uint16_t)(local == from_ip ? rport : lport);
+    return true;
+}
+
+/* inject: builds the segment now (a live connection's ports and ISNs) and puts it on the link
+ * as the source host's; when it cannot, a link event says why. */
+static void inject_segment(struct scenario_runner *r, const struct scenario_event *ev)
+{
+    const struct inject_spec *in = &ev->inject;
+    struct tcp_segment_spec spec = {
+        .src_ip = r->s->hosts[ev->host].ip, .dst_ip = r->s->hosts[ev->peer].ip,
+        .src_port = in->src_port, .dst_port = in->dst_port, .seq = in->seq, .ack = in->ack,
+        .flags = in->flags, .win = in->win, .options = in->options,
+        .options_len = in->options_len, .payload = (const uint8_t *)in->payload,
+        .payload_len = in->payload_len,
+    };
+    char why[160] = "";
+    bool ok = !in->fd_proc[0] || inject_ports(r, in, spec.src_ip, &spec.src_port, &spec.dst_port,
+                                              why, sizeof why);
+    uint32_t isn;
+    if (ok && in->fd_proc[0]) {
+        const struct trace *t = world_trace(r->w);
+        if (trace_isn(t, spec.src_ip, spec.src_port, spec.dst_ip, spec.dst_port, &isn)) spec.seq += isn;
+        if (trace_isn(t, spec.dst_ip, spec.dst_port, spec.src_ip, spec.src_port, &isn)) spec.ack += isn;
+    }
+    uint8_t pkt[8192];   /* headers, 40 option bytes and a payload of one scenario line */
+    size_t len = ok ? packet_build_tcp(&spec, pkt, sizeof pkt) : 0;
+    if (ok && !len) snprintf(why, sizeof why, "the segment does not fit in an IPv4 packet");
+    if (len && world_inject(r->w, pkt, len, why, sizeof why)) return;
+    struct trace_event te = { .type = TRACE_LINK };
+    te.u.link.event = "inject";
+    snprintf(te.u.link.detail, sizeof te.u.link.detail, "line %d: not sent: %s", ev->pos.line, why);
+    trace_emit(world_trace(r->w), &te);
+}
+
 static void fire_event(struct world *w, void *arg)
 {
-    const struct event_ctx *c = arg;
+    struct event_ctx *c = arg;
     const struct scenario_event *ev = c->ev;
     struct host *h = c->runner->hosts[ev->host];
     struct host *peer = ev->peer >= 0 ? c->runner->hosts[ev->peer] : NULL;
@@ -239,7 +398,9 @@ static void fire_event(struct world *w, void *arg)
     case EVENT_CRASH: host_crash(h); break;
     case EVENT_REBOOT: host_reboot(h); break;
     case EVENT_SHUTDOWN: host_shutdown(h, ev->grace_us); break;
-    case EVENT_LINK_RULE: world_add_link_rule(w, &ev->rule); break;
+    case EVENT_LINK_RULE: c->rule_id = world_add_link_rule(w, &ev->rule); break;
+    case EVENT_LINK_REMOVE: remove_link_rule(w, c); break;
+    case EVENT_INJECT: inject_segment(c->runner, ev); break;
     case EVENT_PARTITION: world_partition(w, true); break;
     case EVENT_HEAL: world_partition(w, false); break;
     case EVENT_BANDWIDTH: world_set_bandwidth(w, h, peer, ev->bandwidth_bps); break;
@@ -291,7 +452,7 @@ static int schedule_events(struct scenario_runner *r, char *err, size_t err_size
         if (ev->kind == EVENT_KILL && !process_exists(r, ev->host, ev->proc))
             return fail_at(err, err_size, &ev->pos, "no process '%s' on host '%s'", ev->proc,
                            r->s->hosts[ev->host].name);
-        r->events[i] = (struct event_ctx){ r, ev };
+        r->events[i] = (struct event_ctx){ r, ev, -1 };
         world_at(r->w, ev->at_us, fire_event, &r->events[i]);
     }
     return 0;
@@ -331,6 +492,8 @@ void scenario_runner_free(struct scenario_runner *r)
         free(r->instances[i].received);
         free(r->instances[i].outcomes);
         free(r->instances[i].pattern);
+        free(r->instances[i].fd_calls);
+        free(r->instances[i].got);
     }
     free(r->instances);
     free(r->events);
@@ -344,58 +507,18 @@ struct verdict {
     char got[200];
 };
 
-/* Which trace events explain a failure, printed under it in the report. */
-struct relevance {
-    enum trace_type type;
-    const char *host, *peer, *proc;
-};
-
 static const char *host_name_at(const struct scenario_runner *r, int i)
 {
     return i >= 0 ? r->s->hosts[i].name : "?";
 }
 
-static bool relevant(const struct trace_event *e, const struct relevance *rel)
+/* One line per failed expectation: where, what was expected, what happened. */
+static void report_failure(FILE *report, const struct src_pos *pos, const char *expected,
+                           const struct verdict *v)
 {
-    if (e->type != rel->type) return false;
-    switch (e->type) {
-    case TRACE_SEGMENT:
-        return (strcmp(e->u.segment.from, rel->host) == 0 && strcmp(e->u.segment.to, rel->peer) == 0);
-    case TRACE_STATE: return strcmp(e->u.state.host, rel->host) == 0;
-    case TRACE_CALL:
-        return strcmp(e->u.call.host, rel->host) == 0 && strcmp(e->u.call.proc, rel->proc) == 0;
-    case TRACE_PROCESS:
-        return strcmp(e->u.process.host, rel->host) == 0 && strcmp(e->u.process.proc, rel->proc) == 0;
-    case TRACE_SIGNAL:
-        return strcmp(e->u.signal.host, rel->host) == 0 && strcmp(e->u.signal.proc, rel->proc) == 0;
-    case TRACE_HOST:
-    case TRACE_LINK:
-    case TRACE_EXPECT:
-    case TRACE_ACCOUNTING:
-    case TRACE_POOL:
-    case TRACE_TYPE_COUNT:
-        break;
-    }
-    return false;
-}
-
-static void report_failure(struct scenario_runner *r, FILE *report, const struct src_pos *pos,
-                           const char *expected, const struct verdict *v,
-                           const struct relevance *rel)
-{
-    if (!report) return;
-    fprintf(report, "%s:%d:%d: expectation failed: %s\n    got: %s\n", pos->file, pos->line,
-            pos->col, expected, v->got);
-    if (!rel) return;
-    size_t n, shown = 0;
-    const struct trace_event *ev = trace_events(world_trace(r->w), &n);
-    for (size_t i = 0; i < n && shown < 24; i++) {
-        if (!relevant(&ev[i], rel)) continue;
-        char line[512];
-        trace_format_text(&ev[i], line, sizeof line);
-        fprintf(report, "    | %s\n", line);
-        shown++;
-    }
+    if (report)
+        fprintf(report, "%s:%d:%d: expectation failed: %s; got: %s\n", pos->file, pos->line,
+                pos->col, expected, v->got);
 }
 
 static void emit_expect(struct scenario_runner *r, int line, const char *text, const struct verdict *v)
@@ -408,62 +531,58 @@ static void emit_expect(struct scenario_runner *r, int line, const char *text, c
     trace_emit(world_trace(r->w), &ev);
 }
 
-static bool segment_matches(const struct trace_event *e, const char *from, const char *to,
-                            uint8_t flags, long len, int fate)
+/* The state event on `host` that a connect or accept call event made its connection with. */
+static const char *conn_of_call(const struct trace_event *ev, size_t n, size_t call)
 {
-    const struct trace_segment *s = &e->u.segment;
-    return e->type == TRACE_SEGMENT && strcmp(s->from, from) == 0 && strcmp(s->to, to) == 0 &&
-           s->flags == flags && (len < 0 || (long)s->len == len) &&
-           (fate == 0 || (fate == 1) == s->delivered);
-}
-
-/* Trace position of the first segment matching, or SIZE_MAX. */
-static size_t first_segment(const struct trace_event *ev, size_t n, const char *from,
-                            const char *to, uint8_t flags, long len, int fate)
-{
-    for (size_t i = 0; i < n; i++)
-        if (segment_matches(&ev[i], from, to, flags, len, fate)) return i;
-    return SIZE_MAX;
-}
-
-static struct verdict check_segment(const struct scenario_runner *r, const struct scenario_expect *x)
-{
-    size_t n, matches = 0;
-    const struct trace_event *ev = trace_events(world_trace(r->w), &n);
-    const char *from = host_name_at(r, x->host), *to = host_name_at(r, x->peer);
-    for (size_t i = 0; i < n; i++) matches += segment_matches(&ev[i], from, to, x->flags, x->len, x->fate);
-    struct verdict v;
-    v.ok = x->negated ? matches == 0 : x->count >= 0 ? (long)matches == x->count : matches > 0;
-    snprintf(v.got, sizeof v.got, "%zu matching segment%s", matches, matches == 1 ? "" : "s");
-    if (!v.ok || !x->order) return v;
-    size_t mine = first_segment(ev, n, from, to, x->flags, x->len, x->fate);
-    size_t other = first_segment(ev, n, host_name_at(r, x->order_host),
-                                 host_name_at(r, x->order_peer), x->order_flags, -1, 0);
-    if (other == SIZE_MAX) {
-        v.ok = false;
-        snprintf(v.got, sizeof v.got, "no segment to order it against");
-    } else {
-        v.ok = x->order == 1 ? mine < other : mine > other;
-        snprintf(v.got, sizeof v.got, "the first one at t=%llu.%06llu, the other at t=%llu.%06llu",
-                 (unsigned long long)(ev[mine].t_us / 1000000),
-                 (unsigned long long)(ev[mine].t_us % 1000000),
-                 (unsigned long long)(ev[other].t_us / 1000000),
-                 (unsigned long long)(ev[other].t_us % 1000000));
+    const struct trace_call *c = &ev[call].u.call;
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, ">%s", c->args);
+    size_t sl = strlen(suffix);
+    bool accepted = strcmp(c->call, "accept") == 0;
+    if (accepted && c->ret < 0) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct trace_state *s = &ev[i].u.state;
+        size_t cl = ev[i].type == TRACE_STATE ? strlen(s->conn) : 0;
+        if (cl < sl || strcmp(s->host, c->host) != 0 || strcmp(s->conn + cl - sl, suffix) != 0)
+            continue;
+        if (accepted) return s->conn;
+        if (s->from == STACK_CLOSED && ev[i].t_us == c->start_us && i < call) return s->conn;
     }
-    return v;
+    return NULL;
 }
 
-/* '*' matches any run of characters. */
-static bool pattern_match(const char *pat, const char *s)
+static size_t fd_conns(void *arg, int host, const char *proc, const char *fd,
+                       char (*out)[MATCH_CONN_MAX], size_t max)
 {
-    if (*pat == '\0') return *s == '\0';
-    if (*pat == '*') {
-        for (;; s++) {
-            if (pattern_match(pat + 1, s)) return true;
-            if (*s == '\0') return false;
+    const struct scenario_runner *r = arg;
+    size_t n, found = 0;
+    const struct trace_event *ev = trace_events(world_trace(r->w), &n);
+    for (size_t i = 0; i < r->instance_count; i++) {
+        const struct instance *in = &r->instances[i];
+        if (in->sp->host != host || (strcmp(in->name, proc) != 0 && strcmp(in->sp->name, proc) != 0))
+            continue;
+        for (size_t k = 0; k < in->fd_call_count && found < max; k++) {
+            const char *conn = strcmp(in->sp->fd_names[in->fd_calls[k].name], fd) == 0
+                                   ? conn_of_call(ev, n, in->fd_calls[k].event) : NULL;
+            if (conn) snprintf(out[found++], MATCH_CONN_MAX, "%s", conn);
         }
     }
-    return *s == *pat && pattern_match(pat + 1, s + 1);
+    return found;
+}
+
+static struct match_env match_env(const struct scenario_runner *r)
+{
+    struct match_env env = { .s = r->s, .fd_conns = fd_conns, .arg = (void *)r };
+    env.ev = trace_events(world_trace(r->w), &env.n);
+    return env;
+}
+
+static struct verdict check_matched(const struct scenario_runner *r, const struct scenario_expect *x)
+{
+    struct verdict v;
+    struct match_env env = match_env(r);
+    v.ok = expect_match_check(&env, x, v.got, sizeof v.got);
+    return v;
 }
 
 /* The state sequence of endpoint `conn` on host, "CLOSED SYN_SENT ..." */
@@ -494,7 +613,7 @@ static struct verdict check_states(const struct scenario_runner *r, const struct
     struct verdict v = { .ok = true };
     for (size_t i = 0; i < n; i++) {
         const struct trace_state *s = &ev[i].u.state;
-        if (ev[i].type != TRACE_STATE || strcmp(s->host, host) != 0 || !pattern_match(x->conn, s->conn))
+        if (ev[i].type != TRACE_STATE || strcmp(s->host, host) != 0 || !expect_pattern_match(x->conn, s->conn))
             continue;
         bool first_sight = true;   /* judge each endpoint once, at its first event */
         for (size_t j = 0; j < i && first_sight; j++)
@@ -524,11 +643,14 @@ static struct verdict check_process(const struct scenario_runner *r, const struc
     const struct trace_event *ev = trace_events(world_trace(r->w), &n);
     const char *host = host_name_at(r, x->host);
     const struct trace_process *end = NULL;
+    size_t end_at = 0;
     for (size_t i = 0; i < n; i++) {
         const struct trace_process *p = &ev[i].u.process;
         if (ev[i].type == TRACE_PROCESS && strcmp(p->host, host) == 0 && strcmp(p->proc, x->proc) == 0 &&
-            strcmp(p->event, "start") != 0)
+            strcmp(p->event, "start") != 0) {
             end = p;
+            end_at = i;
+        }
     }
     static const int numbers[PROC_SIGNAL_COUNT] = { [PROC_SIGKILL] = 9, [PROC_SIGPIPE] = 13,
                                                     [PROC_SIGTERM] = 15 };
@@ -541,6 +663,8 @@ static struct verdict check_process(const struct scenario_runner *r, const struc
     v.ok = x->killed ? killed && end->status == 128 + numbers[x->signal]
                      : !killed && end->status == x->count;
     snprintf(v.got, sizeof v.got, "%s with status %d", end->event, end->status);
+    struct match_env env = match_env(r);
+    if (v.ok) v.ok = expect_when_holds(&env, x, end_at, v.got, sizeof v.got);
     return v;
 }
 
@@ -551,14 +675,18 @@ static struct verdict check_signal(const struct scenario_runner *r, const struct
     const char *host = host_name_at(r, x->host);
     struct verdict v = { .ok = false };
     snprintf(v.got, sizeof v.got, "no %s", proc_signal_name((enum proc_signal)x->signal));
+    size_t first = n;   /* the first delivery with the expected action: the one `when` judges */
     for (size_t i = 0; i < n; i++) {
         const struct trace_signal *g = &ev[i].u.signal;
         if (ev[i].type != TRACE_SIGNAL || strcmp(g->host, host) != 0 || strcmp(g->proc, x->proc) != 0 ||
             strcmp(g->signal, proc_signal_name((enum proc_signal)x->signal)) != 0)
             continue;
         snprintf(v.got, sizeof v.got, "%s %s", g->signal, g->action);
-        if (strcmp(g->action, x->action) == 0) v.ok = true;
+        if (strcmp(g->action, x->action) == 0 && first == n) first = i;
     }
+    v.ok = first < n;
+    struct match_env env = match_env(r);
+    if (v.ok) v.ok = expect_when_holds(&env, x, first, v.got, sizeof v.got);
     return v;
 }
 
@@ -588,17 +716,17 @@ static struct verdict check_received(const struct scenario_runner *r, const stru
     return v;
 }
 
-static struct verdict check_expect(const struct scenario_runner *r, const struct scenario_expect *x,
-                                   struct relevance *rel)
+static struct verdict check_expect(const struct scenario_runner *r, const struct scenario_expect *x)
 {
-    *rel = (struct relevance){ .host = host_name_at(r, x->host), .peer = host_name_at(r, x->peer),
-                               .proc = x->proc };
     switch (x->kind) {
-    case EXPECT_SEGMENT: rel->type = TRACE_SEGMENT; return check_segment(r, x);
-    case EXPECT_STATES: rel->type = TRACE_STATE; return check_states(r, x);
-    case EXPECT_PROCESS: rel->type = TRACE_PROCESS; return check_process(r, x);
-    case EXPECT_SIGNAL: rel->type = TRACE_SIGNAL; return check_signal(r, x);
-    case EXPECT_RECEIVED: rel->type = TRACE_CALL; return check_received(r, x);
+    case EXPECT_SEGMENT:
+    case EXPECT_STATE:
+    case EXPECT_CALL:
+    case EXPECT_EVENT: return check_matched(r, x);
+    case EXPECT_STATES: return check_states(r, x);
+    case EXPECT_PROCESS: return check_process(r, x);
+    case EXPECT_SIGNAL: return check_signal(r, x);
+    case EXPECT_RECEIVED: return check_received(r, x);
     case EXPECT_KIND_COUNT: break;
     }
     return (struct verdict){ .ok = false, .got = "unknown expectation" };
@@ -619,6 +747,7 @@ static struct verdict check_step(const struct scenario_runner *r, size_t proc_in
     const struct step *st = &sp->steps[step];
     char want[48], got[48];
     format_result(want, sizeof want, st->expect.ret, st->expect.err, st->expect.ret_positive);
+    if (st->expect.text) show_text(st->expect.text, st->expect.text_len, want, sizeof want);
     snprintf(text, text_size, "%s %s -> %s", sp->name, scenario_step_name(st->kind), want);
     struct verdict v = { .ok = true };
     size_t ran = 0;
@@ -631,6 +760,7 @@ static struct verdict check_step(const struct scenario_runner *r, size_t proc_in
             v.ok = false;
             *who = in->name;
             format_result(got, sizeof got, o->ret, o->err, false);
+            if (st->expect.text) snprintf(got, sizeof got, "%s", o->text);
             snprintf(v.got, sizeof v.got, "%s in %s at t=%llu.%06llu", got, in->name,
                      (unsigned long long)(o->t_us / 1000000), (unsigned long long)(o->t_us % 1000000));
         }
@@ -684,25 +814,22 @@ size_t scenario_runner_check(struct scenario_runner *r, enum run_result result, 
             char text[160];
             const char *who = sp->name;
             struct verdict v = check_step(r, p, i, text, sizeof text, &who);
-            struct relevance rel = { .type = TRACE_CALL, .host = r->s->hosts[sp->host].name,
-                                     .proc = who };
             emit_expect(r, sp->steps[i].expect.pos.line, text, &v);
             total++;
             if (!v.ok) {
                 failed++;
-                report_failure(r, report, &sp->steps[i].expect.pos, text, &v, &rel);
+                report_failure(report, &sp->steps[i].expect.pos, text, &v);
             }
         }
     }
     for (size_t i = 0; i < r->s->expect_count; i++) {
         const struct scenario_expect *x = &r->s->expects[i];
-        struct relevance rel;
-        struct verdict v = check_expect(r, x, &rel);
+        struct verdict v = check_expect(r, x);
         emit_expect(r, x->pos.line, x->text, &v);
         total++;
         if (!v.ok) {
             failed++;
-            report_failure(r, report, &x->pos, x->text, &v, &rel);
+            report_failure(report, &x->pos, x->text, &v);
         }
     }
     if (checked) *checked = total;

@@ -102,6 +102,14 @@ static uint32_t relative(struct trace *t, struct conn_key dir, uint32_t value, b
     return value - (uint32_t)*isn;
 }
 
+bool trace_isn(const struct trace *t, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+               uint16_t dst_port, uint32_t *isn)
+{
+    const uint64_t *v = connmap_get(&t->isn, (struct conn_key){ src_ip, dst_ip, src_port, dst_port });
+    if (v) *isn = (uint32_t)*v;
+    return v != NULL;
+}
+
 static bool emit_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
                         size_t len, struct link_fate fate, bool injected,
                         struct trace_segment *out)

@@ -162,6 +162,10 @@ bool trace_packet(struct trace *t, const char *from, const char *to, const uint8
 bool trace_injected_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
                            size_t len, struct link_fate fate, struct trace_segment *out);
 int trace_finish(struct trace *t, char *err, size_t err_size);
+/* The ISN of one direction (src -> dst) as the trace numbers it (the seq of its SYN, or its
+ * first seq); false when the direction has not been seen. */
+bool trace_isn(const struct trace *t, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+               uint16_t dst_port, uint32_t *isn);
 
 /* The recorded run: every event emitted so far, in order (packet pointers cleared). */
 const struct trace_event *trace_events(const struct trace *t, size_t *count);
@@ -169,6 +173,9 @@ const struct trace_event *trace_events(const struct trace *t, size_t *count);
 const char *tcp_state_name(enum stack_tcp_state s);
 /* "ECONNRESET" for 104; "E<n>" for numbers it does not know; NULL for 0. */
 const char *errno_name(int err);
+/* One event as the JSON object timeline.jsonl writes for it (jansson; the caller
+ * json_decref's it). What generic `expect event` matching compares with. */
+struct json_t *trace_event_json(const struct trace_event *ev);
 /* One event as a timeline line (no newline); returns the length. */
 size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
 

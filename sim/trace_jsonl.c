@@ -151,6 +151,8 @@ static json_t *event_object(const struct trace_event *ev)
     return o;
 }
 
+json_t *trace_event_json(const struct trace_event *ev) { return event_object(ev); }
+
 static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
 {
     json_t *o = json_object(), *hosts = json_array();

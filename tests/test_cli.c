@@ -132,7 +132,7 @@ static void test_failed_expectations_exit_1_with_file_line_and_what_happened(voi
     assert_err_contains("expectation failed: client connect -> -1 ECONNREFUSED");
     assert_err_contains("got: 0 in client at t=");
     assert_err_contains("tests/scenarios/wrong-expectations.scn:24:1: expectation failed: expect segment server>client R");
-    assert_err_contains("got: 0 matching segments");
+    assert_err_contains("got: 0 matches");
     assert_err_contains("expect process client/client killed sigpipe");
     assert_err_contains("got: exit with status 0");
     assert_err_contains("replay: tcpsim check tests/scenarios/wrong-expectations.scn --seed 1");
@@ -140,6 +140,59 @@ static void test_failed_expectations_exit_1_with_file_line_and_what_happened(voi
     char path[512];
     snprintf(path, sizeof path, "%s/w/wrong-expectations/timeline.jsonl", tmpdir);
     assert_true(exists(path));
+}
+
+/* Each failed time expectation is one line: where, the expectation, what happened. */
+static void test_wrong_time_expectations_fail_one_line_each(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "check tests/scenarios/wrong-times.scn --out %s/t", tmpdir);
+    assert_int_equal(run(args), 1);
+    static const char *const lines[] = {
+        "wrong-times.scn:28:1: expectation failed: expect state client client:s TIME_WAIT lasts "
+        "60s; got: the 1st match at 0.016035 s: lasted 120.244000 s, not 60.000000 s\n",
+        "wrong-times.scn:29:1: expectation failed: expect segment server>client F. after "
+        "client>server F. within 1ms; got: the 1st match at 0.015027 s: 0.001004 s after "
+        "0.014023 s, not within 0.001000 s\n",
+        "wrong-times.scn:30:1: expectation failed: expect segment client>server . nth 9; got: "
+        "only 2 matches\n",
+        "wrong-times.scn:31:1: expectation failed: expect call client/client connect lasts 1ms; "
+        "got: the 1st match at 0.012008 s: lasted 0.002008 s, not 0.001000 s\n",
+        "wrong-times.scn:32:1: expectation failed: expect no segment client>server . after "
+        "client>server F.; got: 1 match, the first at 0.016035 s\n",
+        "wrong-times.scn:33:1: expectation failed: expect segment client>server . count 3 before "
+        "1s; got: 2 matches\n",
+        "wrong-times.scn:34:1: expectation failed: expect event accounting from client to server "
+        "delivered 15; got: 0 matches\n",
+        "wrong-times.scn:35:1: expectation failed: expect state server server:conn CLOSED cause "
+        "\"2MSL timeout\"; got: 0 matches\n",
+        "wrong-times.scn:36:1: expectation failed: expect process client/client exit 0 before "
+        "10ms; got: exit with status 0 at 0.014023 s: not before 0.010000 s\n",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) assert_err_contains(lines[i]);
+}
+
+/* `tcpsim check` of a scenario file: every expectation holds. */
+static void assert_scenario_passes(const char *file)
+{
+    char args[512];
+    snprintf(args, sizeof args, "check %s --out %s/pass", file, tmpdir);
+    if (run(args) != 0) fail_msg("%s failed:\n%s", file, err_text);
+}
+
+/* poll, SO_ERROR, O_NONBLOCK + EAGAIN, literal payloads, accept without a name, rule removal. */
+static void test_more_steps_scenario_passes(void **state)
+{
+    (void)state;
+    assert_scenario_passes("tests/scenarios/more-steps.scn");
+}
+
+/* Crafted segments: relative to a live connection's ISNs, or to a port with absolute numbers. */
+static void test_inject_scenario_passes(void **state)
+{
+    (void)state;
+    assert_scenario_passes("tests/scenarios/inject-segments.scn");
 }
 
 static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
@@ -189,6 +242,9 @@ int main(void)
         cmocka_unit_test(test_unwritable_output_directory_exits_2),
         cmocka_unit_test(test_two_runs_give_byte_identical_outputs),
         cmocka_unit_test(test_failed_expectations_exit_1_with_file_line_and_what_happened),
+        cmocka_unit_test(test_wrong_time_expectations_fail_one_line_each),
+        cmocka_unit_test(test_more_steps_scenario_passes),
+        cmocka_unit_test(test_inject_scenario_passes),
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),

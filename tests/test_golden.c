@@ -1,7 +1,7 @@
-/* Golden traces: for every folder tests/golden/<id>/, run scenario <id> and compare each file
- * the folder holds with the one the run wrote. Any change in behaviour or format fails with a
- * unified diff (text files) or the first differing byte (capture.pcap). After reviewing an
- * intended change: `make golden` rewrites the files. */
+/* Golden traces: for every folder tests/golden/<id>/, run scenario <id>, explain any change of
+ * behaviour with `tcpsim diff` (in the scenario's terms, packets decoded) and compare each file
+ * the folder holds with the one the run wrote (formats). Every scenario is checked; the test
+ * names all that differ. After reviewing an intended change: `make golden` rewrites the files. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define GOLDEN_DIR "tests/golden"
 
@@ -32,38 +34,63 @@ static int teardown(void **state)
     return system(cmd);
 }
 
-static int compare_file(const char *id, const char *file)
+static const char *tcpsim(void)
 {
-    char cmd[1024];
-    bool binary = strstr(file, ".pcap") != NULL;
-    snprintf(cmd, sizeof cmd, "%s %s/%s/%s %s/%s/%s", binary ? "cmp" : "diff -u", GOLDEN_DIR, id,
-             file, out_dir, id, file);
-    int rc = system(cmd);
-    if (rc != 0) fprintf(stderr, "golden mismatch: %s/%s (review, then `make golden`)\n", id, file);
-    return rc;
+    return getenv("TCPSIM") ? getenv("TCPSIM") : "build/tcpsim";
 }
 
-static void compare_scenario(const char *id)
+/* Byte for byte; on a difference the first lines of a unified diff (text files), unless
+ * `tcpsim diff` already explained it. */
+static bool file_equal(const char *id, const char *file, bool explained)
 {
-    char cmd[1024], path[512];
-    const char *tcpsim = getenv("TCPSIM") ? getenv("TCPSIM") : "build/tcpsim";
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s >/dev/null", tcpsim, id, out_dir);
-    assert_int_equal(system(cmd), 0);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cmp -s %s/%s/%s %s/%s/%s", GOLDEN_DIR, id, file, out_dir, id, file);
+    if (system(cmd) == 0) return true;
+    if (!explained && !strstr(file, ".pcap")) {
+        snprintf(cmd, sizeof cmd, "diff -u %s/%s/%s %s/%s/%s | head -n 12 >&2", GOLDEN_DIR, id,
+                 file, out_dir, id, file);
+        if (system(cmd) != 0) fprintf(stderr, "(diff failed)\n");
+    }
+    fprintf(stderr, "golden mismatch: %s/%s\n", id, file);
+    return false;
+}
+
+/* The run explained by `tcpsim diff` (when the golden folder has timeline.jsonl), then every
+ * golden file compared byte for byte (formats, and the time shift diff forgives). */
+static bool scenario_matches(const char *id)
+{
+    char cmd[2048], path[512];
+    /* exit 1 (an expectation failed) still writes every output: the change is explained below */
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s >/dev/null 2>&1", tcpsim(), id, out_dir);
+    int st = system(cmd);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
+        fprintf(stderr, "golden: %s did not run (%s)\n", id, cmd);
+        return false;
+    }
+    snprintf(path, sizeof path, "%s/%s/timeline.jsonl", GOLDEN_DIR, id);
+    bool ok = true;
+    if (access(path, R_OK) == 0) {
+        snprintf(cmd, sizeof cmd, "%s diff %s/%s %s/%s > %s/diff.txt 2>&1 || { echo 'golden: %s "
+                 "changed (tcpsim diff %s/%s %s/%s):'; cat %s/diff.txt; exit 1; } >&2", tcpsim(),
+                 GOLDEN_DIR, id, out_dir, id, out_dir, id, GOLDEN_DIR, id, out_dir, id, out_dir);
+        ok = system(cmd) == 0;
+    }
+    bool explained = !ok;
     snprintf(path, sizeof path, "%s/%s", GOLDEN_DIR, id);
     DIR *d = opendir(path);
-    assert_non_null(d);
+    if (!d) return false;
     struct dirent *e;
-    int failures = 0, files = 0;
+    int files = 0;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         files++;
-        failures += compare_file(id, e->d_name) != 0;
+        if (!file_equal(id, e->d_name, explained)) ok = false;
     }
     closedir(d);
-    assert_true(files > 0);
-    if (failures) fail_msg("%s: %d golden file(s) differ", id, failures);
+    return ok && files > 0;
 }
 
+/* Every scenario is checked, and all that differ are named, not just the first. */
 static void test_every_golden_scenario_reproduces_its_files(void **state)
 {
     (void)state;
@@ -71,13 +98,17 @@ static void test_every_golden_scenario_reproduces_its_files(void **state)
     assert_non_null(d);
     struct dirent *e;
     int scenarios = 0;
+    char differing[4096] = "";
+    size_t used = 0;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
-        compare_scenario(e->d_name);
         scenarios++;
+        if (!scenario_matches(e->d_name) && used < sizeof differing)
+            used += (size_t)snprintf(differing + used, sizeof differing - used, " %s", e->d_name);
     }
     closedir(d);
     assert_true(scenarios > 0);
+    if (used) fail_msg("golden traces differ:%s (review, then `make golden`)", differing);
 }
 
 int main(void)

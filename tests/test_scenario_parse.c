@@ -653,7 +653,8 @@ static void test_wrong_number_of_arguments(void **state)
                        "t.scn:7:10: error: unexpected 's', expected end of line or '-> <result>'");
     assert_parse_error(HEADER "process a on client\n socket s ->\nend\n",
                        "t.scn:6:13: error: end of line, expected a result: a number "
-                       "0..16777216, >0, or -1 with an errno name");
+                       "0..16777216, >0, -1 with an errno name, a quoted text (recv) or an "
+                       "errno name (getsockopt error)");
     assert_parse_error(HEADER "process a on client\n repeat 2 -> 0\n end\nend\n",
                        "t.scn:6:11: error: '->' after 'repeat', expected end of line (repeat has "
                        "no result)");
@@ -679,11 +680,11 @@ static void test_more_value_errors(void **state)
                        "t.scn:5:38: error: a hold-back of 0, expected at least 1us (how long a "
                        "packet is held back)");
     assert_parse_error(HEADER "at 1s link client>server delay 2h\n",
-                       "t.scn:5:33: error: unknown time unit 'h' in '2h', expected us, ms, s or "
-                       "min");
+                       "t.scn:5:32: error: '2h' is out of range, expected a time like 20ms (us, "
+                       "ms, s, min or h; at most 1 hour)");
     assert_parse_error(HEADER "at 1s link client>server delay 61min\n",
                        "t.scn:5:32: error: '61min' is out of range, expected a time like 20ms "
-                       "(us, ms, s or min; at most 1 hour)");
+                       "(us, ms, s, min or h; at most 1 hour)");
     assert_parse_error(HEADER "link bandwidth 100\n",
                        "t.scn:5:16: error: '100' has no unit, expected a rate like 100mbit (bit, "
                        "kbit, mbit or gbit per second) or unlimited");
@@ -695,7 +696,7 @@ static void test_more_value_errors(void **state)
                        "rate like 100mbit (bit, kbit, mbit or gbit per second) or unlimited");
     assert_parse_error(HEADER "process a on client at 99999999999999min\nend\n",
                        "t.scn:5:24: error: '99999999999999min' is too large (overflow), expected a "
-                       "time like 250ms (us, ms, s or min; at most 24 hours)");
+                       "time like 250ms (us, ms, s, min or h; at most 24 hours)");
     assert_parse_error(HEADER "process a on client count 2\nend\n",
                        "t.scn:5:28: error: end of line, expected 'every'");
     assert_parse_error(HEADER "process abcdefghijklmnopqrstuvwxyz012345 on client\nend\n",
@@ -732,6 +733,81 @@ static void test_process_copy_names_clash_exactly_when_they_share_a_name(void **
                        "of line 5 on host 'client', expected distinct process names");
 }
 
+/* ---- scenario language 2: matching, time, new steps, inject ---- */
+
+static void test_time_and_matching_expectations(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok(HEADER
+        "process client on client\n socket s\nend\n"
+        "expect state client client:s TIME_WAIT from FIN_WAIT_2 cause \"rcv FIN / snd ACK\" lasts 2h\n"
+        "expect segment server>client F. after client>server F. len 0 within 2ms\n"
+        "expect no segment client>server . win 0 seq 1..100 conn 10.0.0.1:*>*\n"
+        "expect segment client>server S nth 3 at 5760ms\n"
+        "expect call client/client connect errno ECONNABORTED lasts 18250ms\n"
+        "expect event pool host server pool NETCONN refused 1..5 count 2\n");
+    const struct scenario_expect *x = s->expects;
+    assert_int_equal(s->expect_count, 6);
+    assert_int_equal(x[0].kind, EXPECT_STATE);
+    assert_string_equal(x[0].m.fd_proc, "client");
+    assert_string_equal(x[0].m.fd_name, "s");
+    assert_int_equal(x[0].m.state, STACK_TIME_WAIT);
+    assert_int_equal(x[0].m.from_state, STACK_FIN_WAIT_2);
+    assert_string_equal(x[0].m.cause, "rcv FIN / snd ACK");
+    assert_true(x[0].when.has_lasts);
+    assert_int_equal(x[0].when.lasts_us, UINT64_C(7200000000));
+    assert_int_equal(x[1].when.order, 2);                  /* after the reference ... */
+    assert_true(x[1].when.ref.len.set);                    /* ... whose own filter len 0 is */
+    assert_false(x[1].m.len.set);                          /* not the subject's */
+    assert_int_equal(x[1].when.within_us, 2000);
+    assert_true(x[2].negated);
+    assert_int_equal(x[2].m.seq.lo, 1);
+    assert_int_equal(x[2].m.seq.hi, 100);
+    assert_int_equal(x[2].m.win.hi, 0);
+    assert_string_equal(x[2].m.conn, "10.0.0.1:*>*");
+    assert_int_equal(x[3].quant, QUANT_NTH);
+    assert_int_equal(x[3].nth, 3);
+    assert_int_equal(x[3].when.at_us, 5760000);
+    assert_string_equal(x[4].m.call, "connect");
+    assert_int_equal(x[4].m.ret.lo, -1);
+    assert_int_equal(x[4].m.err, ECONNABORTED);
+    assert_int_equal(x[5].kind, EXPECT_EVENT);
+    assert_int_equal(x[5].host, -1);
+    assert_string_equal(x[5].m.type, "pool");
+    assert_int_equal(x[5].m.field_count, 3);
+    assert_string_equal(x[5].m.fields[1].text, "NETCONN");
+    assert_int_equal(x[5].m.fields[2].range.hi, 5);
+    assert_int_equal(x[5].count, 2);
+    scenario_free(s);
+}
+
+static void test_new_steps_and_inject(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok(HEADER
+        "process client on client\n socket s\n poll s inout 1h -> 0\n getsockopt s error -> "
+        "ECONNRESET\n recv s 10 -> \"OK\\r\"\n accept s\nend\n"
+        "at 1s link client<>server drop all\n"
+        "at 2s link client<>server remove drop-all\n"
+        "at 3s inject server>client R. conn client:s seq 33 mss 1460 options 01010101 payload \"x\"\n");
+    const struct step *st = s->procs[0].steps;
+    assert_int_equal(st[1].kind, STEP_POLL);
+    assert_int_equal(st[1].time_us, UINT64_C(3600000000));
+    assert_int_equal(st[2].expect.ret, ECONNRESET);
+    assert_string_equal(st[3].expect.text, "OK\r");
+    assert_int_equal(st[4].new_fd, -1);
+    const struct scenario_event *e = s->events;
+    assert_int_equal(e[1].kind, EVENT_LINK_REMOVE);
+    assert_string_equal(e[1].rule.name, "drop-all");
+    assert_int_equal(e[2].kind, EVENT_INJECT);
+    assert_int_equal(e[2].inject.flags, TCP_RST | TCP_ACK);
+    assert_int_equal(e[2].inject.seq, 33);
+    assert_int_equal(e[2].inject.options_len, 8);
+    assert_int_equal(e[2].inject.options[3], 1460 & 0xff);
+    assert_int_equal(e[2].inject.payload_len, 1);
+    scenario_free(s);
+}
+
 /* ---- bad inputs: every file of tests/bad with its exact message ---- */
 
 struct bad_case {
@@ -740,9 +816,36 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    { "inject-without-connection.scn",
+      "9:35: error: end of line, expected conn <process>:<fd> or ports "
+      "<src>><dst> (the connection the segment belongs to)" },
+    { "inject-pattern-connection.scn",
+      "9:35: error: '10.0.0.1:*>*' is a pattern, expected <process>:<fd> (a "
+      "live connection)" },
+    { "inject-options-not-aligned.scn",
+      "9:48: error: '020405' has 6 hex digits, expected option bytes in "
+      "lower-case hex, a multiple of 4 bytes (e.g. 01010402)" },
+    { "lasts-on-segment.scn", "9:32: error: 'lasts' here, expected it on a state or a call (only they "
+      "have a duration)" },
+    { "empty-range.scn", "9:36: error: '10..5' is an empty range, expected a number "
+      "0..4294967295 or a range like 1..100 with low <= high" },
+    { "conn-unknown-fd.scn", "9:28: error: fd 't' is not defined in process 'client', expected an fd "
+      "named by its socket or accept steps" },
+    { "two-references.scn", "9:56: error: a second event to order against, expected one reference "
+      "event (before or after)" },
+    { "quantifier-with-no.scn", "9:35: error: 'all' here, expected one of first, nth, last, all, and "
+      "none of them with 'no' or 'count'" },
+    { "filter-after-condition.scn", "9:38: error: filter 'len' after 'at', expected the "
+      "filters right after "
+      "what they narrow" },
+    { "unknown-call.scn", "9:27: error: found 'sendto', expected a call: socket bind listen "
+      "accept connect send recv shutdown close setsockopt fcntl poll getsockopt" },
+    { "event-field-without-value.scn", "9:23: error: end of line, expected a value for 'host'" },
+    { "count-with-quantifier.scn", "9:38: error: 'count' here, expected it once, without 'no' or a "
+      "quantifier" },
     { "unknown-step.scn", "8:3: error: unknown step 'sned', expected one of: socket bind listen "
       "accept connect send recv shutdown close setsockopt nonblock signal fdlimit sleep exit "
-      "repeat end" },
+      "repeat poll getsockopt end" },
     { "wrong-argument-type.scn", "8:12: error: 'lots' is not a number, expected a byte count "
       "0..16777216 or a quoted text" },
     { "undefined-fd.scn", "9:11: error: fd 'conn' is not defined in process 'client', expected "
@@ -766,10 +869,10 @@ static const struct bad_case bad_cases[] = {
     { "router-address.scn", "6:13: error: '10.0.0.254' cannot be a host's address, expected a "
       "unicast address other than 10.0.0.254 (the router)" },
     { "bad-port.scn", "8:22: error: '70000' is out of range, expected a port 1..65535" },
-    { "bad-time-unit.scn", "6:30: error: unknown time unit 'h' in '2h', expected us, ms, s or "
-      "min" },
+    { "bad-time-unit.scn", "6:30: error: unknown time unit 'd' in '2d', expected us, ms, s, min "
+      "or h" },
     { "time-without-unit.scn", "7:9: error: '250' has no unit, expected a time like 250ms (us, "
-      "ms, s or min; at most 24 hours)" },
+      "ms, s, min or h; at most 24 hours)" },
     { "number-overflow.scn", "6:7: error: '18446744073709551616' is too large (overflow), "
       "expected a seed 0..18446744073709551615" },
     { "trailing-garbage.scn", "8:12: error: '12x' is not a number, expected a byte count "
@@ -778,7 +881,7 @@ static const struct bad_case bad_cases[] = {
     { "unterminated-string.scn", "8:12: error: unterminated string, expected a closing '\"' on "
       "the same line" },
     { "bad-escape.scn", "8:16: error: unknown escape '\\x' in a string, expected \\\" \\\\ \\n "
-      "or \\t" },
+      "\\r or \\t" },
     { "missing-end.scn", "10:1: error: 'process' inside process 'client' (line 6), expected a "
       "step or 'end'" },
     { "missing-end-at-eof.scn", "6:1: error: process 'client' is never closed, expected 'end' "
@@ -1016,6 +1119,8 @@ int main(void)
         cmocka_unit_test(test_every_statement_client_steps_and_repeat_layout),
         cmocka_unit_test(test_every_statement_events),
         cmocka_unit_test(test_every_statement_expectations),
+        cmocka_unit_test(test_time_and_matching_expectations),
+        cmocka_unit_test(test_new_steps_and_inject),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_differs_no),
         cmocka_unit_test(test_crlf_tabs_and_comments),

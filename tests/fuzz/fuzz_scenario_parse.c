@@ -14,6 +14,19 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
+/* What selects events: indices in range, ranges not empty, fields complete. */
+static void check_match(const struct scenario *s, const struct match *m)
+{
+    CHECK(m->kind < MATCH_KIND_COUNT);
+    CHECK(m->host >= -1 && m->host < (int)s->host_count);
+    CHECK(m->peer >= -1 && m->peer < (int)s->host_count);
+    const struct value_range *r[] = { &m->seq, &m->ack, &m->win, &m->len, &m->ret };
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) CHECK(!r[i]->set || r[i]->lo <= r[i]->hi);
+    if (m->fd_proc[0]) CHECK(m->fd_name[0] && m->fd_host >= 0 && !m->conn);
+    for (size_t i = 0; i < m->field_count; i++)
+        CHECK(m->fields[i].key && (m->fields[i].text || m->fields[i].range.set));
+}
+
 static void check_steps(const struct scenario_process *p)
 {
     for (size_t i = 0; i < p->step_count; i++) {
@@ -68,6 +81,13 @@ static void check_scenario(const struct scenario *s)
         CHECK(e->host >= -1 && e->host < (int)s->host_count);
         CHECK(e->peer >= -1 && e->peer < (int)s->host_count);
         if (e->kind == EVENT_LINK_RULE) CHECK(rule_ok(&e->rule, s->host_count));
+        if (e->kind == EVENT_INJECT) {
+            const struct inject_spec *in = &e->inject;
+            CHECK(in->options_len <= INJECT_OPTIONS_MAX && in->options_len % 4 == 0);
+            CHECK(in->fd_proc[0] ? in->fd_host >= 0 && in->fd_name[0] && !in->src_port
+                                 : in->src_port && in->dst_port);
+            CHECK(e->host >= 0 && e->peer >= 0 && e->host != e->peer);
+        }
     }
     for (size_t i = 0; i < s->expect_count; i++) {
         const struct scenario_expect *x = &s->expects[i];
@@ -75,8 +95,13 @@ static void check_scenario(const struct scenario *s)
         CHECK(x->text[6] == ' ' || x->text[6] == '\t');    /* as written: a tab is a space */
         size_t n = strlen(x->text);
         CHECK(n > 6 && x->text[n - 1] != ' ' && x->text[n - 1] != '\t');
-        CHECK(x->host >= 0 && x->host < (int)s->host_count);
+        if (x->kind == EXPECT_EVENT) CHECK(x->host == -1 && x->m.type[0]);
+        else CHECK(x->host >= 0 && x->host < (int)s->host_count);
         if (x->kind == EXPECT_STATES) CHECK(x->conn && x->state_count >= 1);
+        check_match(s, &x->m);
+        if (x->when.order) check_match(s, &x->when.ref);
+        CHECK(x->quant < QUANT_KIND_COUNT && (x->quant != QUANT_NTH || x->nth >= 1));
+        CHECK(!x->negated || (x->count < 0 && x->quant == QUANT_FIRST));
     }
 }
 
