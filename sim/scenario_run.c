@@ -228,7 +228,8 @@ static void fire_event(struct world *w, void *arg)
 {
     const struct event_ctx *c = arg;
     const struct scenario_event *ev = c->ev;
-    struct host *h = c->runner->hosts[ev->host];
+    /* partition and heal name no host (host = -1): look one up only when the event has one */
+    struct host *h = ev->host >= 0 ? c->runner->hosts[ev->host] : NULL;
     struct host *peer = ev->peer >= 0 ? c->runner->hosts[ev->peer] : NULL;
     switch (ev->kind) {
     case EVENT_KILL: {

@@ -180,6 +180,14 @@ static void test_explain_and_list_show_the_catalog(void **state)
     assert_err_contains("check: expects a scenario id or file");
 }
 
+static void test_partition_and_heal_events_run_clean(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "check tests/scenarios/partition-heal.scn --out %s/ph", tmpdir);
+    assert_int_equal(run(args), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),
+        cmocka_unit_test(test_partition_and_heal_events_run_clean),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
