@@ -86,6 +86,7 @@ struct fd_entry {
     bool key_known;                 /* key below is set (the socket is connected) */
     struct conn_key key;            /* local -> remote, for byte accounting */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
+    bool bound, listening, linger_on;    /* what the OS knows of the socket (lwIP defects) */
 };
 
 struct proc {

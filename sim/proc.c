@@ -4,6 +4,7 @@
 #include "proc.h"
 
 #include "accounting.h"
+#include "defect.h"
 
 #include "packet.h"
 
@@ -195,12 +196,29 @@ static void note_closing(struct proc *p, int sock)
     accounting_closed(p->host->net.accounting, key);
 }
 
+/* lwIP 2.1.3 lwip_netconn_do_close_internal (api_msg.c) checks SO_LINGER against the pcb's
+ * unsent/unacked queues, which a tcp_pcb_listen does not have: closing (or shutting down both
+ * ways) a listening socket with SO_LINGER on reads past the listen pcb. Linux ignores SO_LINGER
+ * on a listener (its pending connections are reset either way), so the OS turns it off first. */
+static void listener_linger_off(struct proc *p, struct fd_entry *e)
+{
+    if (!e->listening || !e->linger_on) return;
+    struct stack_opt off = { .name = STACK_SO_LINGER, .value = 0 };
+    int ignored;
+    p->host->stack->setsockopt(e->sock, &off, &ignored);
+    e->linger_on = false;
+    defect_emit(p->host->net.trace, DEFECT_LISTENER_LINGER, p->host->name, p->name,
+                "SO_LINGER on a listening socket would make lwIP read unsent/unacked past its "
+                "tcp_pcb_listen; turned off before the close, as Linux ignores it on a listener");
+}
+
 /* close() is the one call that blocks inside lwIP: with SO_LINGER {on, t > 0} lwIP waits for
  * the data to go, and on a non-blocking socket it would refuse (EWOULDBLOCK) and leave the
  * socket open. So the socket is made blocking again just for its close. */
-static int close_socket(struct proc *p, int sock, int *err)
+static int close_socket(struct proc *p, struct fd_entry e, int *err)
 {
-    int ignored;
+    int ignored, sock = e.sock;
+    listener_linger_off(p, &e);
     note_closing(p, sock);
     p->host->stack->set_nonblocking(sock, 0, &ignored);
     return p->host->stack->close(sock, err);
@@ -224,7 +242,17 @@ int proc_bind(struct proc *p, int fd, const char *ip, uint16_t port)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     if (ip && !ip4_parse(ip, &addr)) return (int)call_end(&c, -1, EINVAL, -1);
+    if (e->bound) {
+        /* lwIP 2.1.3 tcp_bind (tcp.c) accepts a pcb that is already bound and still CLOSED and
+         * puts it on tcp_bound_pcbs a second time: the list becomes a cycle and every later
+         * walk of it spins forever. Linux refuses a second bind with EINVAL; so does this OS. */
+        defect_emit(p->host->net.trace, DEFECT_BIND_TWICE, p->host->name, p->name,
+                    "a second bind of fd %d would put its pcb on tcp_bound_pcbs twice (a cycle); "
+                    "refused with EINVAL before lwIP, as Linux does", fd);
+        return (int)call_end(&c, -1, EINVAL, -1);
+    }
     int ret = p->host->stack->bind(e->sock, addr, port, &err);
+    if (ret == 0) e->bound = true;
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -236,6 +264,7 @@ int proc_listen(struct proc *p, int fd, int backlog)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     int ret = p->host->stack->listen(e->sock, backlog, &err);
+    if (ret == 0) e->listening = true;
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -389,6 +418,7 @@ int proc_shutdown(struct proc *p, int fd, int how)
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
+    if (how == 2) listener_linger_off(p, e);   /* SHUT_RDWR closes a listener: same lwIP path */
     int ret = p->host->stack->shutdown(e->sock, how, &err);
     if (ret == 0 && how != 0) e->shut_wr = true;
     return (int)call_end(&c, ret, err, -1);
@@ -400,9 +430,9 @@ int proc_close(struct proc *p, int fd)
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
-    int sock = e->sock;
+    struct fd_entry closing = *e;
     *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
-    int ret = close_socket(p, sock, &err);
+    int ret = close_socket(p, closing, &err);
     ret = (int)call_end(&c, ret, err, -1);
     check_fatal_signal(p);   /* a signal that came while lwIP blocked in close (SO_LINGER) */
     return ret;
@@ -429,6 +459,7 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
      * blocking lwIP calls, which processes never make). */
     if (ret == 0 && opt->name == STACK_SO_RCVTIMEO) e->rcvtimeo_ms = (uint32_t)opt->value;
     if (ret == 0 && opt->name == STACK_SO_SNDTIMEO) e->sndtimeo_ms = (uint32_t)opt->value;
+    if (ret == 0 && opt->name == STACK_SO_LINGER) e->linger_on = opt->value != 0;
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -546,11 +577,11 @@ static void close_all_fds(struct proc *p)
 {
     p->closing_fds = true;
     for (int fd = FIRST_FD; fd < p->fd_capacity; fd++) {
-        int sock = p->fds[fd].sock;
-        if (sock < 0) continue;
+        struct fd_entry closing = p->fds[fd];
+        if (closing.sock < 0) continue;
         p->fds[fd] = (struct fd_entry){ .sock = -1 };
         int ignored;
-        close_socket(p, sock, &ignored);
+        close_socket(p, closing, &ignored);
     }
 }
 

@@ -374,6 +374,7 @@ static bool relevant(const struct trace_event *e, const struct relevance *rel)
     case TRACE_EXPECT:
     case TRACE_ACCOUNTING:
     case TRACE_POOL:
+    case TRACE_DEFECT:
     case TRACE_TYPE_COUNT:
         break;
     }

@@ -4,6 +4,7 @@
 #include "world.h"
 
 #include "accounting.h"
+#include "defect.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ struct world {
     size_t host_count;
     struct unreachable_rule unreachable[LINK_MAX_ENDPOINTS][LINK_MAX_ENDPOINTS];
     struct world_event *pending;
+    struct storm_watch storms;      /* lwIP's zero-window ACK storm (defect.h) */
     bool begun;
 };
 
@@ -103,6 +105,20 @@ static void answer_unreachable(struct world *w, struct host *from, const uint8_t
 
 /* ---- routing ---- */
 
+/* lwIP 2.1.3, tcp_in.c tcp_receive: with rcv_wnd 0 no sequence number is "in window", so a
+ * pure ACK from a peer whose own window is 0 too is answered at once with an ACK, which the
+ * peer answers the same way: a ping-pong that lasts until a reader opens a window. Noticed and
+ * reported; a storm nobody ends is bounded by the run's event budget. */
+static void report_ack_storm(struct world *w, struct host *from, const struct trace_segment *seg)
+{
+    if (!storm_watch_segment(&w->storms, seg, sched_now_us())) return;
+    defect_emit(w->trace, DEFECT_ZERO_WINDOW_ACK_STORM, host_name(from), NULL,
+                "%s>%s: %d pure ACKs seq %u ack %u win 0 within %u ms, no progress: both "
+                "receive windows are 0 and each ACK is answered with an ACK",
+                seg->from, seg->to, DEFECT_STORM_ACKS, seg->seq, seg->ack,
+                DEFECT_STORM_WINDOW_US / 1000);
+}
+
 static void world_transmit(void *ctx, struct host *from, const uint8_t *pkt, size_t len)
 {
     struct world *w = ctx;
@@ -121,8 +137,10 @@ static void world_transmit(void *ctx, struct host *from, const uint8_t *pkt, siz
                                 decoded ? &info : NULL);
     }
     struct trace_segment seg;
-    if (trace_packet(w->trace, host_name(from), to ? host_name(to) : "?", pkt, len, fate, &seg))
+    if (trace_packet(w->trace, host_name(from), to ? host_name(to) : "?", pkt, len, fate, &seg)) {
         accounting_segment(w->accounting, &seg);
+        report_ack_storm(w, from, &seg);
+    }
     if (u && u->on) answer_unreachable(w, from, pkt, len, u->code);
     if (fate.duplicated)
         emit_link(w, "duplicate", NULL, 0, "%s>%s: the link delivers a second copy at %llu us",
@@ -153,6 +171,7 @@ struct world *world_new(const struct world_config *config)
     w->trace = trace_new();
     w->accounting = accounting_new();
     w->link = link_new(&config->link, prng_fork(&w->master), w, world_deliver);
+    storm_watch_init(&w->storms);
     return w;
 }
 
@@ -328,6 +347,7 @@ void world_free(struct world *w)
     }
     for (size_t i = 0; i < w->host_count; i++) host_free(w->hosts[i]);
     link_free(w->link);
+    storm_watch_free(&w->storms);
     accounting_free(w->accounting);
     trace_free(w->trace);
     free(w);
