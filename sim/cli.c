@@ -1,32 +1,38 @@
 /* cli — see cli.h. Outputs of a scenario are written into <out>/.<id>.tmp and renamed to
  * <out>/<id> only when the run completed, so an interrupted or failed run never leaves partial
- * files where a reader expects a result. Scenario files are parsed completely before anything
- * runs: bad input exits 2 having written nothing. */
+ * files where a reader expects a result; every other way out (a budget, an exhausted resource,
+ * a broken invariant, a fatal signal) removes the temporary folder (cli_watchdog.h, atexit).
+ * Every input is validated before the first output is written: bad input exits 2 having
+ * written nothing.
+ *
+ * Commands and options are two tables: a new subcommand or option is one entry each (the
+ * option's setter does its own validation). Options are parsed with getopt_long, GNU style:
+ * anywhere after the command, `--opt VALUE` or `--opt=VALUE`, `--` ends them. */
 #define _GNU_SOURCE
 #include "cli.h"
 
 #include "catalog.h"
-#include "scenario_run.h"
+#include "cli_watchdog.h"
+#include "run_dir.h"
+#include "swarm.h"
 #include "world.h"
 
 #include <errno.h>
 #include <ftw.h>
+#include <getopt.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef TCPSIM_SHARE
 #define TCPSIM_SHARE "/usr/local/share/tcpsim"
 #endif
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
-/* A scenario still running after this much virtual time has a connection or process that
- * never ends (lwIP's TCP timer runs as long as any pcb exists): it fails, naming what is left,
- * rather than running forever. */
-#define RUN_HORIZON_US (4ull * 3600 * 1000000)
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_BROKEN = 3, EXIT_BUDGET = 4 };
 
 #define MAX_POSITIONAL 64
 
@@ -36,32 +42,13 @@ struct options {
     const char *markdown;           /* all: also write the summary table here (docs/scenarios.md) */
     uint64_t seed;
     bool seed_given;
+    uint64_t horizon_us;
+    struct budget_limits budget;
+    bool budget_given[BUDGET_KIND_COUNT];   /* swarm keeps its own small budgets otherwise */
+    struct swarm_options swarm;
     const char *positional[MAX_POSITIONAL];
     int positional_count;
 };
-
-static const char usage[] =
-    "usage: tcpsim <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  list                     the scenarios of the catalog: id and title\n"
-    "  run <id|file>            run one scenario; outputs go to DIR/<id>/\n"
-    "  check <id|file>...       run and verify every expectation; print each failure with\n"
-    "                           file:line, what was expected, what happened\n"
-    "  all                      run and check every scenario of the catalog, one line each\n"
-    "  explain <id|file>        what the scenario shows, the Linux/Windows reference, the\n"
-    "                           lwIP difference and the explanation\n"
-    "  --help                   this text\n"
-    "\n"
-    "options (after the command):\n"
-    "  --out DIR                where outputs go (default out)\n"
-    "  --seed N                 override the scenario's seed\n"
-    "  --scenarios DIR          the catalog (default $TCPSIM_SCENARIOS, else ./scenarios,\n"
-    "                           else " TCPSIM_SHARE "/scenarios)\n"
-    "  --markdown FILE          all: also write the summary table as Markdown (docs/scenarios.md)\n"
-    "\n"
-    "exit codes: 0 success, 1 an expectation failed (or the run deadlocked or never ended),\n"
-    "2 bad input or usage, 3 simulator invariant broken\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -89,35 +76,230 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* N followed by a unit: "4h", "90min", "30s", "250ms", "10us". */
+static bool parse_duration_us(const char *s, uint64_t *out)
+{
+    static const struct { const char *unit; uint64_t us; } units[] = {
+        { "us", 1 }, { "ms", 1000 }, { "s", 1000000 }, { "min", 60000000 }, { "h", 3600000000u },
+    };
+    size_t digits = strspn(s, "0123456789");
+    char number[32];
+    if (digits == 0 || digits >= sizeof number) return false;
+    memcpy(number, s, digits);
+    number[digits] = '\0';
+    uint64_t n;
+    if (!parse_u64(number, &n)) return false;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(s + digits, units[i].unit) == 0) {
+            if (n > UINT64_MAX / units[i].us) return false;
+            *out = n * units[i].us;
+            return true;
+        }
+    return false;
+}
+
+/* N, or N with a K/M/G suffix (powers of 1024). */
+static bool parse_bytes(const char *s, uint64_t *out)
+{
+    char number[32];
+    size_t len = strlen(s);
+    if (len == 0 || len >= sizeof number) return false;
+    uint64_t scale = 1;
+    const char *suffixes = "KMG";
+    const char *at = strchr(suffixes, s[len - 1]);
+    if (at && *at) {
+        scale = 1ull << (10 * (at - suffixes + 1));
+        len--;
+    }
+    memcpy(number, s, len);
+    number[len] = '\0';
+    uint64_t n;
+    if (!parse_u64(number, &n) || n > UINT64_MAX / scale) return false;
+    *out = n * scale;
+    return true;
+}
+
+/* ---- the option table ----
+ * Each option: its long name, the value it takes (NULL: none), its help line, and a setter
+ * that validates the value and stores it; the setter returns NULL or what was expected. */
+
+typedef const char *(*option_setter)(struct options *o, const char *value);
+
+static const char *set_out(struct options *o, const char *v) { o->out_dir = v; return NULL; }
+static const char *set_scenarios(struct options *o, const char *v) { o->scenarios_dir = v; return NULL; }
+static const char *set_markdown(struct options *o, const char *v) { o->markdown = v; return NULL; }
+
+static const char *set_seed(struct options *o, const char *v)
+{
+    o->seed_given = true;
+    return parse_u64(v, &o->seed) ? NULL : "an unsigned 64-bit integer";
+}
+
+static const char *set_horizon(struct options *o, const char *v)
+{
+    return parse_duration_us(v, &o->horizon_us) && o->horizon_us > 0
+               ? NULL : "a virtual time like 4h, 90min, 30s or 250ms";
+}
+
+static const char *set_max_events(struct options *o, const char *v)
+{
+    o->budget_given[BUDGET_EVENTS] = true;
+    return parse_u64(v, &o->budget.events) ? NULL : "a number of events (0: no limit)";
+}
+
+static const char *set_max_output(struct options *o, const char *v)
+{
+    o->budget_given[BUDGET_OUTPUT_BYTES] = true;
+    return parse_bytes(v, &o->budget.output_bytes) ? NULL
+                                                   : "a number of bytes, K, M or G (0: no limit)";
+}
+
+static const char *set_max_seconds(struct options *o, const char *v)
+{
+    o->budget_given[BUDGET_WALL_SECONDS] = true;
+    return parse_u64(v, &o->budget.wall_seconds) ? NULL : "a number of seconds (0: no limit)";
+}
+
+static const char *set_swarm_seeds(struct options *o, const char *v)
+{
+    return swarm_parse_seeds(v, &o->swarm) ? NULL : "a seed range FIRST..LAST or a count N (1..N)";
+}
+
+static const char *set_jobs(struct options *o, const char *v)
+{
+    uint64_t n;
+    if (!parse_u64(v, &n) || n > 1024) return "a number of worker processes 0..1024 (0: one per core)";
+    o->swarm.jobs = (unsigned)n;
+    return NULL;
+}
+
+static const char *set_no_shrink(struct options *o, const char *v)
+{
+    (void)v;
+    o->swarm.shrink = false;
+    return NULL;
+}
+
+static const struct option_spec {
+    const char *name;
+    char short_name;                /* 0: none */
+    const char *value;              /* shown in --help; NULL: the option takes no value */
+    const char *help;
+    option_setter set;
+} option_table[] = {
+    { "out", 0, "DIR", "where outputs go (default out)", set_out },
+    { "seed", 0, "N", "override the scenario's seed", set_seed },
+    { "scenarios", 0, "DIR", "the catalog (default $TCPSIM_SCENARIOS, else ./scenarios, else "
+      TCPSIM_SHARE "/scenarios)", set_scenarios },
+    { "markdown", 0, "FILE", "all: also write the summary table as Markdown (docs/scenarios.md)",
+      set_markdown },
+    { "horizon", 0, "TIME", "stop a run still going after this much virtual time (default 4h)",
+      set_horizon },
+    { "max-events", 0, "N", "budget: trace events + scenario steps per run (default 250000)",
+      set_max_events },
+    { "max-output", 0, "BYTES", "budget: bytes of output per run, K/M/G suffixes (default 128M)",
+      set_max_output },
+    { "max-seconds", 0, "N", "budget: wall-clock seconds per run (default 600)", set_max_seconds },
+    { "seeds", 0, "RANGE", "swarm: FIRST..LAST or N for 1..N (default 1..100)", set_swarm_seeds },
+    { "jobs", 'j', "N", "swarm: worker processes (-j; default one per core)", set_jobs },
+    { "no-shrink", 0, NULL, "swarm: keep failures as generated, do not shrink them", set_no_shrink },
+};
+#define OPTION_COUNT (sizeof option_table / sizeof option_table[0])
+
+/* ---- the command table ---- */
+
+static int cmd_list(const struct options *o);
+static int cmd_run(const struct options *o);
+static int cmd_check(const struct options *o);
+static int cmd_all(const struct options *o);
+static int cmd_explain(const struct options *o);
+static int cmd_swarm(const struct options *o);
+
+static const struct command {
+    const char *name;
+    const char *args;
+    const char *help;
+    int min_args, max_args;
+    int (*run)(const struct options *o);
+} command_table[] = {
+    { "list", "", "the scenarios of the catalog: id and title", 0, 0, cmd_list },
+    { "run", "<id|file>", "run one scenario; outputs go to DIR/<id>/", 1, 1, cmd_run },
+    { "check", "<id|file>...", "run and verify every expectation; print each failure with "
+      "file:line, what was expected, what happened", 1, MAX_POSITIONAL, cmd_check },
+    { "all", "", "run and check every scenario of the catalog, one line each", 0, 0, cmd_all },
+    { "explain", "<id|file>", "what the scenario shows, the Linux/Windows reference, the lwIP "
+      "difference and the explanation", 1, 1, cmd_explain },
+    { "swarm", "", "random valid scenarios from seeds, checked against the invariants of "
+      "docs/swarm.md; failures shrunk into DIR/swarm/", 0, 0, cmd_swarm },
+};
+#define COMMAND_COUNT (sizeof command_table / sizeof command_table[0])
+
+static void print_usage(FILE *f)
+{
+    fprintf(f, "usage: tcpsim <command> [options] [arguments]\n\ncommands:\n");
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%s %s", command_table[i].name, command_table[i].args);
+        fprintf(f, "  %-22s %s\n", head, command_table[i].help);
+    }
+    fprintf(f, "  %-22s %s\n\noptions (anywhere after the command; --opt VALUE or --opt=VALUE; "
+               "-- ends them):\n", "--help", "this text");
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "--%s%s%s", option_table[i].name,
+                 option_table[i].value ? " " : "", option_table[i].value ? option_table[i].value : "");
+        fprintf(f, "  %-22s %s\n", head, option_table[i].help);
+    }
+    fprintf(f, "\nexit codes: 0 success, 1 an expectation failed (or the run deadlocked or never "
+               "ended),\n2 bad input or usage, 3 simulator invariant broken, 4 a budget or a "
+               "resource ran out\n");
+}
+
 /* Everything after the command: options anywhere, the rest positional. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){ .out_dir = "out", .seed = 1 };
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool takes_value = strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 ||
-                           strcmp(a, "--scenarios") == 0 || strcmp(a, "--markdown") == 0;
-        if (takes_value && (i + 1 >= argc || !argv[i + 1][0]))
-            return usage_error("argument %d: %s expects a value", i, a);
-        if (strcmp(a, "--out") == 0) {
-            o->out_dir = argv[++i];
-        } else if (strcmp(a, "--scenarios") == 0) {
-            o->scenarios_dir = argv[++i];
-        } else if (strcmp(a, "--markdown") == 0) {
-            o->markdown = argv[++i];
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!parse_u64(argv[i + 1], &o->seed))
-                return usage_error("argument %d: --seed expects an unsigned 64-bit integer, got '%s'",
-                                   i, argv[i + 1]);
-            o->seed_given = true;
-            i++;
-        } else if (a[0] == '-') {
-            return usage_error("argument %d: unexpected '%s'", i, a);
-        } else if (o->positional_count == MAX_POSITIONAL) {
-            return usage_error("argument %d: too many arguments (at most %d)", i, MAX_POSITIONAL);
-        } else {
-            o->positional[o->positional_count++] = a;
+    *o = (struct options){ .out_dir = "out", .seed = 1, .horizon_us = RUN_DEFAULT_HORIZON_US,
+                           .budget = budget_defaults(), .swarm = swarm_defaults() };
+    /* getopt_long returns OPTION_BASE + index for a long option, the letter for a short one */
+    enum { OPTION_BASE = 256 };
+    struct option longs[OPTION_COUNT + 1];
+    char shorts[2 * OPTION_COUNT + 2] = ":";   /* ':' first: a missing value returns ':' */
+    size_t used = 1;
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        bool takes = option_table[i].value != NULL;
+        longs[i] = (struct option){ option_table[i].name, takes ? required_argument : no_argument,
+                                    NULL, OPTION_BASE + (int)i };
+        if (option_table[i].short_name) {
+            shorts[used++] = option_table[i].short_name;
+            if (takes) shorts[used++] = ':';
         }
+    }
+    shorts[used] = '\0';
+    longs[OPTION_COUNT] = (struct option){ 0 };
+    opterr = 0;
+    optind = 1;            /* argv[0] is the command */
+    int c, index;
+    while ((c = getopt_long(argc, argv, shorts, longs, &index)) != -1) {
+        const struct option_spec *spec = NULL;
+        if (c >= OPTION_BASE && (size_t)(c - OPTION_BASE) < OPTION_COUNT)
+            spec = &option_table[c - OPTION_BASE];
+        for (size_t i = 0; i < OPTION_COUNT && !spec && c > 0 && c < OPTION_BASE && c != ':'; i++)
+            if (option_table[i].short_name == c) spec = &option_table[i];
+        if (c == ':') return usage_error("%s expects a value", argv[optind - 1]);
+        if (!spec) return usage_error("unexpected '%s'", argv[optind - 1]);
+        /* "--out --markdown": a separate value that looks like an option is a missing value */
+        if (spec->value && optarg == argv[optind - 1] && optarg[0] == '-' && optarg[1])
+            return usage_error("--%s expects a value, got the option '%s' (write --%s=%s if "
+                               "you mean it)", spec->name, optarg, spec->name, optarg);
+        if (spec->value && !*optarg) return usage_error("--%s expects a value", spec->name);
+        const char *expected = spec->set(o, optarg);
+        if (expected)
+            return usage_error("--%s expects %s, got '%s'", spec->name, expected, optarg);
+    }
+    for (int i = optind; i < argc; i++) {
+        if (o->positional_count == MAX_POSITIONAL)
+            return usage_error("too many arguments (at most %d)", MAX_POSITIONAL);
+        o->positional[o->positional_count++] = argv[i];
     }
     return EXIT_OK;
 }
@@ -183,7 +365,7 @@ static struct scenario *load_by_file_name(const char *id, const struct options *
     char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/%s.scn", scenarios_dir(o), id);
     struct stat st;
-    if (stat(path, &st) != 0) return NULL;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
     struct scenario *s = scenario_load(path, err, sizeof err);
     if (s && strcmp(s->id, id) == 0) return s;
     scenario_free(s);
@@ -218,84 +400,20 @@ static struct scenario *resolve(const char *arg, const struct options *o, int *r
     return s;
 }
 
-/* ---- running one scenario ---- */
-
-struct run_summary {
-    enum run_result result;
-    size_t segments, states, calls, expects, failed;
-    uint64_t end_us;
-    char blocked[2048];
-    char *report;                   /* failed expectations, readable */
-    size_t report_len;
-};
-
-static void count_events(struct world *w, struct run_summary *s)
+/* Bad input found late is bad input all the same: everything a run could refuse is checked
+ * before the first output of any run. */
+static int validate(const struct scenario *const *list, size_t n, const struct options *o)
 {
-    size_t n;
-    const struct trace_event *ev = trace_events(world_trace(w), &n);
-    for (size_t i = 0; i < n; i++) {
-        s->segments += ev[i].type == TRACE_SEGMENT;
-        s->states += ev[i].type == TRACE_STATE;
-        s->calls += ev[i].type == TRACE_CALL;
-    }
-    s->end_us = sched_now_us();
-}
-
-/* The files of out/<id>/, one trace sink each (states.svg is rendered from states.dot). */
-static const struct {
-    const char *file;
-    struct trace_sink *(*make)(const char *path);
-} outputs[] = {
-    { "timeline.txt", trace_text_new },
-    { "timeline.jsonl", trace_jsonl_new },
-    { "capture.pcap", trace_pcap_new },
-    { "states.dot", trace_dot_new },
-};
-
-static int add_sinks(struct trace *trace, const char *dir, char *err, size_t err_size)
-{
-    char path[4200];
-    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
-        struct trace_sink *sink = outputs[i].make(path);
-        if (!sink) {
-            snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
-            return -1;
+    char err[1200];
+    for (size_t i = 0; i < n; i++)
+        if (run_dir_validate(list[i], o->horizon_us, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            return EXIT_USAGE;
         }
-        trace_add_sink(trace, sink);
-    }
-    return 0;
+    return EXIT_OK;
 }
 
-/* Builds the world, runs it, checks the expectations and writes every output into dir.
- * Returns EXIT_OK, or EXIT_USAGE with err filled (bad scenario set-up, unwritable output). */
-static int run_into(const struct scenario *sc, const struct options *o, const char *dir,
-                    struct run_summary *s, char *err, size_t err_size)
-{
-    struct world_config cfg = scenario_world_config(sc);
-    if (o->seed_given) cfg.seed = o->seed;
-    struct world *w = world_new(&cfg);
-    struct scenario_runner *r = NULL;
-    if (add_sinks(world_trace(w), dir, err, err_size) != 0 ||
-        !(r = scenario_runner_new(sc, w, err, err_size))) {
-        world_free(w);
-        return EXIT_USAGE;
-    }
-    s->result = world_run(w, RUN_HORIZON_US);
-    count_events(w, s);
-    if (s->result != RUN_IDLE) world_describe_blocked(w, s->blocked, sizeof s->blocked);
-    FILE *report = open_memstream(&s->report, &s->report_len);
-    s->failed = scenario_runner_check(r, s->result, report, &s->expects);
-    if (report) fclose(report);
-    int rc = trace_finish(world_trace(w), err, err_size);
-    scenario_runner_free(r);
-    world_free(w);
-    if (rc != 0) return EXIT_USAGE;
-    char dot[4200], svg[4200];
-    snprintf(dot, sizeof dot, "%s/states.dot", dir);
-    snprintf(svg, sizeof svg, "%s/states.svg", dir);
-    return trace_dot_render_svg(dot, svg, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
-}
+/* ---- running one scenario ---- */
 
 /* One row of the summary table: scenario, result, expectations passed, whether lwIP differs
  * from the Linux reference, and the decisive outcome the scenario asserts. */
@@ -303,6 +421,7 @@ static void print_summary_line(const struct scenario *sc, const struct run_summa
 {
     static const char *const verdicts[RUN_RESULT_COUNT] = {
         [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
+        [RUN_STOPPED] = "BUDGET",
     };
     const char *verdict = s->result != RUN_IDLE ? verdicts[s->result] : s->failed ? "FAILED" : "ok";
     char expects[32];
@@ -324,16 +443,55 @@ struct row {
     size_t passed, total;
 };
 
+/* A progress line on a terminal, at most once a second (cli_watchdog). */
+struct progress {
+    const char *id;
+    bool shown;
+};
+
+static void show_progress(void *ctx, uint64_t events, uint64_t bytes)
+{
+    struct progress *p = ctx;
+    if (!watchdog_progress_due()) return;
+    uint64_t t = sched_now_us();
+    fprintf(stderr, "\rtcpsim: %s: t=%llu.%06llu s virtual, %llu events, %llu bytes written ",
+            p->id, (unsigned long long)(t / 1000000), (unsigned long long)(t % 1000000),
+            (unsigned long long)events, (unsigned long long)bytes);
+    p->shown = true;
+}
+
+static void report_budget(const struct scenario *sc, const struct run_summary *s,
+                          const struct options *o)
+{
+    fprintf(stderr, "tcpsim: %s: stopped: the %s budget ran out (%llu, %s) at t=%llu.%06llu s "
+                    "of virtual time; %s; no output written\n",
+            sc->id, budget_name(s->budget), (unsigned long long)s->budget_limit,
+            budget_option(s->budget), (unsigned long long)(s->end_us / 1000000),
+            (unsigned long long)(s->end_us % 1000000), s->busiest);
+    fprintf(stderr, "raise it with %s N (0: no limit); replay: tcpsim check %s --seed %llu\n",
+            budget_option(s->budget), sc->file,
+            (unsigned long long)(o->seed_given ? o->seed : sc->seed));
+}
+
+static void report_unfinished(const struct scenario *sc, const struct run_summary *s,
+                              const struct options *o)
+{
+    if (s->result == RUN_UNTIL)
+        fprintf(stderr, "%s: still running after %llu s of virtual time (--horizon)\n", sc->id,
+                (unsigned long long)(o->horizon_us / 1000000));
+    if (s->result == RUN_DEADLOCK)
+        fprintf(stderr, "%s: deadlock: every process is blocked and nothing is pending\n", sc->id);
+    fprintf(stderr, "%s: %s", sc->id, s->blocked);
+}
+
+/* The temporary folder of the run in progress, removed by any exit (atexit, signals). */
+static void remove_run_files_at_exit(void) { watchdog_remove_files(); }
+
 /* Runs one scenario into out_dir/<id>; returns an exit code. */
 static int run_one(const struct scenario *sc, const struct options *o, bool show_failures,
                    struct row *row)
 {
     char tmp[4096], final[4096], err[8800] = "";
-    if (make_dirs(o->out_dir) != 0) {
-        fprintf(stderr, "tcpsim: cannot create output directory %s: %s\n", o->out_dir,
-                strerror(errno));
-        return EXIT_USAGE;
-    }
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", o->out_dir, sc->id);
     snprintf(final, sizeof final, "%s/%s", o->out_dir, sc->id);
     remove_tree(tmp);
@@ -341,43 +499,56 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
         fprintf(stderr, "tcpsim: cannot create %s: %s\n", tmp, strerror(errno));
         return EXIT_USAGE;
     }
-    struct run_summary s = { 0 };
-    int rc = run_into(sc, o, tmp, &s, err, sizeof err);
+    struct progress progress = { sc->id, false };
+    watchdog_arm(tmp, run_dir_files, run_dir_file_count, o->budget.wall_seconds,
+                 isatty(STDERR_FILENO) == 1);
+    struct run_dir_options ro = { .seed = o->seed, .seed_given = o->seed_given,
+                                  .horizon_us = o->horizon_us, .budget = o->budget,
+                                  .on_poll = show_progress, .ctx = &progress };
+    struct run_summary s;
+    int rc = run_dir(sc, &ro, tmp, &s, err, sizeof err) == 0 ? EXIT_OK : EXIT_USAGE;
+    watchdog_disarm();
+    if (progress.shown) fputc('\n', stderr);
+    if (rc == EXIT_OK && s.result == RUN_STOPPED) rc = EXIT_BUDGET;
     if (rc == EXIT_OK && (remove_tree(final) != 0 || rename(tmp, final) != 0)) {
         snprintf(err, sizeof err, "cannot move %s to %s: %s", tmp, final, strerror(errno));
         rc = EXIT_USAGE;
     }
     if (rc != EXIT_OK) {
-        fprintf(stderr, "tcpsim: %s: %s\n", sc->id, err);
         remove_tree(tmp);
-        free(s.report);
+        if (rc == EXIT_BUDGET) report_budget(sc, &s, o);
+        else fprintf(stderr, "tcpsim: %s: %s\n", sc->id, err);
+        if (row) *row = (struct row){ "stopped by a budget", 0, 0 };
+        run_summary_free(&s);
         return rc;
     }
     print_summary_line(sc, &s);
     if (row)
         *row = (struct row){ s.result != RUN_IDLE ? "not finished" : s.failed ? "FAILED" : "ok",
                              s.expects - s.failed, s.expects };
-    if (s.result == RUN_UNTIL)
-        fprintf(stderr, "%s: still running after %llu s of virtual time\n", sc->id,
-                (unsigned long long)(RUN_HORIZON_US / 1000000));
-    if (s.result == RUN_DEADLOCK)
-        fprintf(stderr, "%s: deadlock: every process is blocked and nothing is pending\n", sc->id);
-    if (s.result != RUN_IDLE) fprintf(stderr, "%s: %s", sc->id, s.blocked);
+    if (s.result != RUN_IDLE) report_unfinished(sc, &s, o);
     if (show_failures && s.failed && s.report) fputs(s.report, stderr);
     if (s.result != RUN_IDLE || s.failed) {
         fprintf(stderr, "replay: tcpsim check %s --seed %llu\n", sc->file,
                 (unsigned long long)(o->seed_given ? o->seed : sc->seed));
         rc = EXIT_FAILED;
     }
-    free(s.report);
+    run_summary_free(&s);
     return rc;
+}
+
+static int prepare_out_dir(const struct options *o)
+{
+    if (make_dirs(o->out_dir) == 0) return EXIT_OK;
+    fprintf(stderr, "tcpsim: cannot create output directory %s: %s\n", o->out_dir,
+            strerror(errno));
+    return EXIT_USAGE;
 }
 
 /* ---- commands ---- */
 
 static int cmd_list(const struct options *o)
 {
-    if (o->positional_count) return usage_error("list: unexpected '%s'", o->positional[0]);
     struct catalog c;
     int rc = load_catalog(&c, o);
     if (rc != EXIT_OK) return rc;
@@ -386,29 +557,27 @@ static int cmd_list(const struct options *o)
     return EXIT_OK;
 }
 
-static int cmd_run(const struct options *o, bool check)
+static int run_positional(const struct options *o, bool check)
 {
-    if (o->positional_count == 0)
-        return usage_error("%s: expects a scenario id or file", check ? "check" : "run");
-    if (!check && o->positional_count > 1)
-        return usage_error("run: one scenario at a time (got '%s' too)", o->positional[1]);
-    /* Parse everything first: bad input fails before any output is written. */
+    /* Parse and validate everything first: bad input fails before any output is written. */
     struct scenario *list[MAX_POSITIONAL];
-    int rc = EXIT_OK, worst = EXIT_OK;
-    for (int i = 0; i < o->positional_count; i++) {
-        list[i] = resolve(o->positional[i], o, &rc);
-        if (!list[i]) {
-            for (int j = 0; j < i; j++) scenario_free(list[j]);
-            return rc;
-        }
+    int rc = EXIT_OK, worst = EXIT_OK, n = 0;
+    for (; n < o->positional_count; n++) {
+        list[n] = resolve(o->positional[n], o, &rc);
+        if (!list[n]) break;
     }
-    for (int i = 0; i < o->positional_count; i++) {
-        rc = run_one(list[i], o, check, NULL);
-        if (rc > worst) worst = rc;
-        scenario_free(list[i]);
+    if (n == o->positional_count) rc = validate((const struct scenario *const *)list, (size_t)n, o);
+    if (rc == EXIT_OK) rc = prepare_out_dir(o);
+    for (int i = 0; i < n && rc == EXIT_OK; i++) {
+        int one = run_one(list[i], o, check, NULL);
+        if (one > worst) worst = one;
     }
-    return worst;
+    for (int i = 0; i < n; i++) scenario_free(list[i]);
+    return rc != EXIT_OK ? rc : worst;
 }
+
+static int cmd_run(const struct options *o) { return run_positional(o, false); }
+static int cmd_check(const struct options *o) { return run_positional(o, true); }
 
 /* Text in a Markdown table cell: '|' would end the cell. */
 static void put_cell(FILE *f, const char *s)
@@ -465,17 +634,33 @@ static int write_markdown(const char *path, const struct catalog *c, const struc
     return EXIT_OK;
 }
 
+/* The Markdown file is written last: its folder must be writable before anything runs. */
+static int check_markdown_target(const char *path)
+{
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    const char *dir = dirname(copy);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return usage_error("--markdown %s: no directory %s", path, dir);
+    if (access(dir, W_OK) != 0)
+        return usage_error("--markdown %s: directory %s is not writable", path, dir);
+    return EXIT_OK;
+}
+
 static int cmd_all(const struct options *o)
 {
-    if (o->positional_count) return usage_error("all: unexpected '%s'", o->positional[0]);
+    if (o->markdown && check_markdown_target(o->markdown) != EXIT_OK) return EXIT_USAGE;
     struct catalog c;
     int rc = load_catalog(&c, o), worst = EXIT_OK;
     if (rc != EXIT_OK) return rc;
-    struct row *rows = calloc(c.count ? c.count : 1, sizeof *rows);
-    if (!rows) {
+    if ((rc = validate((const struct scenario *const *)c.items, c.count, o)) != EXIT_OK ||
+        (rc = prepare_out_dir(o)) != EXIT_OK) {
         catalog_free(&c);
-        return EXIT_USAGE;
+        return rc;
     }
+    struct row *rows = calloc(c.count ? c.count : 1, sizeof *rows);
+    if (!rows) sched_out_of_memory();
     print_summary_header();
     for (size_t i = 0; i < c.count; i++) {
         rows[i] = (struct row){ "not run", 0, 0 };
@@ -515,7 +700,6 @@ static void print_paragraphs(const char *label, const char *text)
 
 static int cmd_explain(const struct options *o)
 {
-    if (o->positional_count != 1) return usage_error("explain: expects one scenario id or file");
     int rc = EXIT_OK;
     struct scenario *s = resolve(o->positional[0], o, &rc);
     if (!s) return rc;
@@ -530,26 +714,58 @@ static int cmd_explain(const struct options *o)
     return EXIT_OK;
 }
 
+/* Each swarm run in its child process gets the wall-clock guard of a CLI run. */
+static void guard_swarm_run(const char *dir, uint64_t wall_seconds)
+{
+    watchdog_arm(dir, run_dir_files, run_dir_file_count, wall_seconds, false);
+}
+
+static int cmd_swarm(const struct options *o)
+{
+    if (prepare_out_dir(o) != EXIT_OK) return EXIT_USAGE;
+    struct swarm_options so = o->swarm;
+    so.out_dir = o->out_dir;
+    so.horizon_us = o->horizon_us;
+    so.guard = guard_swarm_run;
+    if (o->budget_given[BUDGET_EVENTS]) so.budget.events = o->budget.events;
+    if (o->budget_given[BUDGET_OUTPUT_BYTES]) so.budget.output_bytes = o->budget.output_bytes;
+    if (o->budget_given[BUDGET_WALL_SECONDS]) so.budget.wall_seconds = o->budget.wall_seconds;
+    char err[1024] = "";
+    int found = swarm_run(&so, stdout, err, sizeof err);
+    if (found < 0) {
+        fprintf(stderr, "tcpsim: swarm: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return found ? EXIT_FAILED : EXIT_OK;
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp(command_table[i].name, name) == 0) return &command_table[i];
+    return NULL;
+}
+
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(usage, stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        print_usage(stdout);
         return EXIT_OK;
     }
+    const struct command *cmd = find_command(name);
+    if (!cmd) return usage_error("unknown command '%s'", name);
     struct options o;
-    bool known = strcmp(cmd, "list") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
-                 strcmp(cmd, "all") == 0 || strcmp(cmd, "explain") == 0;
-    if (!known) return usage_error("unknown command '%s'", cmd);
-    int rc = parse_args(argc, argv, &o);
+    int rc = parse_args(argc - 1, argv + 1, &o);
     if (rc != EXIT_OK) return rc;
-    if (strcmp(cmd, "list") == 0) return cmd_list(&o);
-    if (strcmp(cmd, "run") == 0) return cmd_run(&o, false);
-    if (strcmp(cmd, "check") == 0) return cmd_run(&o, true);
-    if (strcmp(cmd, "all") == 0) return cmd_all(&o);
-    return cmd_explain(&o);
+    if (o.positional_count < cmd->min_args)
+        return usage_error("%s: expects a scenario id or file", cmd->name);
+    if (o.positional_count > cmd->max_args)
+        return usage_error("%s: unexpected '%s'", cmd->name, o.positional[cmd->max_args]);
+    atexit(remove_run_files_at_exit);
+    return cmd->run(&o);
 }

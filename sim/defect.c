@@ -79,7 +79,7 @@ bool storm_watch_segment(struct storm_watch *w, const struct trace_segment *s, u
         if (w->len == w->cap) {
             size_t cap = w->cap ? 2 * w->cap : 16;
             struct storm_detector *grown = realloc(w->detectors, cap * sizeof *grown);
-            if (!grown) sched_panic("out of memory");
+            if (!grown) sched_out_of_memory();
             w->detectors = grown;
             w->cap = cap;
         }

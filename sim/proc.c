@@ -495,7 +495,7 @@ int proc_set_fd_limit(struct proc *p, int limit)
     }
     if (limit > p->fd_capacity) {
         struct fd_entry *grown = realloc(p->fds, (size_t)limit * sizeof *grown);
-        if (!grown) sched_panic("out of memory");
+        if (!grown) sched_out_of_memory();
         for (int fd = p->fd_capacity; fd < limit; fd++) grown[fd] = (struct fd_entry){ .sock = -1 };
         p->fds = grown;
         p->fd_capacity = limit;

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "scenario_run.h"
 
+#include "budget.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -67,7 +68,7 @@ static void send_step(struct instance *in, const struct step *st, int fd, long *
         if (len > in->pattern_size || !in->pattern) {
             free(in->pattern);
             in->pattern = malloc(len ? len : 1);
-            if (!in->pattern) sched_panic("out of memory");
+            if (!in->pattern) sched_out_of_memory();
             in->pattern_size = len;
         }
         for (size_t i = 0; i < len; i++)
@@ -186,6 +187,7 @@ static void run_range(struct instance *in, size_t first, size_t count)
             i = steps[i].body + steps[i].body_len - 1;
             continue;
         }
+        if (budget_step()) proc_exit(in->proc, 0);   /* a budget ran out: the run is ending */
         errno = 0;
         long ret = call_step(in, &steps[i]);
         record_outcome(in, i, ret, ret < 0 ? errno : 0);
@@ -204,7 +206,7 @@ static void instance_main(struct proc *p, void *arg)
 static void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size);
-    if (!p) sched_panic("out of memory");
+    if (!p) sched_out_of_memory();
     return p;
 }
 

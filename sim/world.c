@@ -92,7 +92,7 @@ static void answer_unreachable(struct world *w, struct host *from, const uint8_t
                                size_t len, enum icmp_unreach_code code)
 {
     struct icmp_delivery *d = calloc(1, sizeof *d);
-    if (!d) sched_panic("out of memory");
+    if (!d) sched_out_of_memory();
     d->w = w;
     d->to = from;
     d->len = packet_build_icmp_unreachable(pkt, len, WORLD_ROUTER_IP, code, d->bytes);
@@ -163,7 +163,7 @@ static void world_step(void *owner, void *ctx)
 struct world *world_new(const struct world_config *config)
 {
     struct world *w = calloc(1, sizeof *w);
-    if (!w) sched_panic("out of memory");
+    if (!w) sched_out_of_memory();
     w->config = *config;
     sched_init();
     sched_set_step_hook(world_step, w);
@@ -218,7 +218,7 @@ static void schedule(struct world *w, uint64_t t_us, void (*fn)(struct world *w,
                      void *arg, bool owns_arg)
 {
     struct world_event *e = calloc(1, sizeof *e);
-    if (!e) sched_panic("out of memory");
+    if (!e) sched_out_of_memory();
     *e = (struct world_event){ .w = w, .fn = fn, .arg = arg, .owns_arg = owns_arg,
                                .next = w->pending };
     if (w->pending) w->pending->prev = e;
