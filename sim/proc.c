@@ -162,7 +162,9 @@ static int make_nonblocking(struct proc *p, int sock)
     return sock;
 }
 
-/* local -> remote of a connected socket, looked up once (for byte accounting). */
+/* local -> remote of a connected socket, for byte accounting. Looked up when the connection is
+ * made (connect, accept: bind_connection) and kept: once an RST has freed the pcb,
+ * getpeername fails, yet the data queued before the RST is still read from that fd. */
 static const struct conn_key *fd_key(struct proc *p, struct fd_entry *e)
 {
     if (e->key_known) return &e->key;
@@ -293,6 +295,7 @@ int proc_accept(struct proc *p, int fd)
     snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(peer_ip, ipbuf), peer_port);
     int nfd = fd_alloc(p, make_nonblocking(p, ns));
     p->fds[nfd].connected = true;
+    fd_key(p, &p->fds[nfd]);
     return (int)call_end(&c, nfd, 0, -1);
 }
 
@@ -309,6 +312,7 @@ int proc_connect(struct proc *p, int fd, const char *ip, uint16_t port)
     if (!e) return (int)call_bad_fd(&c);
     if (!ip || !ip4_parse(ip, &addr)) return (int)call_end(&c, -1, EINVAL, -1);
     int ret = p->host->stack->connect(e->sock, addr, port, &err);
+    if (ret == 0 || err == EINPROGRESS) fd_key(p, e);   /* the 4-tuple exists from the SYN on */
     if (ret < 0 && err == EINPROGRESS && !e->app_nonblocking) {
         int w = wait_for(p, e->sock, STACK_POLLOUT, SCHED_FOREVER);
         if (w) {

@@ -671,7 +671,9 @@ static bool check_leaks(struct scenario_runner *r, FILE *report, bool ran_to_the
     size_t leaking = ran_to_the_end ? world_leaks(r->w, where, sizeof where) : 0;
     struct verdict v = { .ok = leaking == 0 };
     snprintf(v.got, sizeof v.got, "%.190s", leaking ? where : "no leak");
-    emit_expect(r, 0, "lwIP pools and the port's objects back to their power-on level", &v);
+    emit_expect(r, 0, ran_to_the_end ? "lwIP pools and the port's objects back to their power-on level"
+                                     : "lwIP pools and the port's objects: not checked (the run did "
+                                       "not go idle: connections or processes are left)", &v);
     if (!v.ok && report) fprintf(report, "%s: leak check failed: %s\n", r->s->file, where);
     return v.ok;
 }

@@ -71,8 +71,12 @@ static void add_accounting(json_t *o, const struct trace_accounting *a)
 {
     json_t *lost = json_object();
     if (a->lost_unread) set(lost, a->unread_reason, json_integer((json_int_t)a->lost_unread));
-    if (a->lost_unarrived)
-        set(lost, a->unarrived_reason, json_integer((json_int_t)a->lost_unarrived));
+    if (a->lost_unarrived) {
+        /* one key per reason: the same reason twice is one amount, so the object adds up */
+        json_t *same = json_object_get(lost, a->unarrived_reason);
+        json_int_t earlier = same ? json_integer_value(same) : 0;
+        set(lost, a->unarrived_reason, json_integer(earlier + (json_int_t)a->lost_unarrived));
+    }
     set(o, "from", json_string(a->from));
     set(o, "to", json_string(a->to));
     set(o, "conn", json_string(a->conn));

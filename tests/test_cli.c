@@ -215,6 +215,34 @@ static void test_times_after_the_horizon_are_refused_unless_it_is_raised(void **
     assert_int_equal(run(args), 0);
 }
 
+/* Greps a file of a run's outputs for a fixed string. */
+static void assert_output_contains(const char *sub, const char *id, const char *file,
+                                   const char *needle)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "grep -qF '%s' %s/%s/%s/%s", needle, tmpdir, sub, id, file);
+    if (system(cmd) != 0) fail_msg("%s/%s/%s lacks %s", sub, id, file, needle);
+}
+
+static void test_byte_accounting_and_leak_check_say_what_they_did(void **state)
+{
+    (void)state;
+    char args[512];
+    /* read after the RST arrived: delivered and content-checked */
+    snprintf(args, sizeof args, "check tests/scenarios/read-after-rst.scn --out %s/acc", tmpdir);
+    assert_int_equal(run(args), 0);
+    assert_output_contains("acc", "read-after-rst", "timeline.jsonl", "\"delivered\":1000,\"lost\":{}");
+    /* two amounts lost for one reason are one key with their sum */
+    snprintf(args, sizeof args, "check tests/scenarios/lost-twice-same-reason.scn --out %s/acc", tmpdir);
+    assert_int_equal(run(args), 0);
+    assert_output_contains("acc", "lost-twice-same-reason", "timeline.jsonl",
+                           "\"lost\":{\"discarded by an RST\":11680}");
+    /* a run that did not go idle: the leak check was not made, and the timeline says so */
+    snprintf(args, sizeof args, "check tests/scenarios/deadlock.scn --out %s/acc", tmpdir);
+    assert_int_equal(run(args), 1);
+    assert_output_contains("acc", "deadlock", "timeline.txt", "objects: not checked (the run did not go idle");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_a_fifo_is_refused_not_read),
         cmocka_unit_test(test_late_bad_input_is_refused_before_any_output),
         cmocka_unit_test(test_times_after_the_horizon_are_refused_unless_it_is_raised),
+        cmocka_unit_test(test_byte_accounting_and_leak_check_say_what_they_did),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
