@@ -7,6 +7,7 @@
 #   make test-asan  tests and catalog built with ASan+UBSan (build/asan)
 #   make test-valgrind   tests under valgrind memcheck
 #   make determinism     -O0, -O2 and sanitizer builds give byte-identical catalog outputs
+#   make swarm      random scenarios (SWARM_SEEDS) checked under ASan+UBSan (docs/swarm.md)
 #   make B=DIR      build into DIR instead of build/ (variants side by side; lwIP's source is
 #                   fetched once into build/lwip)
 
@@ -44,7 +45,7 @@ endif
 
 .SECONDARY:
 .PHONY: all catalog bench docs test deps test-deps golden lint clean distclean install uninstall check-lwip
-.PHONY: test-asan test-valgrind valgrind-run determinism
+.PHONY: test-asan test-valgrind valgrind-run determinism swarm
 .DEFAULT_GOAL := all
 all: catalog
 
@@ -205,6 +206,15 @@ determinism: | deps
 	$(Q)$(call asan_env,:detect_leaks=0) SEEDS='$(DET_SEEDS)' \
 	  sh tests/determinism.sh build/determinism build/O2/tcpsim build/O0/tcpsim $(ASAN_B)/tcpsim
 
+# Swarm testing (docs/swarm.md): random valid scenarios from a fixed seed range, run and checked
+# under ASan+UBSan on every core; failures are written, shrunk and listed with their replay
+# command. The default range takes about 3 minutes on 2 cores.
+SWARM_SEEDS ?= 1..300
+swarm: | deps
+	$(Q)$(ASAN_MAKE) $(ASAN_B)/tcpsim
+	@echo '  SWARM   $(ASAN_B)/tcpsim swarm --seeds $(SWARM_SEEDS) --out $(ASAN_B)/swarm-out'
+	$(Q)$(call asan_env) $(ASAN_B)/tcpsim swarm --seeds $(SWARM_SEEDS) --out $(ASAN_B)/swarm-out
+
 # ---- what the build and the tests need from Debian ----
 BUILD_PACKAGES = libcmocka-dev graphviz libpcap-dev libjansson-dev
 TEST_PACKAGES = $(BUILD_PACKAGES) tshark
@@ -276,4 +286,30 @@ fuzz: build/fuzz/scenario_parse
 	    fuzz.log; \
 	  findings=$$(ls crash-* leak-* timeout-* oom-* 2>/dev/null); \
 	  for f in $$findings; do echo "  FINDING build/fuzz/$$f"; done; \
+	  test $$status = 0 && test -z "$$findings"
+
+# ---- fuzzing parse-and-run: make fuzz-run [FUZZ_SECONDS=60] ----
+# tests/fuzz/fuzz_scenario_run.c: what parses is run, with small budgets. The whole simulator
+# and the lwIP instances are built with clang for it (build/fuzz-run, a variant build with
+# libFuzzer's coverage and ASan+UBSan); findings land in build/fuzz-run/findings/.
+FUZZ_RUN_B = build/fuzz-run
+FUZZ_RUN_FLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+.PHONY: fuzz-run fuzz-run-objs
+fuzz-run-objs: $(ALL_OBJS)
+$(FUZZ_RUN_B)/scenario_run: tests/fuzz/fuzz_scenario_run.c FORCE | deps
+	$(Q)$(MAKE) --no-print-directory B=$(FUZZ_RUN_B) CC=$(FUZZ_CC) CFLAGS='-g -O1' \
+	  EXTRA_CFLAGS='$(FUZZ_RUN_FLAGS)' fuzz-run-objs
+	$(msg) FUZZCC $@
+	$(Q)$(FUZZ_CC) $(SIM_STD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  $(WARN) $(SIM_INC) -o $@ $< $(filter-out $(FUZZ_RUN_B)/sim/main.o,$(wildcard $(FUZZ_RUN_B)/sim/*.o)) \
+	  $(wildcard $(FUZZ_RUN_B)/stack_*.o) $(LDLIBS)
+fuzz-run: $(FUZZ_RUN_B)/scenario_run
+	$(Q)sh tests/fuzz/seed-corpus.sh $(FUZZ_RUN_B)/corpus
+	@mkdir -p $(FUZZ_RUN_B)/findings
+	@echo '  FUZZ    $(FUZZ_SECONDS) s (parse and run), log in $(FUZZ_RUN_B)/fuzz.log'
+	$(Q)cd $(FUZZ_RUN_B) && ./scenario_run -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -timeout=30 -rss_limit_mb=4096 -dict=../../tests/fuzz/scenario.dict \
+	  -artifact_prefix=findings/ -print_final_stats=1 corpus >fuzz.log 2>&1; status=$$?; \
+	  grep -E '^Done [0-9]+ runs|^stat::(number_of_executed|average_exec|peak_rss)' fuzz.log; \
+	  findings=$$(ls findings); for f in $$findings; do echo "  FINDING $(FUZZ_RUN_B)/findings/$$f"; done; \
 	  test $$status = 0 && test -z "$$findings"

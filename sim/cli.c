@@ -234,21 +234,36 @@ static const struct command {
 };
 #define COMMAND_COUNT (sizeof command_table / sizeof command_table[0])
 
+/* "  head   help text", the help wrapped at 96 columns under itself. */
+static void print_entry(FILE *f, const char *head, const char *help)
+{
+    enum { HELP_COLUMN = 25, WIDTH = 96 };
+    int col = fprintf(f, "  %-22s", head);
+    for (const char *p = help; *p;) {
+        size_t word = strcspn(p, " ");
+        if (col + 1 + (int)word > WIDTH) col = fprintf(f, "\n%*s", HELP_COLUMN - 1, "") - 1;
+        col += fprintf(f, " %.*s", (int)word, p);
+        p += word;
+        while (*p == ' ') p++;
+    }
+    fputc('\n', f);
+}
+
 static void print_usage(FILE *f)
 {
     fprintf(f, "usage: tcpsim <command> [options] [arguments]\n\ncommands:\n");
     for (size_t i = 0; i < COMMAND_COUNT; i++) {
         char head[64];
         snprintf(head, sizeof head, "%s %s", command_table[i].name, command_table[i].args);
-        fprintf(f, "  %-22s %s\n", head, command_table[i].help);
+        print_entry(f, head, command_table[i].help);
     }
-    fprintf(f, "  %-22s %s\n\noptions (anywhere after the command; --opt VALUE or --opt=VALUE; "
-               "-- ends them):\n", "--help", "this text");
+    print_entry(f, "--help", "this text");
+    fprintf(f, "\noptions (anywhere after the command; --opt VALUE or --opt=VALUE; -- ends them):\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         char head[64];
         snprintf(head, sizeof head, "--%s%s%s", option_table[i].name,
                  option_table[i].value ? " " : "", option_table[i].value ? option_table[i].value : "");
-        fprintf(f, "  %-22s %s\n", head, option_table[i].help);
+        print_entry(f, head, option_table[i].help);
     }
     fprintf(f, "\nexit codes: 0 success, 1 an expectation failed (or the run deadlocked or never "
                "ended),\n2 bad input or usage, 3 simulator invariant broken, 4 a budget or a "

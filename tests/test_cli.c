@@ -243,6 +243,22 @@ static void test_byte_accounting_and_leak_check_say_what_they_did(void **state)
     assert_output_contains("acc", "deadlock", "timeline.txt", "objects: not checked (the run did not go idle");
 }
 
+/* Swarm: a few seeds pass every invariant; the results do not depend on the number of workers. */
+static void test_swarm_results_are_the_same_with_one_or_two_workers(void **state)
+{
+    (void)state;
+    char args[512], cmd[1024];
+    snprintf(args, sizeof args, "swarm --seeds 1..6 -j 1 --out %s/sw1", tmpdir);
+    assert_int_equal(run(args), 0);
+    snprintf(args, sizeof args, "swarm --seeds=1..6 --jobs=2 --out %s/sw2", tmpdir);
+    assert_int_equal(run(args), 0);
+    snprintf(cmd, sizeof cmd, "cmp -s %s/sw1/swarm/results-1-6.tsv %s/sw2/swarm/results-1-6.tsv",
+             tmpdir, tmpdir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(run("swarm --seeds 5..2"), 2);
+    assert_err_contains("--seeds expects a seed range FIRST..LAST");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_late_bad_input_is_refused_before_any_output),
         cmocka_unit_test(test_times_after_the_horizon_are_refused_unless_it_is_raised),
         cmocka_unit_test(test_byte_accounting_and_leak_check_say_what_they_did),
+        cmocka_unit_test(test_swarm_results_are_the_same_with_one_or_two_workers),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
