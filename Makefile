@@ -301,8 +301,8 @@ $(FUZZ_RUN_B)/scenario_run: tests/fuzz/fuzz_scenario_run.c FORCE | deps
 	  EXTRA_CFLAGS='$(FUZZ_RUN_FLAGS)' fuzz-run-objs
 	$(msg) FUZZCC $@
 	$(Q)$(FUZZ_CC) $(SIM_STD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  $(WARN) $(SIM_INC) -o $@ $< $(filter-out $(FUZZ_RUN_B)/sim/main.o,$(wildcard $(FUZZ_RUN_B)/sim/*.o)) \
-	  $(wildcard $(FUZZ_RUN_B)/stack_*.o) $(LDLIBS)
+	  $(WARN) $(SIM_INC) -o $@ $< $$(ls $(FUZZ_RUN_B)/sim/*.o | grep -v '/main\.o$$') \
+	  $(FUZZ_RUN_B)/stack_*.o $(LDLIBS)
 fuzz-run: $(FUZZ_RUN_B)/scenario_run
 	$(Q)sh tests/fuzz/seed-corpus.sh $(FUZZ_RUN_B)/corpus
 	@mkdir -p $(FUZZ_RUN_B)/findings
