@@ -13,12 +13,12 @@
 
 #include "catalog.h"
 #include "cli_watchdog.h"
+#include "outfile.h"
 #include "run_dir.h"
 #include "swarm.h"
 #include "world.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -321,19 +321,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 /* ---- output directories ---- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static int remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int make_dirs(const char *path)
 {
     char buf[4096];
@@ -509,7 +496,7 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
     char tmp[4096], final[4096], err[8800] = "";
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", o->out_dir, sc->id);
     snprintf(final, sizeof final, "%s/%s", o->out_dir, sc->id);
-    remove_tree(tmp);
+    outfile_remove_tree(tmp);
     if (mkdir(tmp, 0777) != 0) {
         fprintf(stderr, "tcpsim: cannot create %s: %s\n", tmp, strerror(errno));
         return EXIT_USAGE;
@@ -525,12 +512,12 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
     watchdog_disarm();
     if (progress.shown) fputc('\n', stderr);
     if (rc == EXIT_OK && s.result == RUN_STOPPED) rc = EXIT_BUDGET;
-    if (rc == EXIT_OK && (remove_tree(final) != 0 || rename(tmp, final) != 0)) {
+    if (rc == EXIT_OK && (outfile_remove_tree(final) != 0 || rename(tmp, final) != 0)) {
         snprintf(err, sizeof err, "cannot move %s to %s: %s", tmp, final, strerror(errno));
         rc = EXIT_USAGE;
     }
     if (rc != EXIT_OK) {
-        remove_tree(tmp);
+        outfile_remove_tree(tmp);
         if (rc == EXIT_BUDGET) report_budget(sc, &s, o);
         else fprintf(stderr, "tcpsim: %s: %s\n", sc->id, err);
         if (row) *row = (struct row){ "stopped by a budget", 0, 0 };

@@ -8,12 +8,12 @@
 #define _GNU_SOURCE
 #include "swarm.h"
 
+#include "outfile.h"
 #include "run_dir.h"
 #include "swarm_gen.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -105,18 +105,6 @@ bool swarm_parse_seeds(const char *text, struct swarm_options *o)
 }
 
 /* ---- small file helpers ---- */
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) == 0) nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -323,7 +311,7 @@ static void stderr_tail(const char *path, char *buf, size_t size)
 static struct probe_result probe(const struct swarm_options *o, const char *text, const char *file,
                                  const char *scratch, bool rerun)
 {
-    remove_tree(scratch);
+    outfile_remove_tree(scratch);
     mkdir(scratch, 0777);
     char errpath[4200];
     snprintf(errpath, sizeof errpath, "%s.stderr", scratch);
@@ -359,7 +347,7 @@ static struct probe_result probe(const struct swarm_options *o, const char *text
     char tail[300];
     stderr_tail(errpath, tail, sizeof tail);
     unlink(errpath);
-    remove_tree(scratch);
+    outfile_remove_tree(scratch);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == sizeof r) return r;
     if (WIFSIGNALED(status)) return verdict(V_CRASH, "killed by signal %d: %s", WTERMSIG(status), tail);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -570,7 +558,7 @@ static void worker(const struct shard *sh)
         run_seed(sh, seed, scratch);
         if (seed > UINT64_MAX - sh->count) break;
     }
-    remove_tree(scratch);
+    outfile_remove_tree(scratch);
 }
 
 /* ---- the parent: results in seed order ---- */

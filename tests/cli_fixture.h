@@ -20,12 +20,13 @@ static const char *tcpsim(void)
     return t ? t : "build/tcpsim";
 }
 
-/* Runs tcpsim with args (a shell fragment); returns its exit code, stderr in err_text. */
-static int run(const char *args)
+/* Runs "<shell> tcpsim <args>" (shell: a prefix such as "ulimit -v N;", args a shell
+ * fragment); returns tcpsim's exit code, its stderr in err_text. */
+static int run_after(const char *shell, const char *args)
 {
     char cmd[1024], errf[256];
     snprintf(errf, sizeof errf, "%s/stderr", tmpdir);
-    snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>%s", tcpsim(), args, errf);
+    snprintf(cmd, sizeof cmd, "%s %s %s >/dev/null 2>%s", shell, tcpsim(), args, errf);
     int st = system(cmd);
     FILE *f = fopen(errf, "r");
     size_t n = f ? fread(err_text, 1, sizeof err_text - 1, f) : 0;
@@ -33,6 +34,8 @@ static int run(const char *args)
     if (f) fclose(f);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+__attribute__((unused)) static int run(const char *args) { return run_after("", args); }
 
 static int setup(void **state)
 {
