@@ -99,6 +99,17 @@ static void test_the_catalog_ack_storm_ends_by_its_readers_well_within_a_small_b
     assert_int_equal(run(args), 0);
 }
 
+/* Ended from outside (SIGTERM) in the middle of a run: its temporary folder goes too. */
+static void test_a_run_ended_by_sigterm_leaves_no_temporary_folder(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "run tests/runaway/ack-storm-forever.scn --max-events 0 --out %s/term "
+             "& pid=$!; sleep 1; kill -TERM $pid; wait $pid; exit $?; :", tmpdir);
+    assert_int_equal(run_after("", args), 128 + 15);
+    assert_no_temporary_folder("term");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -109,6 +120,7 @@ int main(void)
         cmocka_unit_test(test_output_and_wall_budgets_stop_a_run_too),
         cmocka_unit_test(test_forty_thousand_processes_run_out_of_a_resource),
         cmocka_unit_test(test_the_catalog_ack_storm_ends_by_its_readers_well_within_a_small_budget),
+        cmocka_unit_test(test_a_run_ended_by_sigterm_leaves_no_temporary_folder),
     };
     return cmocka_run_group_tests_name("runaway", tests, setup, teardown);
 }
