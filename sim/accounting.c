@@ -31,7 +31,7 @@ struct accounting {
 struct accounting *accounting_new(void)
 {
     struct accounting *a = calloc(1, sizeof *a);
-    if (!a) sched_panic("out of memory");
+    if (!a) sched_out_of_memory();
     connmap_init(&a->index);
     return a;
 }
@@ -63,7 +63,7 @@ static struct flow *flow_of(struct accounting *a, struct conn_key key)
     if (a->count == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 64;
         a->flows = realloc(a->flows, a->cap * sizeof *a->flows);
-        if (!a->flows) sched_panic("out of memory");
+        if (!a->flows) sched_out_of_memory();
     }
     f = &a->flows[a->count];
     *f = (struct flow){ .key = key, .mismatch_at = NO_MISMATCH };
@@ -78,7 +78,7 @@ void accounting_sent(struct accounting *a, struct conn_key key, const void *buf,
         size_t cap = f->copy_cap ? f->copy_cap : 4096;
         while (cap < f->sent + len) cap *= 2;
         f->copy = realloc(f->copy, cap);
-        if (!f->copy) sched_panic("out of memory");
+        if (!f->copy) sched_out_of_memory();
         f->copy_cap = cap;
     }
     memcpy(f->copy + f->sent, buf, len);

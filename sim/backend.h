@@ -9,6 +9,8 @@
 #ifndef TCPSIM_BACKEND_H
 #define TCPSIM_BACKEND_H
 
+#include "budget.h"
+#include "defect.h"
 #include "scenario.h"
 #include "sched.h"
 
@@ -16,23 +18,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The run returned this: nothing was written; err says what the backend cannot do. */
-#define BACKEND_UNSUPPORTED 4
+/* The run returned this: nothing was written; err says what the backend cannot do. Not an
+ * exit code: the command line maps it (run/check: 2; all: the scenario is listed, not failed). */
+#define BACKEND_UNSUPPORTED 100
 
+/* What a run came to. Free with run_summary_free. */
 struct run_summary {
-    enum run_result result;
-    size_t segments, states, calls, expects, failed;
+    enum run_result result;         /* RUN_STOPPED: a budget ran out (see budget) */
+    size_t segments, states, calls, defects, expects, failed;
+    size_t defects_by_kind[DEFECT_COUNT];   /* lwip-defect events, per lwIP defect */
     uint64_t end_us;
-    char blocked[2048];
+    char blocked[2048];             /* who is blocked, when not RUN_IDLE */
     char *report;                   /* failed expectations (or signature changes), readable */
     size_t report_len;
     char verdict[24];               /* a backend's own word for the summary line ("" = usual) */
     char *signature;                /* the run's signature (signature.h), malloc'd, or NULL */
+    enum budget_kind budget;        /* RUN_STOPPED: which budget, its limit, who was busiest */
+    uint64_t budget_limit;
+    char busiest[256];
 };
+
+void run_summary_free(struct run_summary *s);
 
 struct backend_options {
     uint64_t seed;
-    bool seed_given;
+    bool seed_given;                /* else the scenario's own seed */
+    uint64_t horizon_us;            /* lwIP: a run still going after this is stopped */
+    struct budget_limits budget;    /* lwIP: the runaway guards (budget.h) */
+    bool no_svg;                    /* skip rendering states.svg (Graphviz is a process per run) */
+    /* lwIP: called every BUDGET_POLL_EVERY events with the bytes written so far (may be NULL). */
+    void (*on_poll)(void *ctx, uint64_t events, uint64_t bytes);
+    void *ctx;
     bool check;                     /* check/all: compare (Linux: with the stored signature) */
     const char *signatures;         /* Linux: the stored signatures' root (docs/linux) */
 };
@@ -47,7 +63,8 @@ struct backend {
     const char *(*unsupported)(const struct scenario *sc, char *why, size_t size);
 };
 
-/* The Linux backend (linux/backend_linux.c). */
+/* The lwIP simulation (run_dir.c) and the Linux backend (linux/backend_linux.c). */
+extern const struct backend backend_lwip;
 extern const struct backend backend_linux;
 
 #endif

@@ -1,41 +1,45 @@
 /* cli — see cli.h. Outputs of a scenario are written into <out>/.<id>.tmp and renamed to
  * <out>/<id> only when the run completed, so an interrupted or failed run never leaves partial
- * files where a reader expects a result. Scenario files are parsed completely before anything
- * runs: bad input exits 2 having written nothing. */
+ * files where a reader expects a result; every other way out (a budget, an exhausted resource,
+ * a broken invariant, a fatal signal) removes the temporary folder (cli_watchdog.h, atexit).
+ * Every input is validated before the first output is written: bad input exits 2 having
+ * written nothing.
+ *
+ * Commands and options are two tables: a new subcommand or option is one entry each (the
+ * option's setter does its own validation). Options are parsed with getopt_long, GNU style:
+ * anywhere after the command, `--opt VALUE` or `--opt=VALUE`, `--` ends them. */
 #define _GNU_SOURCE
 #include "cli.h"
 
 #include "backend.h"
 #include "catalog.h"
+#include "cli_watchdog.h"
 #include "diff_cmd.h"
 #include "measured.h"
-#include "outputs.h"
+#include "outfile.h"
 #include "pkt_cli.h"
-#include "scenario_run.h"
+#include "run_dir.h"
 #include "sharedir.h"
-#include "signature.h"
+#include "swarm.h"
 #include "world.h"
 
 #include <tcpsim/tcpsim.h>   /* TCPSIM_VERSION */
 
 #include <errno.h>
-#include <ftw.h>
+#include <getopt.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef TCPSIM_SHARE
 #define TCPSIM_SHARE "/usr/local/share/tcpsim"
 #endif
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
-/* A scenario still running after this much virtual time has a connection or process that
- * never ends (lwIP's TCP timer runs as long as any pcb exists): it fails, naming what is left,
- * rather than running forever. */
-#define RUN_HORIZON_US (4ull * 3600 * 1000000)
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_BROKEN = 3, EXIT_BUDGET = 4 };
 
 #define MAX_POSITIONAL 64
 
@@ -49,51 +53,13 @@ struct options {
     const struct backend *backend;  /* --backend: lwip (default) or linux */
     uint64_t seed;
     bool seed_given;
+    uint64_t horizon_us;
+    struct budget_limits budget;
+    bool budget_given[BUDGET_KIND_COUNT];   /* swarm keeps its own small budgets otherwise */
+    struct swarm_options swarm;
     const char *positional[MAX_POSITIONAL];
     int positional_count;
 };
-
-static int run_into(const struct scenario *sc, const struct backend_options *o, const char *dir,
-                    struct run_summary *s, char *err, size_t err_size);
-static const struct backend backend_lwip = { "lwip", run_into, NULL };
-
-static const struct backend *backend_named(const char *name)
-{
-    if (strcmp(name, backend_lwip.name) == 0) return &backend_lwip;
-    if (strcmp(name, backend_linux.name) == 0) return &backend_linux;
-    return NULL;
-}
-
-static const char usage[] =
-    "usage: tcpsim <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  list                     the scenarios of the catalog: id and title\n"
-    "  run <id|file>            run one scenario; outputs go to DIR/<id>/\n"
-    "  check <id|file>...       run and verify every expectation; print each failure with\n"
-    "                           file:line, what was expected, what happened\n"
-    "  all                      run and check every scenario of the catalog, one line each\n"
-    "  explain <id|file>        what the scenario shows, the Linux/Windows reference, the\n"
-    "                           lwIP difference and the explanation\n"
-    "  run|check FILE.pkt...    a packetdrill-style script against one lwIP host\n"
-    "                           (--strict/--lenient options policy; docs/packetdrill.md)\n"
-    "  diff <before> <now>      explain how two runs differ (output folders or JSONL files)\n"
-    "  --help                   this text\n"
-    "  --version                the version of tcpsim and of lwIP\n"
-    "\n"
-    "options (after the command):\n"
-    "  --out DIR                where outputs go (default out)\n"
-    "  --seed N                 override the scenario's seed\n"
-    "  --scenarios DIR          the catalog (default $TCPSIM_SCENARIOS, else ./scenarios,\n"
-    "                           else <bindir>/../share/tcpsim/scenarios, else\n"
-    "                           " TCPSIM_SHARE "/scenarios)\n"
-    "  --markdown FILE          all: also write the summary table as Markdown (docs/scenarios.md)\n"
-    "  --backend lwip|linux     run, check, all: lwIP in this process (default) or the real\n"
-    "                           kernel in network namespaces (root; docs/linux-backend.md);\n"
-    "                           check compares with docs/linux/<uname -r>/<id>.sig\n"
-    "\n"
-    "exit codes: 0 success, 1 an expectation failed (or the run deadlocked or never ended),\n"
-    "2 bad input or usage, 3 simulator invariant broken\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -121,58 +87,267 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* N followed by a unit: "4h", "90min", "30s", "250ms", "10us". */
+static bool parse_duration_us(const char *s, uint64_t *out)
+{
+    static const struct { const char *unit; uint64_t us; } units[] = {
+        { "us", 1 }, { "ms", 1000 }, { "s", 1000000 }, { "min", 60000000 }, { "h", 3600000000u },
+    };
+    size_t digits = strspn(s, "0123456789");
+    char number[32];
+    if (digits == 0 || digits >= sizeof number) return false;
+    memcpy(number, s, digits);
+    number[digits] = '\0';
+    uint64_t n;
+    if (!parse_u64(number, &n)) return false;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(s + digits, units[i].unit) == 0) {
+            if (n > UINT64_MAX / units[i].us) return false;
+            *out = n * units[i].us;
+            return true;
+        }
+    return false;
+}
+
+/* N, or N with a K/M/G suffix (powers of 1024). */
+static bool parse_bytes(const char *s, uint64_t *out)
+{
+    char number[32];
+    size_t len = strlen(s);
+    if (len == 0 || len >= sizeof number) return false;
+    uint64_t scale = 1;
+    const char *suffixes = "KMG";
+    const char *at = strchr(suffixes, s[len - 1]);
+    if (at && *at) {
+        scale = 1ull << (10 * (at - suffixes + 1));
+        len--;
+    }
+    memcpy(number, s, len);
+    number[len] = '\0';
+    uint64_t n;
+    if (!parse_u64(number, &n) || n > UINT64_MAX / scale) return false;
+    *out = n * scale;
+    return true;
+}
+
+/* ---- the option table ----
+ * Each option: its long name, the value it takes (NULL: none), its help line, and a setter
+ * that validates the value and stores it; the setter returns NULL or what was expected. */
+
+typedef const char *(*option_setter)(struct options *o, const char *value);
+
+static const char *set_out(struct options *o, const char *v) { o->out_dir = v; return NULL; }
+static const char *set_scenarios(struct options *o, const char *v) { o->scenarios_dir = v; return NULL; }
+static const char *set_markdown(struct options *o, const char *v) { o->markdown = v; return NULL; }
+
+static const char *set_backend(struct options *o, const char *v)
+{
+    if (strcmp(v, backend_lwip.name) == 0) o->backend = &backend_lwip;
+    else if (strcmp(v, backend_linux.name) == 0) o->backend = &backend_linux;
+    else return "lwip or linux";
+    return NULL;
+}
+
+static const char *set_seed(struct options *o, const char *v)
+{
+    o->seed_given = true;
+    return parse_u64(v, &o->seed) ? NULL : "an unsigned 64-bit integer";
+}
+
+static const char *set_horizon(struct options *o, const char *v)
+{
+    return parse_duration_us(v, &o->horizon_us) && o->horizon_us > 0
+               ? NULL : "a virtual time like 4h, 90min, 30s or 250ms";
+}
+
+static const char *set_max_events(struct options *o, const char *v)
+{
+    o->budget_given[BUDGET_EVENTS] = true;
+    return parse_u64(v, &o->budget.events) ? NULL : "a number of events (0: no limit)";
+}
+
+static const char *set_max_output(struct options *o, const char *v)
+{
+    o->budget_given[BUDGET_OUTPUT_BYTES] = true;
+    return parse_bytes(v, &o->budget.output_bytes) ? NULL
+                                                   : "a number of bytes, K, M or G (0: no limit)";
+}
+
+static const char *set_max_seconds(struct options *o, const char *v)
+{
+    o->budget_given[BUDGET_WALL_SECONDS] = true;
+    return parse_u64(v, &o->budget.wall_seconds) ? NULL : "a number of seconds (0: no limit)";
+}
+
+static const char *set_swarm_seeds(struct options *o, const char *v)
+{
+    return swarm_parse_seeds(v, &o->swarm) ? NULL : "a seed range FIRST..LAST or a count N (1..N)";
+}
+
+static const char *set_jobs(struct options *o, const char *v)
+{
+    uint64_t n;
+    if (!parse_u64(v, &n) || n > 1024) return "a number of worker processes 0..1024 (0: one per core)";
+    o->swarm.jobs = (unsigned)n;
+    return NULL;
+}
+
+static const char *set_no_shrink(struct options *o, const char *v)
+{
+    (void)v;
+    o->swarm.shrink = false;
+    return NULL;
+}
+
+static const struct option_spec {
+    const char *name;
+    char short_name;                /* 0: none */
+    const char *value;              /* shown in --help; NULL: the option takes no value */
+    const char *help;
+    option_setter set;
+} option_table[] = {
+    { "out", 0, "DIR", "where outputs go (default out)", set_out },
+    { "seed", 0, "N", "override the scenario's seed", set_seed },
+    { "scenarios", 0, "DIR", "the catalog (default $TCPSIM_SCENARIOS, else ./scenarios, else "
+      "<bindir>/../share/tcpsim/scenarios, else " TCPSIM_SHARE "/scenarios)", set_scenarios },
+    { "markdown", 0, "FILE", "all: also write the summary table as Markdown (docs/scenarios.md)",
+      set_markdown },
+    { "backend", 0, "NAME", "run, check, all: lwip, this process (default), or linux, the real "
+      "kernel in network namespaces (root; docs/linux-backend.md); check then compares with "
+      "docs/linux/<uname -r>/<id>.sig", set_backend },
+    { "horizon", 0, "TIME", "stop a run still going after this much virtual time (default 4h)",
+      set_horizon },
+    { "max-events", 0, "N", "budget: trace events + scenario steps per run (default 250000)",
+      set_max_events },
+    { "max-output", 0, "BYTES", "budget: bytes of output per run, K/M/G suffixes (default 128M)",
+      set_max_output },
+    { "max-seconds", 0, "N", "budget: wall-clock seconds per run (default 600)", set_max_seconds },
+    { "seeds", 0, "RANGE", "swarm: FIRST..LAST or N for 1..N (default 1..100)", set_swarm_seeds },
+    { "jobs", 'j', "N", "swarm: worker processes (-j; default one per core)", set_jobs },
+    { "no-shrink", 0, NULL, "swarm: keep failures as generated, do not shrink them", set_no_shrink },
+};
+#define OPTION_COUNT (sizeof option_table / sizeof option_table[0])
+
+/* ---- the command table ---- */
+
+static int cmd_list(const struct options *o);
+static int cmd_run(const struct options *o);
+static int cmd_check(const struct options *o);
+static int cmd_all(const struct options *o);
+static int cmd_explain(const struct options *o);
+static int cmd_swarm(const struct options *o);
+
+static const struct command {
+    const char *name;
+    const char *args;
+    const char *help;
+    int min_args, max_args;
+    int (*run)(const struct options *o);
+} command_table[] = {
+    { "list", "", "the scenarios of the catalog: id and title", 0, 0, cmd_list },
+    { "run", "<id|file>", "run one scenario; outputs go to DIR/<id>/", 1, 1, cmd_run },
+    { "check", "<id|file>...", "run and verify every expectation; print each failure with "
+      "file:line, what was expected, what happened", 1, MAX_POSITIONAL, cmd_check },
+    { "all", "", "run and check every scenario of the catalog, one line each", 0, 0, cmd_all },
+    { "explain", "<id|file>", "what the scenario shows, the Linux/Windows reference, the lwIP "
+      "difference and the explanation", 1, 1, cmd_explain },
+    { "swarm", "", "random valid scenarios from seeds, checked against the invariants of "
+      "docs/swarm.md; failures shrunk into DIR/swarm/", 0, 0, cmd_swarm },
+};
+#define COMMAND_COUNT (sizeof command_table / sizeof command_table[0])
+
+/* "  head   help text", the help wrapped at 96 columns under itself. */
+static void print_entry(FILE *f, const char *head, const char *help)
+{
+    enum { HELP_COLUMN = 25, WIDTH = 96 };
+    int col = fprintf(f, "  %-22s", head);
+    for (const char *p = help; *p;) {
+        size_t word = strcspn(p, " ");
+        if (col + 1 + (int)word > WIDTH) col = fprintf(f, "\n%*s", HELP_COLUMN - 1, "") - 1;
+        col += fprintf(f, " %.*s", (int)word, p);
+        p += word;
+        while (*p == ' ') p++;
+    }
+    fputc('\n', f);
+}
+
+static void print_usage(FILE *f)
+{
+    fprintf(f, "usage: tcpsim <command> [options] [arguments]\n\ncommands:\n");
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%s %s", command_table[i].name, command_table[i].args);
+        print_entry(f, head, command_table[i].help);
+    }
+    print_entry(f, "run|check FILE.pkt...", "a packetdrill-style script against one lwIP host "
+                "(--strict/--lenient options policy; docs/packetdrill.md)");
+    print_entry(f, "diff <before> <now>", "explain how two runs differ (output folders or JSONL "
+                "files)");
+    print_entry(f, "--help", "this text");
+    print_entry(f, "--version", "the version of tcpsim and of lwIP");
+    fprintf(f, "\noptions (anywhere after the command; --opt VALUE or --opt=VALUE; -- ends them):\n");
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "--%s%s%s", option_table[i].name,
+                 option_table[i].value ? " " : "", option_table[i].value ? option_table[i].value : "");
+        print_entry(f, head, option_table[i].help);
+    }
+    fprintf(f, "\nexit codes: 0 success, 1 an expectation failed (or the run deadlocked or never "
+               "ended),\n2 bad input or usage, 3 simulator invariant broken, 4 a budget or a "
+               "resource ran out\n");
+}
+
 /* Everything after the command: options anywhere, the rest positional. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){ .out_dir = "out", .seed = 1, .backend = &backend_lwip };
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        bool takes_value = strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 ||
-                           strcmp(a, "--scenarios") == 0 || strcmp(a, "--markdown") == 0 ||
-                           strcmp(a, "--backend") == 0;
-        if (takes_value && (i + 1 >= argc || !argv[i + 1][0]))
-            return usage_error("argument %d: %s expects a value", i, a);
-        if (strcmp(a, "--out") == 0) {
-            o->out_dir = argv[++i];
-        } else if (strcmp(a, "--scenarios") == 0) {
-            o->scenarios_dir = argv[++i];
-        } else if (strcmp(a, "--markdown") == 0) {
-            o->markdown = argv[++i];
-        } else if (strcmp(a, "--backend") == 0) {
-            if (!(o->backend = backend_named(argv[i + 1])))
-                return usage_error("argument %d: --backend expects lwip or linux, got '%s'", i, argv[i + 1]);
-            i++;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!parse_u64(argv[i + 1], &o->seed))
-                return usage_error("argument %d: --seed expects an unsigned 64-bit integer, got '%s'",
-                                   i, argv[i + 1]);
-            o->seed_given = true;
-            i++;
-        } else if (a[0] == '-') {
-            return usage_error("argument %d: unexpected '%s'", i, a);
-        } else if (o->positional_count == MAX_POSITIONAL) {
-            return usage_error("argument %d: too many arguments (at most %d)", i, MAX_POSITIONAL);
-        } else {
-            o->positional[o->positional_count++] = a;
+    *o = (struct options){ .out_dir = "out", .seed = 1, .backend = &backend_lwip,
+                           .horizon_us = RUN_DEFAULT_HORIZON_US,
+                           .budget = budget_defaults(), .swarm = swarm_defaults() };
+    /* getopt_long returns OPTION_BASE + index for a long option, the letter for a short one */
+    enum { OPTION_BASE = 256 };
+    struct option longs[OPTION_COUNT + 1];
+    char shorts[2 * OPTION_COUNT + 2] = ":";   /* ':' first: a missing value returns ':' */
+    size_t used = 1;
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        bool takes = option_table[i].value != NULL;
+        longs[i] = (struct option){ option_table[i].name, takes ? required_argument : no_argument,
+                                    NULL, OPTION_BASE + (int)i };
+        if (option_table[i].short_name) {
+            shorts[used++] = option_table[i].short_name;
+            if (takes) shorts[used++] = ':';
         }
+    }
+    shorts[used] = '\0';
+    longs[OPTION_COUNT] = (struct option){ 0 };
+    opterr = 0;
+    optind = 1;            /* argv[0] is the command */
+    int c, index;
+    while ((c = getopt_long(argc, argv, shorts, longs, &index)) != -1) {
+        const struct option_spec *spec = NULL;
+        if (c >= OPTION_BASE && (size_t)(c - OPTION_BASE) < OPTION_COUNT)
+            spec = &option_table[c - OPTION_BASE];
+        for (size_t i = 0; i < OPTION_COUNT && !spec && c > 0 && c < OPTION_BASE && c != ':'; i++)
+            if (option_table[i].short_name == c) spec = &option_table[i];
+        if (c == ':') return usage_error("%s expects a value", argv[optind - 1]);
+        if (!spec) return usage_error("unexpected '%s'", argv[optind - 1]);
+        /* "--out --markdown": a separate value that looks like an option is a missing value */
+        if (spec->value && optarg == argv[optind - 1] && optarg[0] == '-' && optarg[1])
+            return usage_error("--%s expects a value, got the option '%s' (write --%s=%s if "
+                               "you mean it)", spec->name, optarg, spec->name, optarg);
+        if (spec->value && !*optarg) return usage_error("--%s expects a value", spec->name);
+        const char *expected = spec->set(o, optarg);
+        if (expected)
+            return usage_error("--%s expects %s, got '%s'", spec->name, expected, optarg);
+    }
+    for (int i = optind; i < argc; i++) {
+        if (o->positional_count == MAX_POSITIONAL)
+            return usage_error("too many arguments (at most %d)", MAX_POSITIONAL);
+        o->positional[o->positional_count++] = argv[i];
     }
     return EXIT_OK;
 }
 
 /* ---- output directories ---- */
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static int remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
-    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static int make_dirs(const char *path)
 {
@@ -226,7 +401,7 @@ static struct scenario *load_by_file_name(const char *id, const struct options *
     char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/%s.scn", scenarios_dir(o), id);
     struct stat st;
-    if (stat(path, &st) != 0) return NULL;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
     struct scenario *s = scenario_load(path, err, sizeof err);
     if (s && strcmp(s->id, id) == 0) return s;
     scenario_free(s);
@@ -261,50 +436,20 @@ static struct scenario *resolve(const char *arg, const struct options *o, int *r
     return s;
 }
 
+/* Bad input found late is bad input all the same: everything a run could refuse is checked
+ * before the first output of any run. */
+static int validate(const struct scenario *const *list, size_t n, const struct options *o)
+{
+    char err[1200];
+    for (size_t i = 0; i < n; i++)
+        if (run_dir_validate(list[i], o->horizon_us, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            return EXIT_USAGE;
+        }
+    return EXIT_OK;
+}
+
 /* ---- running one scenario ---- */
-
-static void count_events(struct world *w, struct run_summary *s)
-{
-    size_t n;
-    const struct trace_event *ev = trace_events(world_trace(w), &n);
-    for (size_t i = 0; i < n; i++) {
-        s->segments += ev[i].type == TRACE_SEGMENT;
-        s->states += ev[i].type == TRACE_STATE;
-        s->calls += ev[i].type == TRACE_CALL;
-    }
-    s->end_us = sched_now_us();
-}
-
-/* The lwIP backend: builds the world, runs it, checks the expectations and writes every output
- * into dir. Returns EXIT_OK, or EXIT_USAGE with err filled (bad scenario set-up, unwritable
- * output). */
-static int run_into(const struct scenario *sc, const struct backend_options *o, const char *dir,
-                    struct run_summary *s, char *err, size_t err_size)
-{
-    struct world_config cfg = scenario_world_config(sc);
-    if (o->seed_given) cfg.seed = o->seed;
-    struct world *w = world_new(&cfg);
-    struct scenario_runner *r = NULL;
-    if (outputs_open(world_trace(w), dir, err, err_size) != 0 ||
-        !(r = scenario_runner_new(sc, w, err, err_size))) {
-        world_free(w);
-        return EXIT_USAGE;
-    }
-    s->result = world_run(w, RUN_HORIZON_US);
-    count_events(w, s);
-    if (s->result != RUN_IDLE) world_describe_blocked(w, s->blocked, sizeof s->blocked);
-    FILE *report = open_memstream(&s->report, &s->report_len);
-    s->failed = scenario_runner_check(r, s->result, report, &s->expects);
-    if (report) fclose(report);
-    size_t n;
-    const struct trace_event *ev = trace_events(world_trace(w), &n);
-    s->signature = signature_make(ev, n, NULL, 0, NULL, 0);
-    int rc = trace_finish(world_trace(w), err, err_size);
-    scenario_runner_free(r);
-    world_free(w);
-    if (rc != 0) return EXIT_USAGE;
-    return outputs_render(dir, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
-}
 
 /* One row of the summary table: scenario, result, expectations passed, whether lwIP differs
  * from the Linux reference, and the decisive outcome the scenario asserts. */
@@ -312,6 +457,7 @@ static void print_summary_line(const struct scenario *sc, const struct run_summa
 {
     static const char *const verdicts[RUN_RESULT_COUNT] = {
         [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
+        [RUN_STOPPED] = "BUDGET",
     };
     const char *verdict = s->result != RUN_IDLE ? verdicts[s->result] : s->failed ? "FAILED" : "ok";
     if (s->verdict[0] && s->result == RUN_IDLE) verdict = s->verdict;
@@ -335,6 +481,50 @@ struct row {
     char *signature;                /* the run's signature, for the Linux comparison */
 };
 
+/* A progress line on a terminal, at most once a second (cli_watchdog). */
+struct progress {
+    const char *id;
+    bool shown;
+};
+
+static void show_progress(void *ctx, uint64_t events, uint64_t bytes)
+{
+    struct progress *p = ctx;
+    if (!watchdog_progress_due()) return;
+    uint64_t t = sched_now_us();
+    fprintf(stderr, "\rtcpsim: %s: t=%llu.%06llu s virtual, %llu events, %llu bytes written ",
+            p->id, (unsigned long long)(t / 1000000), (unsigned long long)(t % 1000000),
+            (unsigned long long)events, (unsigned long long)bytes);
+    p->shown = true;
+}
+
+static void report_budget(const struct scenario *sc, const struct run_summary *s,
+                          const struct options *o)
+{
+    fprintf(stderr, "tcpsim: %s: stopped: the %s budget ran out (%llu, %s) at t=%llu.%06llu s "
+                    "of virtual time; %s; no output written\n",
+            sc->id, budget_name(s->budget), (unsigned long long)s->budget_limit,
+            budget_option(s->budget), (unsigned long long)(s->end_us / 1000000),
+            (unsigned long long)(s->end_us % 1000000), s->busiest);
+    fprintf(stderr, "raise it with %s N (0: no limit); replay: tcpsim check %s --seed %llu\n",
+            budget_option(s->budget), sc->file,
+            (unsigned long long)(o->seed_given ? o->seed : sc->seed));
+}
+
+static void report_unfinished(const struct scenario *sc, const struct run_summary *s,
+                              const struct options *o)
+{
+    if (s->result == RUN_UNTIL)
+        fprintf(stderr, "%s: still running after %llu s of virtual time (--horizon)\n", sc->id,
+                (unsigned long long)(o->horizon_us / 1000000));
+    if (s->result == RUN_DEADLOCK)
+        fprintf(stderr, "%s: deadlock: every process is blocked and nothing is pending\n", sc->id);
+    fprintf(stderr, "%s: %s", sc->id, s->blocked);
+}
+
+/* The temporary folder of the run in progress, removed by any exit (atexit, signals). */
+static void remove_run_files_at_exit(void) { watchdog_remove_files(); }
+
 /* Runs one scenario into out_dir/<id>; returns an exit code. */
 static int run_one(const struct scenario *sc, const struct options *o, bool show_failures,
                    struct row *row)
@@ -346,55 +536,53 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
         if (row) *row = (struct row){ "unsupported", 0, 0, NULL };
         return BACKEND_UNSUPPORTED;
     }
-    if (make_dirs(o->out_dir) != 0) {
-        fprintf(stderr, "tcpsim: cannot create output directory %s: %s\n", o->out_dir,
-                strerror(errno));
-        return EXIT_USAGE;
-    }
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", o->out_dir, sc->id);
     snprintf(final, sizeof final, "%s/%s", o->out_dir, sc->id);
-    remove_tree(tmp);
+    outfile_remove_tree(tmp);
     if (mkdir(tmp, 0777) != 0) {
         fprintf(stderr, "tcpsim: cannot create %s: %s\n", tmp, strerror(errno));
         return EXIT_USAGE;
     }
-    struct run_summary s = { 0 };
+    struct progress progress = { sc->id, false };
+    watchdog_arm(tmp, run_dir_files, run_dir_file_count, o->budget.wall_seconds,
+                 isatty(STDERR_FILENO) == 1);
     struct backend_options bo = { .seed = o->seed, .seed_given = o->seed_given,
+                                  .horizon_us = o->horizon_us, .budget = o->budget,
+                                  .on_poll = show_progress, .ctx = &progress,
                                   .check = show_failures, .signatures = LINUX_SIGNATURES };
+    struct run_summary s = { 0 };
     int rc = o->backend->run(sc, &bo, tmp, &s, err, sizeof err);
+    watchdog_disarm();
     if (rc == BACKEND_UNSUPPORTED) {
         printf("%-34s %-8s %s\n", sc->id, "unsupported", err);
         fflush(stdout);
-        remove_tree(tmp);
+        outfile_remove_tree(tmp);
         if (row) *row = (struct row){ "unsupported", 0, 0, NULL };
+        run_summary_free(&s);
         return BACKEND_UNSUPPORTED;
     }
-    if (rc == EXIT_OK && (remove_tree(final) != 0 || rename(tmp, final) != 0)) {
+    if (rc != EXIT_OK) rc = EXIT_USAGE;
+    if (progress.shown) fputc('\n', stderr);
+    if (rc == EXIT_OK && s.result == RUN_STOPPED) rc = EXIT_BUDGET;
+    if (rc == EXIT_OK && (outfile_remove_tree(final) != 0 || rename(tmp, final) != 0)) {
         snprintf(err, sizeof err, "cannot move %s to %s: %s", tmp, final, strerror(errno));
         rc = EXIT_USAGE;
     }
     if (rc != EXIT_OK) {
-        fprintf(stderr, "tcpsim: %s: %s\n", sc->id, err);
-        remove_tree(tmp);
-        free(s.report);
-        free(s.signature);
+        outfile_remove_tree(tmp);
+        if (rc == EXIT_BUDGET) report_budget(sc, &s, o);
+        else fprintf(stderr, "tcpsim: %s: %s\n", sc->id, err);
+        if (row) *row = (struct row){ "stopped by a budget", 0, 0, NULL };
+        run_summary_free(&s);
         return rc;
     }
     print_summary_line(sc, &s);
-    if (row)
+    if (row) {
         *row = (struct row){ s.result != RUN_IDLE ? "not finished" : s.failed ? "FAILED" : "ok",
                              s.expects - s.failed, s.expects, s.signature };
-    else
-        free(s.signature);
-    if (s.result == RUN_UNTIL && o->backend != &backend_lwip)
-        fprintf(stderr, "%s: still running at its horizon (%llu s of wall-clock time)\n", sc->id,
-                (unsigned long long)(s.end_us / 1000000));
-    else if (s.result == RUN_UNTIL)
-        fprintf(stderr, "%s: still running after %llu s of virtual time\n", sc->id,
-                (unsigned long long)(RUN_HORIZON_US / 1000000));
-    if (s.result == RUN_DEADLOCK)
-        fprintf(stderr, "%s: deadlock: every process is blocked and nothing is pending\n", sc->id);
-    if (s.result != RUN_IDLE) fprintf(stderr, "%s: %s", sc->id, s.blocked);
+        s.signature = NULL;   /* the row owns it now */
+    }
+    if (s.result != RUN_IDLE) report_unfinished(sc, &s, o);
     if (show_failures && s.failed && s.report) fputs(s.report, stderr);
     if (s.result != RUN_IDLE || s.failed) {
         fprintf(stderr, "replay: tcpsim check %s --seed %llu%s\n", sc->file,
@@ -402,15 +590,22 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
                 o->backend == &backend_lwip ? "" : " --backend linux");
         rc = EXIT_FAILED;
     }
-    free(s.report);
+    run_summary_free(&s);
     return rc;
+}
+
+static int prepare_out_dir(const struct options *o)
+{
+    if (make_dirs(o->out_dir) == 0) return EXIT_OK;
+    fprintf(stderr, "tcpsim: cannot create output directory %s: %s\n", o->out_dir,
+            strerror(errno));
+    return EXIT_USAGE;
 }
 
 /* ---- commands ---- */
 
 static int cmd_list(const struct options *o)
 {
-    if (o->positional_count) return usage_error("list: unexpected '%s'", o->positional[0]);
     struct catalog c;
     int rc = load_catalog(&c, o);
     if (rc != EXIT_OK) return rc;
@@ -419,30 +614,28 @@ static int cmd_list(const struct options *o)
     return EXIT_OK;
 }
 
-static int cmd_run(const struct options *o, bool check)
+static int run_positional(const struct options *o, bool check)
 {
-    if (o->positional_count == 0)
-        return usage_error("%s: expects a scenario id or file", check ? "check" : "run");
-    if (!check && o->positional_count > 1)
-        return usage_error("run: one scenario at a time (got '%s' too)", o->positional[1]);
-    /* Parse everything first: bad input fails before any output is written. */
+    /* Parse and validate everything first: bad input fails before any output is written. */
     struct scenario *list[MAX_POSITIONAL];
-    int rc = EXIT_OK, worst = EXIT_OK;
-    for (int i = 0; i < o->positional_count; i++) {
-        list[i] = resolve(o->positional[i], o, &rc);
-        if (!list[i]) {
-            for (int j = 0; j < i; j++) scenario_free(list[j]);
-            return rc;
-        }
+    int rc = EXIT_OK, worst = EXIT_OK, n = 0;
+    for (; n < o->positional_count; n++) {
+        list[n] = resolve(o->positional[n], o, &rc);
+        if (!list[n]) break;
     }
-    for (int i = 0; i < o->positional_count; i++) {
-        rc = run_one(list[i], o, check, NULL);
-        if (rc == BACKEND_UNSUPPORTED) rc = EXIT_USAGE;
-        if (rc > worst) worst = rc;
-        scenario_free(list[i]);
+    if (n == o->positional_count) rc = validate((const struct scenario *const *)list, (size_t)n, o);
+    if (rc == EXIT_OK) rc = prepare_out_dir(o);
+    for (int i = 0; i < n && rc == EXIT_OK; i++) {
+        int one = run_one(list[i], o, check, NULL);
+        if (one == BACKEND_UNSUPPORTED) one = EXIT_USAGE;
+        if (one > worst) worst = one;
     }
-    return worst;
+    for (int i = 0; i < n; i++) scenario_free(list[i]);
+    return rc != EXIT_OK ? rc : worst;
 }
+
+static int cmd_run(const struct options *o) { return run_positional(o, false); }
+static int cmd_check(const struct options *o) { return run_positional(o, true); }
 
 /* Text in a Markdown table cell: '|' would end the cell. */
 static void put_cell(FILE *f, const char *s)
@@ -523,19 +716,35 @@ static int write_markdown(const char *path, const struct catalog *c, const struc
     return EXIT_OK;
 }
 
+/* The Markdown file is written last: its folder must be writable before anything runs. */
+static int check_markdown_target(const char *path)
+{
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    const char *dir = dirname(copy);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return usage_error("--markdown %s: no directory %s", path, dir);
+    if (access(dir, W_OK) != 0)
+        return usage_error("--markdown %s: directory %s is not writable", path, dir);
+    return EXIT_OK;
+}
+
 static int cmd_all(const struct options *o)
 {
-    if (o->positional_count) return usage_error("all: unexpected '%s'", o->positional[0]);
+    if (o->markdown && check_markdown_target(o->markdown) != EXIT_OK) return EXIT_USAGE;
     if (o->markdown && o->backend != &backend_lwip)
         return usage_error("all: --markdown compares with lwIP: run it with the lwip backend");
     struct catalog c;
     int rc = load_catalog(&c, o), worst = EXIT_OK;
     if (rc != EXIT_OK) return rc;
-    struct row *rows = calloc(c.count ? c.count : 1, sizeof *rows);
-    if (!rows) {
+    if ((rc = validate((const struct scenario *const *)c.items, c.count, o)) != EXIT_OK ||
+        (rc = prepare_out_dir(o)) != EXIT_OK) {
         catalog_free(&c);
-        return EXIT_USAGE;
+        return rc;
     }
+    struct row *rows = calloc(c.count ? c.count : 1, sizeof *rows);
+    if (!rows) sched_out_of_memory();
     print_summary_header();
     for (size_t i = 0; i < c.count; i++) {
         rows[i] = (struct row){ "not run", 0, 0, NULL };
@@ -597,7 +806,6 @@ static void print_linux_measured(const struct scenario *s)
 
 static int cmd_explain(const struct options *o)
 {
-    if (o->positional_count != 1) return usage_error("explain: expects one scenario id or file");
     int rc = EXIT_OK;
     struct scenario *s = resolve(o->positional[0], o, &rc);
     if (!s) return rc;
@@ -614,33 +822,65 @@ static int cmd_explain(const struct options *o)
     return EXIT_OK;
 }
 
+/* Each swarm run in its child process gets the wall-clock guard of a CLI run. */
+static void guard_swarm_run(const char *dir, uint64_t wall_seconds)
+{
+    watchdog_arm(dir, run_dir_files, run_dir_file_count, wall_seconds, false);
+}
+
+static int cmd_swarm(const struct options *o)
+{
+    if (prepare_out_dir(o) != EXIT_OK) return EXIT_USAGE;
+    struct swarm_options so = o->swarm;
+    so.out_dir = o->out_dir;
+    so.horizon_us = o->horizon_us;
+    so.guard = guard_swarm_run;
+    if (o->budget_given[BUDGET_EVENTS]) so.budget.events = o->budget.events;
+    if (o->budget_given[BUDGET_OUTPUT_BYTES]) so.budget.output_bytes = o->budget.output_bytes;
+    if (o->budget_given[BUDGET_WALL_SECONDS]) so.budget.wall_seconds = o->budget.wall_seconds;
+    char err[1024] = "";
+    int found = swarm_run(&so, stdout, err, sizeof err);
+    if (found < 0) {
+        fprintf(stderr, "tcpsim: swarm: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return found ? EXIT_FAILED : EXIT_OK;
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp(command_table[i].name, name) == 0) return &command_table[i];
+    return NULL;
+}
+
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(usage, stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        print_usage(stdout);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("tcpsim %s (%s, %u instances)\n", TCPSIM_VERSION, stack_instances[0]->name,
                stack_instance_count);
         return EXIT_OK;
     }
     if (pkt_cli_handles(argc, argv)) return pkt_cli_main(argc, argv);   /* docs/packetdrill.md */
-    if (strcmp(cmd, "diff") == 0) return diff_cmd_main(argc - 1, argv + 1);
+    if (strcmp(name, "diff") == 0) return diff_cmd_main(argc - 1, argv + 1);
+    const struct command *cmd = find_command(name);
+    if (!cmd) return usage_error("unknown command '%s'", name);
     struct options o;
-    bool known = strcmp(cmd, "list") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
-                 strcmp(cmd, "all") == 0 || strcmp(cmd, "explain") == 0;
-    if (!known) return usage_error("unknown command '%s'", cmd);
-    int rc = parse_args(argc, argv, &o);
+    int rc = parse_args(argc - 1, argv + 1, &o);
     if (rc != EXIT_OK) return rc;
-    if (strcmp(cmd, "list") == 0) return cmd_list(&o);
-    if (strcmp(cmd, "run") == 0) return cmd_run(&o, false);
-    if (strcmp(cmd, "check") == 0) return cmd_run(&o, true);
-    if (strcmp(cmd, "all") == 0) return cmd_all(&o);
-    return cmd_explain(&o);
+    if (o.positional_count < cmd->min_args)
+        return usage_error("%s: expects a scenario id or file", cmd->name);
+    if (o.positional_count > cmd->max_args)
+        return usage_error("%s: unexpected '%s'", cmd->name, o.positional[cmd->max_args]);
+    atexit(remove_run_files_at_exit);
+    return cmd->run(&o);
 }

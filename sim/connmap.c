@@ -52,7 +52,7 @@ static void grow(struct connmap *m)
     size_t old_cap = m->cap;
     m->cap = old_cap ? old_cap * 2 : 64;
     m->slots = calloc(m->cap, sizeof *m->slots);
-    if (!m->slots) sched_panic("out of memory");
+    if (!m->slots) sched_out_of_memory();
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].used) *find_slot(m, old[i].key) = old[i];
     free(old);

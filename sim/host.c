@@ -99,7 +99,7 @@ struct host *host_new(const char *name, uint32_t ip, int index, const struct lwi
                       struct prng prng, const struct host_net *net)
 {
     struct host *h = calloc(1, sizeof *h);
-    if (!h) sched_panic("out of memory");
+    if (!h) sched_out_of_memory();
     snprintf(h->name, sizeof h->name, "%s", name);
     h->ip = ip;
     h->index = index;
@@ -219,7 +219,7 @@ struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
                         void (*main)(struct proc *p, void *arg), void *arg)
 {
     struct proc *p = calloc(1, sizeof *p);
-    if (!p) sched_panic("out of memory");
+    if (!p) sched_out_of_memory();
     snprintf(p->name, sizeof p->name, "%s", name);
     snprintf(p->full_name, sizeof p->full_name, "%s/%s", h->name, p->name);
     p->host = h;
@@ -228,7 +228,7 @@ struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
     p->fatal_signal = -1;
     p->fd_limit = p->fd_capacity = HOST_DEFAULT_FD_LIMIT;
     p->fds = malloc((size_t)p->fd_capacity * sizeof *p->fds);
-    if (!p->fds) sched_panic("out of memory");
+    if (!p->fds) sched_out_of_memory();
     for (int i = 0; i < p->fd_capacity; i++) p->fds[i] = (struct fd_entry){ .sock = -1 };
     if (h->procs_tail) h->procs_tail->next = p; else h->procs = p;
     h->procs_tail = p;

@@ -87,6 +87,7 @@ struct fd_entry {
     struct conn_key key;            /* local -> remote, for byte accounting */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
     bool lingers;                   /* SO_LINGER {on, t > 0}: close may wait inside lwIP */
+    bool bound, listening, linger_on;    /* what the OS knows of the socket (lwIP defects) */
 };
 
 /* A lingering close that lwIP runs in a coroutine of its own, as a kernel finishes a close

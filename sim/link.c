@@ -64,7 +64,7 @@ struct link *link_new(const struct link_config *config, struct prng prng, void *
                       void (*deliver)(void *ctx, int to, const uint8_t *pkt, size_t len))
 {
     struct link *l = calloc(1, sizeof *l);
-    if (!l) sched_panic("out of memory");
+    if (!l) sched_out_of_memory();
     l->config = *config;
     l->prng = prng;
     l->ctx = ctx;
@@ -159,12 +159,12 @@ int link_add_rule(struct link *link, const struct link_rule *rule)
     if (link->rule_count == link->rule_cap) {
         size_t cap = link->rule_cap ? 2 * link->rule_cap : 8;
         struct rule_slot **grown = realloc(link->rules, cap * sizeof *grown);
-        if (!grown) sched_panic("out of memory");
+        if (!grown) sched_out_of_memory();
         link->rules = grown;
         link->rule_cap = cap;
     }
     struct rule_slot *s = calloc(1, sizeof *s);
-    if (!s) sched_panic("out of memory");
+    if (!s) sched_out_of_memory();
     s->rule = *rule;
     if (!s->rule.name[0])
         snprintf(s->rule.name, sizeof s->rule.name, "%s", kind_default_name(rule->kind));
@@ -324,7 +324,7 @@ static void in_flight_arrive(void *arg)
 static void launch(struct link *l, int to, const uint8_t *pkt, size_t len, uint64_t arrive_us)
 {
     struct in_flight *f = malloc(sizeof *f + len);
-    if (!f) sched_panic("out of memory");
+    if (!f) sched_out_of_memory();
     f->link = l;
     f->to = to;
     f->len = len;

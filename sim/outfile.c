@@ -3,8 +3,10 @@
 #include "outfile.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int outfile_open(struct outfile *o, const char *path)
 {
@@ -48,4 +50,17 @@ void outfile_discard(struct outfile *o)
     free(o->path);
     free(o->tmp_path);
     o->path = o->tmp_path = NULL;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+int outfile_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -20,5 +20,8 @@ int outfile_open(struct outfile *o, const char *path);
 int outfile_commit(struct outfile *o, char *err, size_t err_size);
 /* Close and remove the temporary file if still open; frees the names. Safe to call twice. */
 void outfile_discard(struct outfile *o);
+/* Remove a folder and everything in it (symbolic links are removed, not followed); 0 when
+ * nothing is left (also when it did not exist), -1 with errno. */
+int outfile_remove_tree(const char *path);
 
 #endif

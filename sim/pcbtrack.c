@@ -38,7 +38,7 @@ static struct pcbtrack_entry *add_slot(struct pcbtrack *t, struct conn_key key)
             t->slot_cap = t->slot_cap ? 2 * t->slot_cap : 64;
             t->slots = realloc(t->slots, t->slot_cap * sizeof *t->slots);
             t->free_slots = realloc(t->free_slots, t->slot_cap * sizeof *t->free_slots);
-            if (!t->slots || !t->free_slots) sched_panic("out of memory");
+            if (!t->slots || !t->free_slots) sched_out_of_memory();
         }
         i = t->slot_count++;
     }

@@ -4,6 +4,7 @@
 #include "proc.h"
 
 #include "accounting.h"
+#include "defect.h"
 
 #include "packet.h"
 
@@ -175,7 +176,9 @@ static int make_nonblocking(struct proc *p, int sock)
     return sock;
 }
 
-/* local -> remote of a connected socket, looked up once (for byte accounting). */
+/* local -> remote of a connected socket, for byte accounting. Looked up when the connection is
+ * made (connect, accept: bind_connection) and kept: once an RST has freed the pcb,
+ * getpeername fails, yet the data queued before the RST is still read from that fd. */
 static const struct conn_key *fd_key(struct proc *p, struct fd_entry *e)
 {
     if (e->key_known) return &e->key;
@@ -207,6 +210,22 @@ static void note_closing(struct proc *p, int sock)
     st->peer_addr(sock, &key.remote_ip, &key.remote_port, &err);   /* listener: stays 0:0 */
     pcbtrack_note_close(&p->host->pcbs, key);
     accounting_closed(p->host->net.accounting, key);
+}
+
+/* lwIP 2.1.3 lwip_netconn_do_close_internal (api_msg.c) checks SO_LINGER against the pcb's
+ * unsent/unacked queues, which a tcp_pcb_listen does not have: closing (or shutting down both
+ * ways) a listening socket with SO_LINGER on reads past the listen pcb. Linux ignores SO_LINGER
+ * on a listener (its pending connections are reset either way), so the OS turns it off first. */
+static void listener_linger_off(struct proc *p, struct fd_entry *e)
+{
+    if (!e->listening || !e->linger_on) return;
+    struct stack_opt off = { .name = STACK_SO_LINGER, .value = 0 };
+    int ignored;
+    p->host->stack->setsockopt(e->sock, &off, &ignored);
+    e->linger_on = false;
+    defect_emit(p->host->net.trace, DEFECT_LISTENER_LINGER, p->host->name, p->name,
+                "SO_LINGER on a listening socket would make lwIP read unsent/unacked past its "
+                "tcp_pcb_listen; turned off before the close, as Linux ignores it on a listener");
 }
 
 /* close() is lwIP's blocking close: with SO_LINGER {on, t > 0} lwIP waits for the data to go,
@@ -284,7 +303,17 @@ int proc_bind(struct proc *p, int fd, const char *ip, uint16_t port)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     if (ip && !ip4_parse(ip, &addr)) return (int)call_end(&c, -1, EINVAL, -1);
+    if (e->bound) {
+        /* lwIP 2.1.3 tcp_bind (tcp.c) accepts a pcb that is already bound and still CLOSED and
+         * puts it on tcp_bound_pcbs a second time: the list becomes a cycle and every later
+         * walk of it spins forever. Linux refuses a second bind with EINVAL; so does this OS. */
+        defect_emit(p->host->net.trace, DEFECT_BIND_TWICE, p->host->name, p->name,
+                    "a second bind of fd %d would put its pcb on tcp_bound_pcbs twice (a cycle); "
+                    "refused with EINVAL before lwIP, as Linux does", fd);
+        return (int)call_end(&c, -1, EINVAL, -1);
+    }
     int ret = p->host->stack->bind(e->sock, addr, port, &err);
+    if (ret == 0) e->bound = true;
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -296,6 +325,7 @@ int proc_listen(struct proc *p, int fd, int backlog)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     int ret = p->host->stack->listen(e->sock, backlog, &err);
+    if (ret == 0) e->listening = true;
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -324,6 +354,7 @@ int proc_accept(struct proc *p, int fd)
     snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(peer_ip, ipbuf), peer_port);
     int nfd = fd_alloc(p, make_nonblocking(p, ns));
     p->fds[nfd].connected = true;
+    fd_key(p, &p->fds[nfd]);
     return (int)call_end(&c, nfd, 0, -1);
 }
 
@@ -341,6 +372,7 @@ int proc_connect(struct proc *p, int fd, const char *ip, uint16_t port)
     if (!e) return (int)call_bad_fd(&c);
     if (!ip || !ip4_parse(ip, &addr)) return (int)call_end(&c, -1, EINVAL, -1);
     int ret = p->host->stack->connect(e->sock, addr, port, &err);
+    if (ret == 0 || err == EINPROGRESS) fd_key(p, e);   /* the 4-tuple exists from the SYN on */
     if (ret < 0 && err == EINPROGRESS && !e->app_nonblocking) {
         int w = wait_for(p, e->sock, STACK_POLLOUT, SCHED_FOREVER);
         struct stack_write_room room;
@@ -487,6 +519,7 @@ int proc_shutdown(struct proc *p, int fd, int how)
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
+    if (how == 2) listener_linger_off(p, e);   /* SHUT_RDWR closes a listener: same lwIP path */
     int ret = p->host->stack->shutdown(e->sock, how, &err);
     if (ret == 0 && how != 0) e->shut_wr = true;
     return (int)call_end(&c, ret, err, -1);
@@ -498,6 +531,7 @@ int proc_close(struct proc *p, int fd)
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
+    listener_linger_off(p, e);
     int sock = e->sock;
     bool lingers = close_will_linger(p, e);
     *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
@@ -533,6 +567,7 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
     if (ret == 0 && opt->name == STACK_SO_RCVTIMEO) e->rcvtimeo_ms = (uint32_t)opt->value;
     if (ret == 0 && opt->name == STACK_SO_SNDTIMEO) e->sndtimeo_ms = (uint32_t)opt->value;
     if (ret == 0 && opt->name == STACK_SO_LINGER) e->lingers = opt->value && opt->linger_s > 0;
+    if (ret == 0 && opt->name == STACK_SO_LINGER) e->linger_on = opt->value != 0;
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -575,7 +610,7 @@ int proc_set_fd_limit(struct proc *p, int limit)
     }
     if (limit > p->fd_capacity) {
         struct fd_entry *grown = realloc(p->fds, (size_t)limit * sizeof *grown);
-        if (!grown) sched_panic("out of memory");
+        if (!grown) sched_out_of_memory();
         for (int fd = p->fd_capacity; fd < limit; fd++) grown[fd] = (struct fd_entry){ .sock = -1 };
         p->fds = grown;
         p->fd_capacity = limit;
@@ -823,11 +858,12 @@ static void close_all_fds(struct proc *p)
 {
     p->closing_fds = true;
     for (int fd = FIRST_FD; fd < p->fd_capacity; fd++) {
-        int sock = p->fds[fd].sock;
-        if (sock < 0) continue;
+        struct fd_entry closing = p->fds[fd];
+        if (closing.sock < 0) continue;
         p->fds[fd] = (struct fd_entry){ .sock = -1 };
         int ignored;
-        close_socket(p, sock, &ignored);
+        listener_linger_off(p, &closing);
+        close_socket(p, closing.sock, &ignored);
     }
 }
 

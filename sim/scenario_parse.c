@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define FILE_MAX_BYTES ((size_t)1 << 20)
 #define LINE_MAX_BYTES 4096
@@ -2553,6 +2554,10 @@ static struct scenario *load_error(const char *path, char *err, size_t err_size,
 /* Reads at most FILE_MAX_BYTES + 1 bytes: enough to know the file is too big. */
 struct scenario *scenario_load(const char *path, char *err, size_t err_size)
 {
+    /* A FIFO or a device would block the open or the read forever: only regular files. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return load_error(path, err, err_size, "not a regular file, expected a scenario file");
     FILE *f = fopen(path, "rb");
     if (!f) return load_error(path, err, err_size, "cannot open the file (%s), expected a readable "
                                                    "scenario file", strerror(errno));

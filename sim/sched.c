@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "sched.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,8 @@ static struct {
     bool stop_requested;            /* sched_stop: sched_run returns at its next turn */
 } S;
 
+static volatile sig_atomic_t stop_requested;   /* outside S: sched_init must not race it */
+
 _Noreturn void sched_panic(const char *fmt, ...)
 {
     va_list ap;
@@ -100,10 +103,27 @@ _Noreturn void sched_panic(const char *fmt, ...)
     exit(3);
 }
 
+_Noreturn void sched_exhausted(const char *resource, const char *how_to_raise)
+{
+    fprintf(stderr, "tcpsim: out of %s at t=%llu.%06llu s (%llu coroutines live); %s\n", resource,
+            (unsigned long long)(S.now_us / 1000000), (unsigned long long)(S.now_us % 1000000),
+            (unsigned long long)S.stats.coros_live, how_to_raise);
+    exit(SCHED_EXIT_RESOURCE);
+}
+
+_Noreturn void sched_out_of_memory(void)
+{
+    sched_exhausted("memory", "give the process more memory (ulimit -v, the container's limit) "
+                              "or run fewer processes and events (--max-events)");
+}
+
+void sched_request_stop(void) { stop_requested = 1; }
+bool sched_stop_requested(void) { return stop_requested != 0; }
+
 static void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n, size);
-    if (!p) sched_panic("out of memory");
+    if (!p) sched_out_of_memory();
     return p;
 }
 
@@ -151,7 +171,7 @@ static void heap_push(struct timer *t)
     if (S.heap_len == S.heap_cap) {
         S.heap_cap = S.heap_cap ? 2 * S.heap_cap : 64;
         S.heap = realloc(S.heap, S.heap_cap * sizeof *S.heap);
-        if (!S.heap) sched_panic("out of memory");
+        if (!S.heap) sched_out_of_memory();
     }
     t->seq = S.next_seq++;
     heap_set(S.heap_len++, t);
@@ -283,6 +303,7 @@ static void valgrind_deregister_stack(struct coro *c)
 void sched_init(void)
 {
     if (S.initialised) sched_fini();
+    stop_requested = 0;
     memset(&S, 0, sizeof S);
     S.initialised = true;
 }
@@ -442,6 +463,16 @@ static void coro_trampoline(void)
     sched_panic("finished coroutine %s resumed", c->name);
 }
 
+/* Every coroutine costs two memory maps (its stack and the guard page below it), and Linux
+ * allows vm.max_map_count (65530 by default) per process: about 32000 processes. */
+_Noreturn static void out_of_stack_maps(void)
+{
+    sched_exhausted("memory maps for coroutine stacks",
+                    "each process and host needs a 256 KiB stack mapping and a guard page; raise "
+                    "the kernel's limit (sysctl -w vm.max_map_count=N, now in "
+                    "/proc/sys/vm/max_map_count) or run fewer processes");
+}
+
 static void coro_start_fired(void *arg)
 {
     struct coro *c = arg;
@@ -463,8 +494,9 @@ struct coro *sched_spawn(const char *name, enum coro_kind kind, void *owner, uin
     c->stack_map_bytes = CORO_STACK_BYTES + page;
     c->stack_map = mmap(NULL, c->stack_map_bytes, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (c->stack_map == MAP_FAILED) sched_panic("cannot map a coroutine stack");
-    mprotect(c->stack_map, page, PROT_NONE); /* guard page below the stack */
+    if (c->stack_map == MAP_FAILED) out_of_stack_maps();
+    /* guard page below the stack; splitting the mapping can itself exceed vm.max_map_count */
+    if (mprotect(c->stack_map, page, PROT_NONE) != 0) out_of_stack_maps();
     getcontext(&c->ctx);
     c->ctx.uc_stack.ss_sp = coro_stack(c);
     c->ctx.uc_stack.ss_size = CORO_STACK_BYTES;
@@ -559,6 +591,7 @@ enum run_result sched_run(uint64_t until_us)
 {
     if (S.current) sched_panic("sched_run called from a coroutine");
     for (;;) {
+        if (stop_requested) return RUN_STOPPED;
         if (S.stop_requested) {
             S.stop_requested = false;
             return RUN_UNTIL;

@@ -47,6 +47,7 @@ enum run_result {
     RUN_IDLE,     /* nothing ready, nothing pending, no process blocked */
     RUN_UNTIL,    /* stopped at the requested virtual time */
     RUN_DEADLOCK, /* nothing ready or pending, but processes are blocked forever */
+    RUN_STOPPED,  /* sched_request_stop was called (a budget ran out, budget.h) */
     RUN_RESULT_COUNT
 };
 
@@ -96,6 +97,10 @@ void sched_wake_all(struct waitq *q);
 /* Run until idle, deadlock, or until the clock would pass until_us (SCHED_FOREVER: no limit). */
 enum run_result sched_run(uint64_t until_us);
 
+/* Make sched_run return RUN_STOPPED as soon as the running coroutine (if any) gives control
+ * back. Only sets a flag, so it may be called from a signal handler. sched_init clears it. */
+void sched_request_stop(void);
+bool sched_stop_requested(void);
 /* Make the running sched_run return RUN_UNTIL before it runs anything else (the clock stays
  * where it is; what is ready or pending stays so). For a driver that decides in a coroutine
  * that the run is over (a packetdrill-style script that ended). */
@@ -117,5 +122,11 @@ struct sched_stats sched_stats(void);
 
 /* Print "tcpsim: internal error at t=...: <msg>" and exit(3). */
 _Noreturn void sched_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A resource of the machine ran out (not a simulator bug): print "tcpsim: out of <resource>
+ * at t=...", what to do about it, and exit(SCHED_EXIT_RESOURCE), the code of an exhausted
+ * budget. */
+#define SCHED_EXIT_RESOURCE 4
+_Noreturn void sched_exhausted(const char *resource, const char *how_to_raise);
+_Noreturn void sched_out_of_memory(void);
 
 #endif

@@ -224,6 +224,7 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
     case TRACE_EXPECT:
     case TRACE_ACCOUNTING:
     case TRACE_POOL:
+    case TRACE_DEFECT:   /* lwIP's own defects: nothing a kernel run can show */
     case TRACE_TYPE_COUNT:
         return;
     }

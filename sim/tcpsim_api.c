@@ -236,6 +236,7 @@ enum tcpsim_result tcpsim_run(struct tcpsim *sim, uint64_t until_us)
     case RUN_IDLE: return TCPSIM_IDLE;
     case RUN_UNTIL: return TCPSIM_UNTIL;
     case RUN_DEADLOCK: return TCPSIM_DEADLOCK;
+    case RUN_STOPPED: return TCPSIM_STOPPED;
     case RUN_RESULT_COUNT: break;
     }
     return TCPSIM_RESULT_COUNT;

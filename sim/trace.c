@@ -25,7 +25,7 @@ struct trace {
 struct trace *trace_new(void)
 {
     struct trace *t = calloc(1, sizeof *t);
-    if (!t) sched_panic("out of memory");
+    if (!t) sched_out_of_memory();
     connmap_init(&t->isn);
     return t;
 }
@@ -61,7 +61,7 @@ static void record(struct trace *t, const struct trace_event *ev)
     if (t->len == t->cap) {
         t->cap = t->cap ? 2 * t->cap : 256;
         t->events = realloc(t->events, t->cap * sizeof *t->events);
-        if (!t->events) sched_panic("out of memory");
+        if (!t->events) sched_out_of_memory();
     }
     struct trace_event *copy = &t->events[t->len++];
     *copy = *ev;

@@ -18,7 +18,7 @@
 
 enum trace_type {
     TRACE_SEGMENT, TRACE_STATE, TRACE_CALL, TRACE_SIGNAL, TRACE_PROCESS, TRACE_HOST, TRACE_LINK,
-    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_POOL, TRACE_TYPE_COUNT
+    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_POOL, TRACE_DEFECT, TRACE_TYPE_COUNT
 };
 
 struct trace_segment {
@@ -94,6 +94,16 @@ struct trace_pool {
     uint32_t refused;               /* allocations refused since the last report */
 };
 
+/* lwIP 2.1.3 itself misbehaves here (docs/os-model.md, "lwIP defects"): the simulator met it
+ * deterministically, by refusing the call as an OS would, by working around it, or by noticing
+ * it happen. */
+struct trace_defect {
+    const char *host;
+    const char *proc;               /* the process whose call met it, or NULL */
+    const char *function;           /* the lwIP function at fault, e.g. "tcp_bind" */
+    char detail[200];               /* what would happen and what the simulator did */
+};
+
 /* Where the bytes of one direction of one connection went (accounting.h). */
 struct trace_accounting {
     const char *from, *to;          /* host names: sender, receiver */
@@ -123,6 +133,7 @@ struct trace_event {
         struct trace_expect expect;
         struct trace_accounting accounting;
         struct trace_pool pool;
+        struct trace_defect defect;
     } u;
 };
 

@@ -72,8 +72,12 @@ static void add_accounting(json_t *o, const struct trace_accounting *a)
 {
     json_t *lost = json_object();
     if (a->lost_unread) set(lost, a->unread_reason, json_integer((json_int_t)a->lost_unread));
-    if (a->lost_unarrived)
-        set(lost, a->unarrived_reason, json_integer((json_int_t)a->lost_unarrived));
+    if (a->lost_unarrived) {
+        /* one key per reason: the same reason twice is one amount, so the object adds up */
+        json_t *same = json_object_get(lost, a->unarrived_reason);
+        json_int_t earlier = same ? json_integer_value(same) : 0;
+        set(lost, a->unarrived_reason, json_integer(earlier + (json_int_t)a->lost_unarrived));
+    }
     set(o, "from", json_string(a->from));
     set(o, "to", json_string(a->to));
     set(o, "conn", json_string(a->conn));
@@ -92,6 +96,7 @@ static json_t *event_object(const struct trace_event *ev)
         [TRACE_SIGNAL] = "signal", [TRACE_PROCESS] = "process", [TRACE_HOST] = "host",
         [TRACE_LINK] = "link", [TRACE_EXPECT] = "expect",
         [TRACE_ACCOUNTING] = "accounting", [TRACE_POOL] = "pool",
+        [TRACE_DEFECT] = "lwip-defect",
     };
     json_t *o = json_object();
     set(o, "t_us", json_integer((json_int_t)ev->t_us));
@@ -145,6 +150,12 @@ static json_t *event_object(const struct trace_event *ev)
         set(o, "avail", json_integer(ev->u.pool.avail));
         set(o, "refused", json_integer(ev->u.pool.refused));
         break;
+    case TRACE_DEFECT:
+        set(o, "host", json_string(ev->u.defect.host));
+        set(o, "proc", string_or_null(ev->u.defect.proc));
+        set(o, "function", json_string(ev->u.defect.function));
+        set(o, "detail", json_string(ev->u.defect.detail));
+        break;
     case TRACE_TYPE_COUNT:
         break;
     }
@@ -157,7 +168,7 @@ static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
 {
     json_t *o = json_object(), *hosts = json_array();
     set(o, "type", json_string("header"));
-    set(o, "format", json_integer(2));   /* 2: adds the accounting and pool events */
+    set(o, "format", json_integer(3));   /* 2: the accounting and pool events; 3: lwip-defect */
     set(o, "scenario", json_string(h->scenario));
     set(o, "seed", json_integer((json_int_t)h->seed));
     if (h->kernel) {

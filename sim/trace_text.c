@@ -130,6 +130,10 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
         return appendf(buf, size, n, "  %-8s pool   lwIP pool %s ran out: %u in use of %u, %u "
                        "allocation%s refused", ev->u.pool.host, ev->u.pool.pool, ev->u.pool.used,
                        ev->u.pool.avail, ev->u.pool.refused, ev->u.pool.refused == 1 ? "" : "s");
+    case TRACE_DEFECT:
+        return appendf(buf, size, n, "  %-8s lwip-defect %s%s%s: %s", ev->u.defect.host,
+                       ev->u.defect.proc ? ev->u.defect.proc : "",
+                       ev->u.defect.proc ? ": " : "", ev->u.defect.function, ev->u.defect.detail);
     case TRACE_TYPE_COUNT:
         break;
     }

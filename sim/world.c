@@ -4,6 +4,7 @@
 #include "world.h"
 
 #include "accounting.h"
+#include "defect.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@ struct world {
     size_t peer_count;
     struct unreachable_rule unreachable[LINK_MAX_ENDPOINTS][LINK_MAX_ENDPOINTS];
     struct world_event *pending;
+    struct storm_watch storms;      /* lwIP's zero-window ACK storm (defect.h) */
     bool begun;
 };
 
@@ -132,7 +134,7 @@ static void answer_unreachable(struct world *w, struct host *from, const uint8_t
                                size_t len, enum icmp_unreach_code code)
 {
     struct icmp_delivery *d = calloc(1, sizeof *d);
-    if (!d) sched_panic("out of memory");
+    if (!d) sched_out_of_memory();
     d->w = w;
     d->to = from;
     d->len = packet_build_icmp_unreachable(pkt, len, WORLD_ROUTER_IP, code, d->bytes);
@@ -144,6 +146,20 @@ static void answer_unreachable(struct world *w, struct host *from, const uint8_t
 }
 
 /* ---- routing ---- */
+
+/* lwIP 2.1.3, tcp_in.c tcp_receive: with rcv_wnd 0 no sequence number is "in window", so a
+ * pure ACK from a peer whose own window is 0 too is answered at once with an ACK, which the
+ * peer answers the same way: a ping-pong that lasts until a reader opens a window. Noticed and
+ * reported; a storm nobody ends is bounded by the run's event budget. */
+static void report_ack_storm(struct world *w, struct host *from, const struct trace_segment *seg)
+{
+    if (!storm_watch_segment(&w->storms, seg, sched_now_us())) return;
+    defect_emit(w->trace, DEFECT_ZERO_WINDOW_ACK_STORM, host_name(from), NULL,
+                "%s>%s: %d pure ACKs seq %u ack %u win 0 within %u ms, no progress: both "
+                "receive windows are 0 and each ACK is answered with an ACK",
+                seg->from, seg->to, DEFECT_STORM_ACKS, seg->seq, seg->ack,
+                DEFECT_STORM_WINDOW_US / 1000);
+}
 
 /* One packet from endpoint `from` onto the link towards whoever owns its destination: the
  * router's unreachable rule, a host that is down, or the link decides its fate; the trace
@@ -170,8 +186,10 @@ static void route(struct world *w, struct endpoint from, const uint8_t *pkt, siz
     const char *to_name = known ? to.name : "?";
     if (injected)
         trace_injected_packet(w->trace, from.name, to_name, pkt, len, fate, NULL);
-    else if (trace_packet(w->trace, from.name, to_name, pkt, len, fate, &seg))
+    else if (trace_packet(w->trace, from.name, to_name, pkt, len, fate, &seg)) {
         accounting_segment(w->accounting, &seg);
+        if (from.host) report_ack_storm(w, from.host, &seg);
+    }
     if (u && u->on && from.host) answer_unreachable(w, from.host, pkt, len, u->code);
     if (fate.duplicated)
         emit_link(w, "duplicate", NULL, 0, "%s>%s: the link delivers a second copy at %llu us",
@@ -227,7 +245,7 @@ static void world_step(void *owner, void *ctx)
 struct world *world_new(const struct world_config *config)
 {
     struct world *w = calloc(1, sizeof *w);
-    if (!w) sched_panic("out of memory");
+    if (!w) sched_out_of_memory();
     w->config = *config;
     sched_init();
     sched_set_step_hook(world_step, w);
@@ -235,6 +253,7 @@ struct world *world_new(const struct world_config *config)
     w->trace = trace_new();
     w->accounting = accounting_new();
     w->link = link_new(&config->link, prng_fork(&w->master), w, world_deliver);
+    storm_watch_init(&w->storms);
     return w;
 }
 
@@ -302,7 +321,7 @@ static void schedule(struct world *w, uint64_t t_us, void (*fn)(struct world *w,
                      void *arg, bool owns_arg)
 {
     struct world_event *e = calloc(1, sizeof *e);
-    if (!e) sched_panic("out of memory");
+    if (!e) sched_out_of_memory();
     *e = (struct world_event){ .w = w, .fn = fn, .arg = arg, .owns_arg = owns_arg,
                                .next = w->pending };
     if (w->pending) w->pending->prev = e;
@@ -435,6 +454,7 @@ void world_free(struct world *w)
     }
     for (size_t i = 0; i < w->host_count; i++) host_free(w->hosts[i]);
     link_free(w->link);
+    storm_watch_free(&w->storms);
     accounting_free(w->accounting);
     trace_free(w->trace);
     free(w);

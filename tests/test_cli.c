@@ -14,47 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char tmpdir[] = "/tmp/tcpsim-cli-XXXXXX";
-static char err_text[4096];
-
-static const char *tcpsim(void)
-{
-    const char *t = getenv("TCPSIM");
-    return t ? t : "build/tcpsim";
-}
-
-/* Runs tcpsim with args (a shell fragment); returns its exit code, stderr in err_text. */
-static int run(const char *args)
-{
-    char cmd[1024], errf[256];
-    snprintf(errf, sizeof errf, "%s/stderr", tmpdir);
-    snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>%s", tcpsim(), args, errf);
-    int st = system(cmd);
-    FILE *f = fopen(errf, "r");
-    size_t n = f ? fread(err_text, 1, sizeof err_text - 1, f) : 0;
-    err_text[n] = '\0';
-    if (f) fclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
-}
-
-static void assert_err_contains(const char *needle)
-{
-    if (!strstr(err_text, needle)) fail_msg("stderr lacks \"%s\":\n%s", needle, err_text);
-}
+#include "cli_fixture.h"
 
 static void test_usage_errors_exit_2_with_a_message(void **state)
 {
@@ -68,11 +28,11 @@ static void test_usage_errors_exit_2_with_a_message(void **state)
     assert_int_equal(run("run no-such-scenario"), 2);
     assert_err_contains("unknown scenario 'no-such-scenario'");
     assert_int_equal(run("run graceful-close --seed 12x"), 2);
-    assert_err_contains("argument 3: --seed expects an unsigned 64-bit integer, got '12x'");
+    assert_err_contains("--seed expects an unsigned 64-bit integer, got '12x'");
     assert_int_equal(run("run graceful-close --seed"), 2);
-    assert_err_contains("argument 3: --seed expects a value");
+    assert_err_contains("--seed expects a value");
     assert_int_equal(run("run graceful-close --bogus"), 2);
-    assert_err_contains("argument 3: unexpected '--bogus'");
+    assert_err_contains("unexpected '--bogus'");
     assert_int_equal(run("list extra"), 2);
 }
 
@@ -81,12 +41,6 @@ static void test_help_and_list_succeed(void **state)
     (void)state;
     assert_int_equal(run("--help"), 0);
     assert_int_equal(run("list"), 0);
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
 }
 
 static void test_run_writes_the_timeline_and_nothing_partial(void **state)
@@ -233,6 +187,131 @@ static void test_explain_and_list_show_the_catalog(void **state)
     assert_err_contains("check: expects a scenario id or file");
 }
 
+static void test_partition_and_heal_events_run_clean(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "check tests/scenarios/partition-heal.scn --out %s/ph", tmpdir);
+    assert_int_equal(run(args), 0);
+}
+
+static void test_options_anywhere_with_equals_and_double_dash(void **state)
+{
+    (void)state;
+    char args[512], path[512];
+    snprintf(args, sizeof args, "run --out=%s/eq --seed=1 graceful-close", tmpdir);
+    assert_int_equal(run(args), 0);
+    snprintf(path, sizeof path, "%s/eq/graceful-close/timeline.txt", tmpdir);
+    assert_true(exists(path));
+    snprintf(args, sizeof args, "run --out %s/dd -- graceful-close", tmpdir);
+    assert_int_equal(run(args), 0);
+    snprintf(path, sizeof path, "%s/dd/graceful-close/timeline.txt", tmpdir);
+    assert_true(exists(path));
+}
+
+static void test_an_option_is_never_taken_as_a_value(void **state)
+{
+    (void)state;
+    assert_int_equal(run("all --out --markdown x.md"), 2);
+    assert_err_contains("--out expects a value, got the option '--markdown'");
+    assert_int_equal(run("all --markdown"), 2);
+    assert_err_contains("--markdown expects a value");
+    assert_int_equal(run("run graceful-close --out="), 2);
+    assert_err_contains("--out expects a value");
+    assert_int_equal(run("run graceful-close --horizon 4x"), 2);
+    assert_err_contains("--horizon expects a virtual time");
+    assert_int_equal(run("run graceful-close --max-events lots"), 2);
+    assert_err_contains("--max-events expects a number of events");
+}
+
+static void test_a_fifo_is_refused_not_read(void **state)
+{
+    (void)state;
+    char path[512], args[600];
+    snprintf(path, sizeof path, "%s/fifo.scn", tmpdir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    snprintf(args, sizeof args, "run %s --out %s/fifo", path, tmpdir);
+    assert_int_equal(run(args), 2);
+    assert_err_contains("not a regular file");
+}
+
+/* Bad input found late is found early: nothing is written before it is refused. */
+static void test_late_bad_input_is_refused_before_any_output(void **state)
+{
+    (void)state;
+    char args[600], path[512];
+    snprintf(args, sizeof args, "all --markdown %s/no-such-dir/x.md --out %s/md", tmpdir, tmpdir);
+    assert_int_equal(run(args), 2);
+    assert_err_contains("no-such-dir");
+    snprintf(path, sizeof path, "%s/md", tmpdir);
+    assert_false(exists(path));
+    snprintf(args, sizeof args, "check graceful-close tests/scenarios/three-hosts.scn --out %s/th",
+             tmpdir);
+    int rc = run(args);
+    if (rc == 0) skip();   /* a build with more lwIP instances (make STACKS=3 or more) */
+    assert_int_equal(rc, 2);
+    assert_err_contains("tests/scenarios/three-hosts.scn:7:1: error: cannot add host 'c'");
+    snprintf(path, sizeof path, "%s/th/graceful-close", tmpdir);
+    assert_false(exists(path));
+}
+
+static void test_times_after_the_horizon_are_refused_unless_it_is_raised(void **state)
+{
+    (void)state;
+    char args[600];
+    snprintf(args, sizeof args, "run tests/scenarios/after-horizon.scn --out %s/hz", tmpdir);
+    assert_int_equal(run(args), 2);
+    assert_err_contains("tests/scenarios/after-horizon.scn:9:");
+    assert_err_contains("after the run's horizon (14400 s of virtual time)");
+    snprintf(args, sizeof args, "run tests/scenarios/after-horizon.scn --horizon 6h --out %s/hz",
+             tmpdir);
+    assert_int_equal(run(args), 0);
+}
+
+/* Greps a file of a run's outputs for a fixed string. */
+static void assert_output_contains(const char *sub, const char *id, const char *file,
+                                   const char *needle)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "grep -qF '%s' %s/%s/%s/%s", needle, tmpdir, sub, id, file);
+    if (system(cmd) != 0) fail_msg("%s/%s/%s lacks %s", sub, id, file, needle);
+}
+
+static void test_byte_accounting_and_leak_check_say_what_they_did(void **state)
+{
+    (void)state;
+    char args[512];
+    /* read after the RST arrived: delivered and content-checked */
+    snprintf(args, sizeof args, "check tests/scenarios/read-after-rst.scn --out %s/acc", tmpdir);
+    assert_int_equal(run(args), 0);
+    assert_output_contains("acc", "read-after-rst", "timeline.jsonl", "\"delivered\":1000,\"lost\":{}");
+    /* two amounts lost for one reason are one key with their sum */
+    snprintf(args, sizeof args, "check tests/scenarios/lost-twice-same-reason.scn --out %s/acc", tmpdir);
+    assert_int_equal(run(args), 0);
+    assert_output_contains("acc", "lost-twice-same-reason", "timeline.jsonl",
+                           "\"lost\":{\"discarded by an RST\":11680}");
+    /* a run that did not go idle: the leak check was not made, and the timeline says so */
+    snprintf(args, sizeof args, "check tests/scenarios/deadlock.scn --out %s/acc", tmpdir);
+    assert_int_equal(run(args), 1);
+    assert_output_contains("acc", "deadlock", "timeline.txt", "objects: not checked (the run did not go idle");
+}
+
+/* Swarm: a few seeds pass every invariant; the results do not depend on the number of workers. */
+static void test_swarm_results_are_the_same_with_one_or_two_workers(void **state)
+{
+    (void)state;
+    char args[512], cmd[1024];
+    snprintf(args, sizeof args, "swarm --seeds 1..6 -j 1 --out %s/sw1", tmpdir);
+    assert_int_equal(run(args), 0);
+    snprintf(args, sizeof args, "swarm --seeds=1..6 --jobs=2 --out %s/sw2", tmpdir);
+    assert_int_equal(run(args), 0);
+    snprintf(cmd, sizeof cmd, "cmp -s %s/sw1/swarm/results-1-6.tsv %s/sw2/swarm/results-1-6.tsv",
+             tmpdir, tmpdir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(run("swarm --seeds 5..2"), 2);
+    assert_err_contains("--seeds expects a seed range FIRST..LAST");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +327,14 @@ int main(void)
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),
+        cmocka_unit_test(test_partition_and_heal_events_run_clean),
+        cmocka_unit_test(test_options_anywhere_with_equals_and_double_dash),
+        cmocka_unit_test(test_an_option_is_never_taken_as_a_value),
+        cmocka_unit_test(test_a_fifo_is_refused_not_read),
+        cmocka_unit_test(test_late_bad_input_is_refused_before_any_output),
+        cmocka_unit_test(test_times_after_the_horizon_are_refused_unless_it_is_raised),
+        cmocka_unit_test(test_byte_accounting_and_leak_check_say_what_they_did),
+        cmocka_unit_test(test_swarm_results_are_the_same_with_one_or_two_workers),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }

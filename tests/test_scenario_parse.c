@@ -1095,8 +1095,7 @@ static void test_rejects_a_directory(void **state)
 {
     (void)state;
     assert_null(scenario_load("tests/bad", err, sizeof err));
-    assert_string_equal(err, "tests/bad:1:1: error: cannot read the file (Is a directory), "
-                             "expected a readable scenario file");
+    assert_string_equal(err, "tests/bad:1:1: error: not a regular file, expected a scenario file");
 }
 
 static int setup(void **state)

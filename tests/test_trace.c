@@ -146,7 +146,7 @@ static void test_jsonl_parses_and_matches_the_text_timeline_event_for_event(void
     json_t *header = json_loads(json_lines[0], 0, &error);
     assert_non_null(header);
     assert_string_equal(json_string_value(json_object_get(header, "type")), "header");
-    assert_int_equal(json_integer_value(json_object_get(header, "format")), 2);
+    assert_int_equal(json_integer_value(json_object_get(header, "format")), 3);
     assert_string_equal(json_string_value(json_object_get(header, "scenario")), "graceful-close");
     assert_int_equal(json_integer_value(json_object_get(header, "seed")), 1);
     assert_int_equal(json_array_size(json_object_get(header, "hosts")), 2);

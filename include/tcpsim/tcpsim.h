@@ -94,6 +94,7 @@ enum tcpsim_result {
     TCPSIM_IDLE,        /* every process ended or waits for nothing that can happen: done */
     TCPSIM_UNTIL,       /* stopped at until_us */
     TCPSIM_DEADLOCK,    /* processes blocked forever (tcpsim_blocked says where) */
+    TCPSIM_STOPPED,     /* a stop was requested (a signal handler, a wall-clock guard) */
     TCPSIM_RESULT_COUNT
 };
 enum tcpsim_result tcpsim_run(struct tcpsim *sim, uint64_t until_us);

@@ -1,0 +1,126 @@
+/* Runaway guards (issue 10): inputs that used to hang, eat gigabytes or never print anything end
+ * with exit status 4, a message naming the budget (or the resource), the virtual time and the
+ * busiest connection or process, and no output at all (no out/.<id>.tmp left behind). Runs
+ * build/tcpsim (or $TCPSIM) as a child process. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_fixture.h"
+
+/* Nothing in <tmpdir>/<sub> but finished folders: no ".<id>.tmp". */
+static void assert_no_temporary_folder(const char *sub)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".tmp")) fail_msg("left behind: %s/%s", dir, e->d_name);
+    closedir(d);
+}
+
+static void runaway(const char *file, const char *extra, const char *budget)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "run tests/runaway/%s --out %s/ra %s", file, tmpdir, extra);
+    assert_int_equal(run(args), 4);
+    assert_err_contains(budget);
+    assert_err_contains("of virtual time; busiest ");
+    assert_err_contains("no output written");
+    assert_no_temporary_folder("ra");
+}
+
+static void test_ack_storm_nobody_ends_stops_at_the_events_budget(void **state)
+{
+    (void)state;
+    runaway("ack-storm-forever.scn", "", "the events budget ran out (250000, --max-events)");
+    assert_err_contains("busiest connection 10.0.0.1:55978<>10.0.0.2:7000");
+}
+
+static void test_nested_repeats_of_a_silent_step_stop_at_the_events_budget(void **state)
+{
+    (void)state;
+    runaway("nested-signal-repeat.scn", "", "the events budget ran out");
+    assert_err_contains("a/p was running");
+}
+
+static void test_nested_repeats_of_sleep_stop_at_the_events_budget(void **state)
+{
+    (void)state;
+    runaway("nested-sleep.scn", "", "the events budget ran out");
+}
+
+static void test_ten_million_calls_stop_at_the_events_budget(void **state)
+{
+    (void)state;
+    runaway("ten-million-calls.scn", "", "the events budget ran out");
+    assert_err_contains("process client/client");
+}
+
+static void test_output_and_wall_budgets_stop_a_run_too(void **state)
+{
+    (void)state;
+    runaway("ten-million-calls.scn", "--max-output 64K --max-events 0",
+            "the output bytes budget ran out (65536, --max-output)");
+    runaway("nested-signal-repeat.scn", "--max-events 0 --max-seconds 1",
+            "the wall seconds budget ran out (1, --max-seconds)");
+}
+
+/* 40000 processes: out of memory here (ulimit -v), out of memory maps on a machine with more
+ * memory; either way exit 4 naming the resource and how to raise it. Not under AddressSanitizer,
+ * which needs far more address space than any such limit allows. */
+static void test_forty_thousand_processes_run_out_of_a_resource(void **state)
+{
+    (void)state;
+    if (strstr(tcpsim(), "asan")) skip();
+    char args[512];
+    snprintf(args, sizeof args, "run tests/runaway/forty-thousand-processes.scn --out %s/res", tmpdir);
+    assert_int_equal(run_after("ulimit -v 600000; timeout 60", args), 4);
+    assert_err_contains("tcpsim: out of memory");
+    assert_err_contains("ulimit -v");
+    assert_no_temporary_folder("res");
+}
+
+static void test_the_catalog_ack_storm_ends_by_its_readers_well_within_a_small_budget(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "check lwip-defect-ack-storm --out %s/cat --max-events 5000", tmpdir);
+    assert_int_equal(run(args), 0);
+}
+
+/* Ended from outside (SIGTERM) in the middle of a run: its temporary folder goes too. */
+static void test_a_run_ended_by_sigterm_leaves_no_temporary_folder(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "run tests/runaway/ack-storm-forever.scn --max-events 0 --out %s/term "
+             "& pid=$!; sleep 1; kill -TERM $pid; wait $pid; exit $?; :", tmpdir);
+    assert_int_equal(run_after("", args), 128 + 15);
+    assert_no_temporary_folder("term");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ack_storm_nobody_ends_stops_at_the_events_budget),
+        cmocka_unit_test(test_nested_repeats_of_a_silent_step_stop_at_the_events_budget),
+        cmocka_unit_test(test_nested_repeats_of_sleep_stop_at_the_events_budget),
+        cmocka_unit_test(test_ten_million_calls_stop_at_the_events_budget),
+        cmocka_unit_test(test_output_and_wall_budgets_stop_a_run_too),
+        cmocka_unit_test(test_forty_thousand_processes_run_out_of_a_resource),
+        cmocka_unit_test(test_the_catalog_ack_storm_ends_by_its_readers_well_within_a_small_budget),
+        cmocka_unit_test(test_a_run_ended_by_sigterm_leaves_no_temporary_folder),
+    };
+    return cmocka_run_group_tests_name("runaway", tests, setup, teardown);
+}
