@@ -24,10 +24,12 @@ struct proc;
 
 /* What a host needs from the world around it. */
 struct accounting;
+struct reasons;
 
 struct host_net {
     struct trace *trace;
     struct accounting *accounting;  /* where every byte goes (accounting.h) */
+    struct reasons *reasons;        /* why RSTs and timers happen (reasons.h); may be NULL */
     void *ctx;
     void (*transmit)(void *ctx, struct host *from, const uint8_t *pkt, size_t len);
 };
@@ -86,6 +88,8 @@ struct fd_entry {
     bool key_known;                 /* key below is set (the socket is connected) */
     struct conn_key key;            /* local -> remote, for byte accounting */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
+    bool linger_on;                 /* SO_LINGER as set (for the reason of a close's RST) */
+    int linger_s;
 };
 
 struct proc {

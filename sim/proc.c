@@ -4,6 +4,7 @@
 #include "proc.h"
 
 #include "accounting.h"
+#include "reasons.h"
 
 #include "packet.h"
 
@@ -113,7 +114,26 @@ struct call {
     int fd;
     uint64_t start_us;
     char args[48];
+    bool has_key;                   /* key: the connection the call is about */
+    struct conn_key key;
 };
+
+/* The socket's local -> remote addresses (remote 0 for a listener); false when unbound. */
+static bool sock_key(struct proc *p, int sock, struct conn_key *key)
+{
+    const struct lwip_stack *st = p->host->stack;
+    int err;
+    *key = (struct conn_key){ 0 };
+    if (st->local_addr(sock, &key->local_ip, &key->local_port, &err) != 0 || !key->local_port)
+        return false;
+    st->peer_addr(sock, &key->remote_ip, &key->remote_port, &err);
+    return true;
+}
+
+static void call_conn_of(struct call *c, int sock)
+{
+    c->has_key = sock_key(c->p, sock, &c->key);
+}
 
 static struct call call_begin(struct proc *p, const char *name, int fd)
 {
@@ -123,7 +143,22 @@ static struct call call_begin(struct proc *p, const char *name, int fd)
     if (fd >= 0) snprintf(what, sizeof what, "%s(fd %d)", name, fd);
     else snprintf(what, sizeof what, "%s()", name);
     sched_set_activity(what);
-    return (struct call){ .p = p, .name = name, .fd = fd, .start_us = sched_now_us() };
+    struct call c = { .p = p, .name = name, .fd = fd, .start_us = sched_now_us() };
+    if (fd >= FIRST_FD && fd < p->fd_capacity && p->fds[fd].sock >= 0) call_conn_of(&c, p->fds[fd].sock);
+    return c;
+}
+
+/* "10.0.0.1:49153>10.0.0.2:7", a listener "0.0.0.0:7>*", as the state events write it. */
+static void format_conn(const struct call *c, char out[48])
+{
+    char a[16], b[16];
+    out[0] = '\0';
+    if (!c->has_key) return;
+    if (c->key.remote_port == 0)
+        snprintf(out, 48, "%s:%u>*", ip4_str(c->key.local_ip, a), c->key.local_port);
+    else
+        snprintf(out, 48, "%s:%u>%s:%u", ip4_str(c->key.local_ip, a), c->key.local_port,
+                 ip4_str(c->key.remote_ip, b), c->key.remote_port);
 }
 
 /* Emits the call event; sets errno as the call did and returns ret. */
@@ -132,6 +167,12 @@ static long call_end(const struct call *c, long ret, int err, long bytes)
     struct proc *p = c->p;
     sched_set_activity(NULL);
     host_observe(p->host);
+    struct call now = *c;   /* connect binds and connects: look again if the fd still is */
+    if (!c->has_key || c->key.remote_port == 0) {
+        if (c->fd >= FIRST_FD && c->fd < p->fd_capacity && p->fds[c->fd].sock >= 0 &&
+            strcmp(c->name, "accept") != 0)
+            call_conn_of(&now, p->fds[c->fd].sock);
+    }
     struct trace_event ev = { .type = TRACE_CALL };
     struct trace_call *t = &ev.u.call;
     t->host = p->host->name;
@@ -143,6 +184,7 @@ static long call_end(const struct call *c, long ret, int err, long bytes)
     t->ret = ret;
     t->err = ret < 0 ? err : 0;
     t->bytes = bytes;
+    format_conn(&now, t->conn);
     trace_emit(p->host->net.trace, &ev);
     errno = ret < 0 ? err : 0;
     return ret;
@@ -183,25 +225,28 @@ static struct conn_key reversed_key(struct conn_key k)
 
 /* Tell the state tracker which connection is being closed, so that a pcb vanishing now is
  * shown as closed ("close", "close / snd RST") rather than lost. */
-static void note_closing(struct proc *p, int sock)
+static void note_closing(struct proc *p, const struct fd_entry *e)
 {
     const struct lwip_stack *st = p->host->stack;
     struct conn_key key = { 0 };
-    int err;
+    int err, sock = e->sock;
     host_observe(p->host);
     if (st->local_addr(sock, &key.local_ip, &key.local_port, &err) != 0) return;
     st->peer_addr(sock, &key.remote_ip, &key.remote_port, &err);   /* listener: stays 0:0 */
     pcbtrack_note_close(&p->host->pcbs, key);
     accounting_closed(p->host->net.accounting, key);
+    struct reasons_close why = { p->name, p->closing_fds, p->closing_fds && p->fatal_signal >= 0,
+                                 e->linger_on, e->linger_s };
+    if (p->host->net.reasons) reasons_note_close(p->host->net.reasons, p->host->name, key, &why);
 }
 
 /* close() is the one call that blocks inside lwIP: with SO_LINGER {on, t > 0} lwIP waits for
  * the data to go, and on a non-blocking socket it would refuse (EWOULDBLOCK) and leave the
  * socket open. So the socket is made blocking again just for its close. */
-static int close_socket(struct proc *p, int sock, int *err)
+static int close_socket(struct proc *p, const struct fd_entry *e, int *err)
 {
-    int ignored;
-    note_closing(p, sock);
+    int ignored, sock = e->sock;
+    note_closing(p, e);
     p->host->stack->set_nonblocking(sock, 0, &ignored);
     return p->host->stack->close(sock, err);
 }
@@ -264,6 +309,7 @@ int proc_accept(struct proc *p, int fd)
     snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(peer_ip, ipbuf), peer_port);
     int nfd = fd_alloc(p, make_nonblocking(p, ns));
     p->fds[nfd].connected = true;
+    call_conn_of(&c, ns);
     return (int)call_end(&c, nfd, 0, -1);
 }
 
@@ -400,9 +446,9 @@ int proc_close(struct proc *p, int fd)
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
-    int sock = e->sock;
+    struct fd_entry closing = *e;
     *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
-    int ret = close_socket(p, sock, &err);
+    int ret = close_socket(p, &closing, &err);
     ret = (int)call_end(&c, ret, err, -1);
     check_fatal_signal(p);   /* a signal that came while lwIP blocked in close (SO_LINGER) */
     return ret;
@@ -429,6 +475,10 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
      * blocking lwIP calls, which processes never make). */
     if (ret == 0 && opt->name == STACK_SO_RCVTIMEO) e->rcvtimeo_ms = (uint32_t)opt->value;
     if (ret == 0 && opt->name == STACK_SO_SNDTIMEO) e->sndtimeo_ms = (uint32_t)opt->value;
+    if (ret == 0 && opt->name == STACK_SO_LINGER) {
+        e->linger_on = opt->value != 0;
+        e->linger_s = opt->linger_s;
+    }
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -546,11 +596,11 @@ static void close_all_fds(struct proc *p)
 {
     p->closing_fds = true;
     for (int fd = FIRST_FD; fd < p->fd_capacity; fd++) {
-        int sock = p->fds[fd].sock;
-        if (sock < 0) continue;
+        struct fd_entry closing = p->fds[fd];
+        if (closing.sock < 0) continue;
         p->fds[fd] = (struct fd_entry){ .sock = -1 };
         int ignored;
-        close_socket(p, sock, &ignored);
+        close_socket(p, &closing, &ignored);
     }
 }
 

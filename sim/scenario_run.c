@@ -373,6 +373,8 @@ static bool relevant(const struct trace_event *e, const struct relevance *rel)
     case TRACE_EXPECT:
     case TRACE_ACCOUNTING:
     case TRACE_POOL:
+    case TRACE_TIMER:
+    case TRACE_HELD:
     case TRACE_TYPE_COUNT:
         break;
     }

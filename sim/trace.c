@@ -18,6 +18,9 @@ struct trace {
     size_t len, cap;
     struct connmap isn;             /* directional 4-tuple -> ISN of that direction */
     bool begun;                     /* sinks have the header; until then events wait */
+    trace_annotate_fn *annotate;
+    void *annotate_ctx;
+    bool annotating;                /* events the annotator emits are not annotated again */
 };
 
 struct trace *trace_new(void)
@@ -73,12 +76,28 @@ static void record(struct trace *t, const struct trace_event *ev)
     }
 }
 
+void trace_set_annotator(struct trace *t, trace_annotate_fn *annotate, void *ctx)
+{
+    t->annotate = annotate;
+    t->annotate_ctx = ctx;
+}
+
+static void annotate(struct trace *t, struct trace_event *ev, bool after)
+{
+    if (!t->annotate || t->annotating) return;
+    t->annotating = true;
+    t->annotate(t->annotate_ctx, t, ev, after);
+    t->annotating = false;
+}
+
 void trace_emit(struct trace *t, struct trace_event *ev)
 {
     ev->t_us = sched_now_us();
+    annotate(t, ev, false);
     record(t, ev);
-    if (!t->begun) return;
-    for (size_t i = 0; i < t->sink_count; i++) t->sinks[i]->event(t->sinks[i], ev);
+    if (t->begun)
+        for (size_t i = 0; i < t->sink_count; i++) t->sinks[i]->event(t->sinks[i], ev);
+    annotate(t, ev, true);
 }
 
 /* tcpdump-style relative numbers: a SYN fixes the ISN of its direction; a direction first seen

@@ -18,7 +18,7 @@
 
 enum trace_type {
     TRACE_SEGMENT, TRACE_STATE, TRACE_CALL, TRACE_SIGNAL, TRACE_PROCESS, TRACE_HOST, TRACE_LINK,
-    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_POOL, TRACE_TYPE_COUNT
+    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_POOL, TRACE_TIMER, TRACE_HELD, TRACE_TYPE_COUNT
 };
 
 struct trace_segment {
@@ -34,6 +34,9 @@ struct trace_segment {
     char fate[40];                  /* "delivered" or "dropped:<reason>" */
     const uint8_t *packet;          /* raw IPv4 bytes; only valid while sinks see the event */
     size_t packet_len;
+    /* Why it left, when that is worth saying (every RST; retransmissions, probes, delayed
+     * ACKs): derived by sim/reasons.c; "" otherwise. */
+    char reason[200];
 };
 
 struct trace_state {
@@ -52,6 +55,28 @@ struct trace_call {
     long ret;
     int err;                        /* errno, 0 for none */
     long bytes;                     /* send/recv byte count, -1 when not applicable */
+    char conn[48];                  /* the fd's connection ("" when it has none): as in state */
+    enum stack_tcp_state state;     /* the connection's state at return (filled by reasons.c) */
+};
+
+/* A TCP timer of lwIP fired; seen from its effect (sim/reasons.h). */
+struct trace_timer {
+    const char *host;
+    char conn[48];
+    const char *timer;              /* "rto", "persist", "keepalive", "delayed-ack",
+                                     * "time-wait", "fin-wait-2", "syn-rcvd" */
+    unsigned count;                 /* the n-th firing for this connection (rto: of this seq) */
+    uint64_t waited_us;             /* since what armed it (previous send, entering the state) */
+    char detail[200];
+};
+
+/* Bytes a send() queued that lwIP has not put on the wire when the call returns. */
+struct trace_held {
+    const char *host;
+    char conn[48];
+    uint64_t bytes;
+    const char *why;                /* "nagle", "window", "cwnd" */
+    char detail[200];
 };
 
 struct trace_process {
@@ -122,6 +147,8 @@ struct trace_event {
         struct trace_expect expect;
         struct trace_accounting accounting;
         struct trace_pool pool;
+        struct trace_timer timer;
+        struct trace_held held;
     } u;
 };
 
@@ -145,6 +172,11 @@ struct trace_sink {
 struct trace *trace_new(void);
 void trace_free(struct trace *t);           /* frees the sinks too */
 void trace_add_sink(struct trace *t, struct trace_sink *sink);
+/* The annotator sees every event twice: before it is recorded (after = false: it may fill in
+ * derived fields, or emit events of its own that then come first) and after the sinks had it
+ * (after = true: events it emits then come right after). One per trace (sim/reasons.h). */
+typedef void trace_annotate_fn(void *ctx, struct trace *t, struct trace_event *ev, bool after);
+void trace_set_annotator(struct trace *t, trace_annotate_fn *annotate, void *ctx);
 void trace_begin(struct trace *t, const struct trace_header *header);
 void trace_emit(struct trace *t, struct trace_event *ev);
 /* A packet put on the link: decoded, numbered relative to its ISNs, and emitted. When it is

@@ -50,9 +50,12 @@ static size_t format_segment(char *buf, size_t size, size_t n, const struct trac
         format_time(at, sizeof at, s->arrive_us);
         const char *trimmed = at;
         while (*trimmed == ' ') trimmed++;
-        return appendf(buf, size, n, "  arrives %s", trimmed);
+        n = appendf(buf, size, n, "  arrives %s", trimmed);
+    } else {
+        n = appendf(buf, size, n, "  %s", s->fate);
     }
-    return appendf(buf, size, n, "  %s", s->fate);
+    if (s->reason[0]) n = appendf(buf, size, n, "  why: %s", s->reason);
+    return n;
 }
 
 static size_t format_call(char *buf, size_t size, size_t n, const struct trace_call *c,
@@ -69,6 +72,7 @@ static size_t format_call(char *buf, size_t size, size_t n, const struct trace_c
         while (*trimmed == ' ') trimmed++;
         n = appendf(buf, size, n, "  (blocked since %s)", trimmed);
     }
+    if (c->conn[0]) n = appendf(buf, size, n, "  on %s %s", c->conn, tcp_state_name(c->state));
     return n;
 }
 
@@ -128,6 +132,13 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
         return appendf(buf, size, n, "  %-8s pool   lwIP pool %s ran out: %u in use of %u, %u "
                        "allocation%s refused", ev->u.pool.host, ev->u.pool.pool, ev->u.pool.used,
                        ev->u.pool.avail, ev->u.pool.refused, ev->u.pool.refused == 1 ? "" : "s");
+    case TRACE_TIMER:
+        return appendf(buf, size, n, "  %-8s timer  %s  %s", ev->u.timer.host, ev->u.timer.conn,
+                       ev->u.timer.detail);
+    case TRACE_HELD:
+        return appendf(buf, size, n, "  %-8s held   %s  %llu bytes queued, not sent: %s",
+                       ev->u.held.host, ev->u.held.conn, (unsigned long long)ev->u.held.bytes,
+                       ev->u.held.detail);
     case TRACE_TYPE_COUNT:
         break;
     }
@@ -149,7 +160,7 @@ static void text_begin(struct trace_sink *sink, const struct trace_header *h)
 static void text_event(struct trace_sink *sink, const struct trace_event *ev)
 {
     struct text_sink *s = (struct text_sink *)sink;
-    char line[512];
+    char line[768];
     trace_format_text(ev, line, sizeof line);
     fprintf(s->out.f, "%s\n", line);
 }
