@@ -31,7 +31,7 @@ PORT_STD = -std=c11
 # -iquote: sim/sched.h must not shadow the libc <sched.h>
 PORT_INC = -Ilwip-port -I$(LWIPDIR)/include -iquote sim
 SIM_INC = -iquote sim -iquote lwip-port -DTCPSIM_SHARE='"$(PREFIX)/share/tcpsim"'
-LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson
+LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson -lm
 CMOCKA_LIBS = -lcmocka
 
 ifeq ($(V),1)

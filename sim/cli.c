@@ -250,6 +250,7 @@ static const struct {
     { "timeline.jsonl", trace_jsonl_new },
     { "capture.pcap", trace_pcap_new },
     { "states.dot", trace_dot_new },
+    { "ladder.svg", trace_ladder_new },
 };
 
 static int add_sinks(struct trace *trace, const char *dir, char *err, size_t err_size)

@@ -199,6 +199,9 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
 struct trace_sink *trace_text_new(const char *path);    /* timeline.txt */
 struct trace_sink *trace_jsonl_new(const char *path);   /* timeline.jsonl (docs/trace-format.md) */
 struct trace_sink *trace_pcap_new(const char *path);    /* capture.pcap, LINKTYPE_RAW (IPv4) */
+/* ladder.svg (every connection) and ladder-<k>.svg (the k-th connection, up to 12): the run as
+ * a sequence diagram (sim/trace_ladder.c, layout in ladder_layout.h). */
+struct trace_sink *trace_ladder_new(const char *path);
 /* states.dot: the RFC 793 state machine greyed, each endpoint's transitions drawn over it. */
 struct trace_sink *trace_dot_new(const char *path);
 /* Runs Graphviz `dot -Tsvg dot_path -o svg_path`; 0 ok, 1 when `dot` is not installed
