@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "catalog.h"
+#include "report_html.h"
 #include "scenario_run.h"
 #include "world.h"
 
@@ -268,6 +269,24 @@ static int add_sinks(struct trace *trace, const char *dir, char *err, size_t err
     return 0;
 }
 
+static const char *verdict_of(const struct run_summary *s)
+{
+    static const char *const verdicts[RUN_RESULT_COUNT] = {
+        [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
+    };
+    return s->result != RUN_IDLE ? verdicts[s->result] : s->failed ? "FAILED" : "ok";
+}
+
+/* report.html from the recorded run and the files already in dir (report_html.h). */
+static int write_report(const struct scenario *sc, uint64_t seed, struct world *w,
+                        const struct run_summary *s, const char *dir, char *err, size_t err_size)
+{
+    struct report_run run = { .scenario = sc, .seed = seed, .verdict = verdict_of(s),
+                              .expects_passed = s->expects - s->failed, .expects_total = s->expects };
+    run.events = trace_events(world_trace(w), &run.event_count);
+    return report_html_write(dir, &run, err, err_size);
+}
+
 /* Builds the world, runs it, checks the expectations and writes every output into dir.
  * Returns EXIT_OK, or EXIT_USAGE with err filled (bad scenario set-up, unwritable output). */
 static int run_into(const struct scenario *sc, const struct options *o, const char *dir,
@@ -289,23 +308,21 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     s->failed = scenario_runner_check(r, s->result, report, &s->expects);
     if (report) fclose(report);
     int rc = trace_finish(world_trace(w), err, err_size);
-    scenario_runner_free(r);
-    world_free(w);
-    if (rc != 0) return EXIT_USAGE;
     char dot[4200], svg[4200];
     snprintf(dot, sizeof dot, "%s/states.dot", dir);
     snprintf(svg, sizeof svg, "%s/states.svg", dir);
-    return trace_dot_render_svg(dot, svg, err, err_size) < 0 ? EXIT_USAGE : EXIT_OK;
+    if (rc == 0 && trace_dot_render_svg(dot, svg, err, err_size) < 0) rc = -1;
+    if (rc == 0) rc = write_report(sc, cfg.seed, w, s, dir, err, err_size);
+    scenario_runner_free(r);
+    world_free(w);
+    return rc != 0 ? EXIT_USAGE : EXIT_OK;
 }
 
 /* One row of the summary table: scenario, result, expectations passed, whether lwIP differs
  * from the Linux reference, and the decisive outcome the scenario asserts. */
 static void print_summary_line(const struct scenario *sc, const struct run_summary *s)
 {
-    static const char *const verdicts[RUN_RESULT_COUNT] = {
-        [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
-    };
-    const char *verdict = s->result != RUN_IDLE ? verdicts[s->result] : s->failed ? "FAILED" : "ok";
+    const char *verdict = verdict_of(s);
     char expects[32];
     snprintf(expects, sizeof expects, "%zu/%zu", s->expects - s->failed, s->expects);
     printf("%-34s %-8s %-9s %-7s %s\n", sc->id, verdict, expects,
@@ -466,6 +483,23 @@ static int write_markdown(const char *path, const struct catalog *c, const struc
     return EXIT_OK;
 }
 
+/* out/index.html: every scenario of the catalog with its verdict and decisive outcome. */
+static int write_index(const struct catalog *c, const struct row *rows, const struct options *o)
+{
+    struct report_index_row *index = calloc(c->count ? c->count : 1, sizeof *index);
+    char path[4200], err[4400];
+    if (!index) return EXIT_USAGE;
+    for (size_t i = 0; i < c->count; i++)
+        index[i] = (struct report_index_row){ c->items[i], rows[i].verdict, rows[i].passed,
+                                              rows[i].total };
+    snprintf(path, sizeof path, "%s/index.html", o->out_dir);
+    int rc = report_index_write(path, index, c->count, err, sizeof err);
+    free(index);
+    if (rc == 0) return EXIT_OK;
+    fprintf(stderr, "tcpsim: %s\n", err);
+    return EXIT_USAGE;
+}
+
 static int cmd_all(const struct options *o)
 {
     if (o->positional_count) return usage_error("all: unexpected '%s'", o->positional[0]);
@@ -484,6 +518,7 @@ static int cmd_all(const struct options *o)
         if (rc > worst) worst = rc;
     }
     if (o->markdown && (rc = write_markdown(o->markdown, &c, rows, o)) > worst) worst = rc;
+    if ((rc = write_index(&c, rows, o)) > worst) worst = rc;
     free(rows);
     catalog_free(&c);
     return worst;

@@ -283,6 +283,8 @@ static void add_arrow(struct builder *b, size_t event, const struct trace_event 
 
 /* ---- state bands ---- */
 
+static bool wanted(const struct builder *b, const struct trace_event *ev);
+
 static void close_band(struct builder *b, int lane, int y)
 {
     struct ladder *l = b->l;
@@ -295,16 +297,24 @@ static void close_band(struct builder *b, int lane, int y)
                                                       b->band_state[lane] };
 }
 
-/* A lane shows bands only while one connection (not a listener) changes state on it. */
+/* A lane shows bands only when one connection (not a listener) changes state on it in the
+ * whole run: the colours of two interleaved connections would tell nothing. */
+static void find_band_lanes(struct builder *b, const struct trace_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].type != TRACE_STATE || !wanted(b, &ev[i])) continue;
+        const struct trace_state *s = &ev[i].u.state;
+        int lane = lane_of(b->l, s->host);
+        if (lane < 0 || strchr(s->conn, '*')) continue;
+        if (b->band_conn[lane][0] && strcmp(b->band_conn[lane], s->conn) != 0)
+            b->band_multi[lane] = true;
+        snprintf(b->band_conn[lane], sizeof b->band_conn[lane], "%s", s->conn);
+    }
+}
+
 static void band_state_change(struct builder *b, int lane, const struct trace_state *s)
 {
     if (strchr(s->conn, '*') || b->band_multi[lane]) return;
-    if (b->band_conn[lane][0] && strcmp(b->band_conn[lane], s->conn) != 0) {
-        close_band(b, lane, b->y);
-        b->band_multi[lane] = true;
-        return;
-    }
-    snprintf(b->band_conn[lane], sizeof b->band_conn[lane], "%s", s->conn);
     close_band(b, lane, b->y);
     b->band_state[lane] = s->to;
     b->band_y0[lane] = b->y;
@@ -487,6 +497,7 @@ int ladder_layout(const struct trace_event *ev, size_t n, const char *const *hos
     if (conn) snprintf(out->conn, sizeof out->conn, "%s", conn);
     if (set_lanes(&b, hosts, host_count, ev, n, err, err_size) != 0) return -1;
     if (conn) collect_conn_procs(&b, ev, n);
+    find_band_lanes(&b, ev, n);
     for (size_t i = 0; i < out->lane_count; i++)
         out->lanes[i].x = TIME_AXIS_WIDTH + NOTE_WIDTH + 14 + (int)i * LANE_SPACING;
     for (size_t i = 0; i < n && !b.failed; i++) {

@@ -233,6 +233,7 @@ static bool rst_after_close(const struct endpoint *e, uint64_t now, char *buf, s
 {
     char who[120];
     who_closed(&e->close, who, sizeof who);
+    if (e->gone && e->state_at_us < now) return false;   /* freed earlier: no pcb now */
     if (arrived_now(e, now) && e->last.len > 0 && now > e->close_at_us) {
         /* tcp_in.c tcp_input: data for a pcb with TF_RXCLOSED -> tcp_abort */
         fmt(buf, size, "%u bytes arrived after close(): nobody can read them, so lwIP resets "

@@ -14,6 +14,7 @@
 #include "trace.h"
 
 #include "ladder_layout.h"
+#include "markup.h"
 #include "outfile.h"
 
 #include <math.h>
@@ -37,20 +38,9 @@ struct ladder_sink {
 
 /* ---- SVG ---- */
 
-static void put_escaped(FILE *f, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len && s[i]; i++) {
-        switch (s[i]) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(s[i], f);
-        }
-    }
-}
+static void put_escaped(FILE *f, const char *s, size_t len) { markup_put_n(f, s, len); }
 
-static void put_text(FILE *f, const char *s) { put_escaped(f, s, strlen(s)); }
+static void put_text(FILE *f, const char *s) { markup_put(f, s); }
 
 static const char style[] =
     "<style>\n"
