@@ -31,7 +31,10 @@ PORT_STD = -std=c11
 # -iquote: sim/sched.h must not shadow the libc <sched.h>
 PORT_INC = -Ilwip-port -I$(LWIPDIR)/include -iquote sim
 SIM_INC = -iquote sim -iquote lwip-port -DTCPSIM_SHARE='"$(PREFIX)/share/tcpsim"'
-LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson -lm
+LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson -lm -lwiretap -lwsutil -lglib-2.0
+# sim/trace_pcapng.c writes through Wireshark's libwiretap (its headers want glib's); expanded
+# when the rule runs, after `deps` has installed them
+WIRETAP_CFLAGS = -isystem /usr/include/wireshark $(shell pkg-config --cflags glib-2.0 | sed 's/-I/-isystem /g')
 CMOCKA_LIBS = -lcmocka
 
 ifeq ($(V),1)
@@ -111,6 +114,8 @@ $(B)/sim/%.o: sim/%.c $(B)/flags | deps
 	@mkdir -p $(@D)
 	$(msg) CC $<
 	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(WARN) $(DEPFLAGS) $(SIM_INC) -c $< -o $@
+
+$(B)/sim/trace_pcapng.o: SIM_INC += $(WIRETAP_CFLAGS)
 
 $(B)/sim/stacks.o: $(B)/stacks.c
 	@mkdir -p $(@D)
@@ -206,7 +211,8 @@ determinism: | deps
 	  sh tests/determinism.sh build/determinism build/O2/tcpsim build/O0/tcpsim $(ASAN_B)/tcpsim
 
 # ---- what the build and the tests need from Debian ----
-BUILD_PACKAGES = libcmocka-dev graphviz libpcap-dev libjansson-dev
+BUILD_PACKAGES = libcmocka-dev graphviz libpcap-dev libjansson-dev libwiretap-dev libwsutil-dev \
+  libglib2.0-dev pkg-config
 TEST_PACKAGES = $(BUILD_PACKAGES) tshark
 deps:
 	@sh lwip-port/ensure-deps.sh $(BUILD_PACKAGES)

@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "catalog.h"
+#include "reasons.h"
 #include "report_html.h"
 #include "scenario_run.h"
 #include "world.h"
@@ -35,6 +36,7 @@ struct options {
     const char *out_dir;
     const char *scenarios_dir;
     const char *markdown;           /* all: also write the summary table here (docs/scenarios.md) */
+    const char *conn;               /* run/check: timeline.txt holds only this connection */
     uint64_t seed;
     bool seed_given;
     const char *positional[MAX_POSITIONAL];
@@ -60,6 +62,9 @@ static const char usage[] =
     "  --scenarios DIR          the catalog (default $TCPSIM_SCENARIOS, else ./scenarios,\n"
     "                           else " TCPSIM_SHARE "/scenarios)\n"
     "  --markdown FILE          all: also write the summary table as Markdown (docs/scenarios.md)\n"
+    "  --conn A>B               run/check: timeline.txt shows only this connection (either\n"
+    "                           direction, e.g. 10.0.0.1:55978>10.0.0.2:7000) and the events\n"
+    "                           of no connection\n"
     "\n"
     "exit codes: 0 success, 1 an expectation failed (or the run deadlocked or never ended),\n"
     "2 bad input or usage, 3 simulator invariant broken\n";
@@ -97,7 +102,8 @@ static int parse_args(int argc, char **argv, struct options *o)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         bool takes_value = strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0 ||
-                           strcmp(a, "--scenarios") == 0 || strcmp(a, "--markdown") == 0;
+                           strcmp(a, "--scenarios") == 0 || strcmp(a, "--markdown") == 0 ||
+                           strcmp(a, "--conn") == 0;
         if (takes_value && (i + 1 >= argc || !argv[i + 1][0]))
             return usage_error("argument %d: %s expects a value", i, a);
         if (strcmp(a, "--out") == 0) {
@@ -106,6 +112,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->scenarios_dir = argv[++i];
         } else if (strcmp(a, "--markdown") == 0) {
             o->markdown = argv[++i];
+        } else if (strcmp(a, "--conn") == 0) {
+            struct conn_key key;
+            if (!reasons_parse_conn(argv[i + 1], &key) || key.remote_port == 0)
+                return usage_error("argument %d: --conn expects ip:port>ip:port, got '%s'", i + 1,
+                                   argv[i + 1]);
+            o->conn = argv[++i];
         } else if (strcmp(a, "--seed") == 0) {
             if (!parse_u64(argv[i + 1], &o->seed))
                 return usage_error("argument %d: --seed expects an unsigned 64-bit integer, got '%s'",
@@ -250,16 +262,19 @@ static const struct {
     { "timeline.txt", trace_text_new },
     { "timeline.jsonl", trace_jsonl_new },
     { "capture.pcap", trace_pcap_new },
+    { "capture.pcapng", trace_pcapng_new },
     { "states.dot", trace_dot_new },
     { "ladder.svg", trace_ladder_new },
 };
 
-static int add_sinks(struct trace *trace, const char *dir, char *err, size_t err_size)
+static int add_sinks(struct trace *trace, const char *dir, const char *conn, char *err,
+                     size_t err_size)
 {
     char path[4200];
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
         struct trace_sink *sink = outputs[i].make(path);
+        if (conn && outputs[i].make == trace_text_new) sink = trace_filter_conn_new(sink, conn);
         if (!sink) {
             snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
             return -1;
@@ -296,7 +311,7 @@ static int run_into(const struct scenario *sc, const struct options *o, const ch
     if (o->seed_given) cfg.seed = o->seed;
     struct world *w = world_new(&cfg);
     struct scenario_runner *r = NULL;
-    if (add_sinks(world_trace(w), dir, err, err_size) != 0 ||
+    if (add_sinks(world_trace(w), dir, o->conn, err, err_size) != 0 ||
         !(r = scenario_runner_new(sc, w, err, err_size))) {
         world_free(w);
         return EXIT_USAGE;

@@ -199,11 +199,17 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
 struct trace_sink *trace_text_new(const char *path);    /* timeline.txt */
 struct trace_sink *trace_jsonl_new(const char *path);   /* timeline.jsonl (docs/trace-format.md) */
 struct trace_sink *trace_pcap_new(const char *path);    /* capture.pcap, LINKTYPE_RAW (IPv4) */
+/* capture.pcapng via libwiretap: an interface per host, each packet on the sender's (with its
+ * fate) and, when delivered, on the receiver's at its arrival (sim/trace_pcapng.c). */
+struct trace_sink *trace_pcapng_new(const char *path);
 /* ladder.svg (every connection) and ladder-<k>.svg (the k-th connection, up to 12): the run as
  * a sequence diagram (sim/trace_ladder.c, layout in ladder_layout.h). */
 struct trace_sink *trace_ladder_new(const char *path);
 /* states.dot: the RFC 793 state machine greyed, each endpoint's transitions drawn over it. */
 struct trace_sink *trace_dot_new(const char *path);
+/* Passes on only the events of connection conn ("ip:port>ip:port", either direction) and the
+ * events that belong to no connection; owns inner (sim/trace_filter.c). NULL if inner is. */
+struct trace_sink *trace_filter_conn_new(struct trace_sink *inner, const char *conn);
 /* Runs Graphviz `dot -Tsvg dot_path -o svg_path`; 0 ok, 1 when `dot` is not installed
  * (nothing written), -1 on failure with a message in err. Never leaves a partial svg. */
 int trace_dot_render_svg(const char *dot_path, const char *svg_path, char *err, size_t err_size);
