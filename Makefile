@@ -7,6 +7,7 @@
 #   make test-asan  tests and catalog built with ASan+UBSan (build/asan)
 #   make test-valgrind   tests under valgrind memcheck
 #   make determinism     -O0, -O2 and sanitizer builds give byte-identical catalog outputs
+#   make screenshots     out/screenshots/<id>-report.png, <id>-ladder.png (headless chromium)
 #   make B=DIR      build into DIR instead of build/ (variants side by side; lwIP's source is
 #                   fetched once into build/lwip)
 
@@ -47,7 +48,7 @@ endif
 
 .SECONDARY:
 .PHONY: all catalog bench docs test deps test-deps golden lint clean distclean install uninstall check-lwip
-.PHONY: test-asan test-valgrind valgrind-run determinism
+.PHONY: test-asan test-valgrind valgrind-run determinism browser-deps screenshots
 .DEFAULT_GOAL := all
 all: catalog
 
@@ -149,9 +150,25 @@ $(B)/tests/%: $(B)/tests/%.o $(ALL_OBJS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(COMMON_FLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
-# The tests that run the command find it through $TCPSIM.
-test: $(TEST_BINS) $(B)/tcpsim | test-deps
+# The tests that run the command find it through $TCPSIM. The browser tests need chromium:
+# installed here when missing; when it cannot be, they skip and say so.
+test: $(TEST_BINS) $(B)/tcpsim | test-deps browser-deps
 	$(Q)TCPSIM=$(B)/tcpsim sh tests/run-tests.sh $(TEST_BINS)
+
+browser-deps:
+	@sh lwip-port/ensure-deps.sh chromium || \
+	  echo 'browser tests will be skipped: chromium could not be installed'
+
+# out/screenshots/: each report (top of the page) and each ladder as PNG, to look at.
+SHOT_SIZE = 1440,1600
+screenshots: catalog browser-deps
+	@mkdir -p out/screenshots
+	$(Q)for d in out/*/report.html; do id=$$(basename $$(dirname $$d)); \
+	  for page in report ladder; do f=out/$$id/$$page.html; [ $$page = ladder ] && f=out/$$id/ladder.svg; \
+	    timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	      --window-size=$(SHOT_SIZE) --screenshot=$(CURDIR)/out/screenshots/$$id-$$page.png \
+	      file://$(CURDIR)/$$f >/dev/null 2>&1 || exit 1; done; \
+	  echo "  SHOT    out/screenshots/$$id-report.png $$id-ladder.png"; done
 
 # Rewrite the golden traces from the current build (review `git diff tests/golden` after).
 # A folder tests/golden/<id>/ keeps the files it already has (a large scenario may keep only

@@ -252,7 +252,8 @@ static void write_svg(FILE *f, const struct ladder *l, const struct trace_event 
             l->height);
     fputs("<text x=\"8\" y=\"14\" class=\"tick\">", f);
     put_text(f, title);
-    fputs(" — virtual time (s) runs down</text>\n", f);
+    fputs(" — virtual time (s) runs down; flags: S SYN, F FIN, R RST, P PSH, . ACK; seq/ack "
+          "relative to each side's ISN</text>\n", f);
     draw_gaps(f, l);
     draw_lanes(f, l);
     draw_ticks(f, l);
