@@ -144,7 +144,15 @@ static struct call call_begin(struct proc *p, const char *name, int fd)
     else snprintf(what, sizeof what, "%s()", name);
     sched_set_activity(what);
     struct call c = { .p = p, .name = name, .fd = fd, .start_us = sched_now_us() };
-    if (fd >= FIRST_FD && fd < p->fd_capacity && p->fds[fd].sock >= 0) call_conn_of(&c, p->fds[fd].sock);
+    struct fd_entry *e = fd >= FIRST_FD && fd < p->fd_capacity && p->fds[fd].sock >= 0
+                             ? &p->fds[fd] : NULL;
+    /* a connection lwIP has freed (after an RST) has no addresses any more: the fd keeps them */
+    if (e && e->key_known) {
+        c.has_key = true;
+        c.key = e->key;
+    } else if (e) {
+        call_conn_of(&c, e->sock);
+    }
     return c;
 }
 
@@ -169,9 +177,13 @@ static long call_end(const struct call *c, long ret, int err, long bytes)
     host_observe(p->host);
     struct call now = *c;   /* connect binds and connects: look again if the fd still is */
     if (!c->has_key || c->key.remote_port == 0) {
-        if (c->fd >= FIRST_FD && c->fd < p->fd_capacity && p->fds[c->fd].sock >= 0 &&
-            strcmp(c->name, "accept") != 0)
-            call_conn_of(&now, p->fds[c->fd].sock);
+        struct fd_entry *e = c->fd >= FIRST_FD && c->fd < p->fd_capacity && p->fds[c->fd].sock >= 0
+                                 ? &p->fds[c->fd] : NULL;
+        if (e && strcmp(c->name, "accept") != 0) call_conn_of(&now, e->sock);
+        if (e && now.has_key && now.key.remote_port) {
+            e->key = now.key;
+            e->key_known = true;
+        }
     }
     struct trace_event ev = { .type = TRACE_CALL };
     struct trace_call *t = &ev.u.call;
