@@ -55,18 +55,16 @@ static bool same_conn(const char *c, const char *conn)
     return strcmp(backwards, conn) == 0;
 }
 
-bool ladder_event_in_conn(const struct trace_event *ev, const char *conn)
+void ladder_event_conn(const struct trace_event *ev, char out[48])
 {
-    char c[48];
+    out[0] = '\0';
     switch (ev->type) {
-    case TRACE_SEGMENT:
-        segment_conn(&ev->u.segment, false, c);
-        return same_conn(c, conn);
-    case TRACE_STATE: return same_conn(ev->u.state.conn, conn);
-    case TRACE_CALL: return same_conn(ev->u.call.conn, conn);
-    case TRACE_TIMER: return same_conn(ev->u.timer.conn, conn);
-    case TRACE_HELD: return same_conn(ev->u.held.conn, conn);
-    case TRACE_ACCOUNTING: return same_conn(ev->u.accounting.conn, conn);
+    case TRACE_SEGMENT: segment_conn(&ev->u.segment, false, out); return;
+    case TRACE_STATE: snprintf(out, 48, "%s", ev->u.state.conn); return;
+    case TRACE_CALL: snprintf(out, 48, "%s", ev->u.call.conn); return;
+    case TRACE_TIMER: snprintf(out, 48, "%s", ev->u.timer.conn); return;
+    case TRACE_HELD: snprintf(out, 48, "%s", ev->u.held.conn); return;
+    case TRACE_ACCOUNTING: snprintf(out, 48, "%s", ev->u.accounting.conn); return;
     case TRACE_SIGNAL:
     case TRACE_PROCESS:
     case TRACE_HOST:
@@ -74,9 +72,15 @@ bool ladder_event_in_conn(const struct trace_event *ev, const char *conn)
     case TRACE_EXPECT:
     case TRACE_POOL:
     case TRACE_TYPE_COUNT:
-        break;
+        return;
     }
-    return false;
+}
+
+bool ladder_event_in_conn(const struct trace_event *ev, const char *conn)
+{
+    char c[48];
+    ladder_event_conn(ev, c);
+    return same_conn(c, conn);
 }
 
 size_t ladder_connections(const struct trace_event *ev, size_t n, char (*conns)[48], size_t max)

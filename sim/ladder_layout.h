@@ -101,6 +101,10 @@ void ladder_free(struct ladder *l);
  * segment; writes at most max and returns how many there are in all. */
 size_t ladder_connections(const struct trace_event *ev, size_t n, char (*conns)[48], size_t max);
 
+/* The connection an event names, as written in it ("a:p>b:q", a segment's "src>dst", a
+ * listener's "a:p>*"), or "" for events of no connection (process, host, link, ...). */
+void ladder_event_conn(const struct trace_event *ev, char out[48]);
+
 /* Does this event belong to connection conn ("a>b", either direction)? Events without a
  * connection (process, host, link, ...) do not. */
 bool ladder_event_in_conn(const struct trace_event *ev, const char *conn);

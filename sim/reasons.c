@@ -583,35 +583,21 @@ static void on_call(struct reasons *r, struct trace *t, struct trace_call *c, ui
     if (strcmp(c->call, "recv") == 0 && c->bytes > 0) e->app_read += (uint64_t)c->bytes;
 }
 
+/* Only four kinds of event carry what the reasons are made of; the others pass untouched. */
 static void annotate(void *ctx, struct trace *t, struct trace_event *ev, bool after)
 {
     struct reasons *r = ctx;
-    switch (ev->type) {
-    case TRACE_SEGMENT:
-        if (!after) on_segment(r, t, &ev->u.segment, ev->t_us);
-        break;
-    case TRACE_STATE:
-        if (!after) on_state(r, t, &ev->u.state, ev->t_us);
-        break;
-    case TRACE_CALL:
+    if (ev->type == TRACE_CALL) {
         on_call(r, t, &ev->u.call, ev->t_us, after);
-        break;
-    case TRACE_HOST:
-        if (!after && strcmp(ev->u.host.event, "reboot") == 0) {
-            if (r->reboot_count == sizeof r->reboots / sizeof r->reboots[0]) r->reboot_count--;
-            r->reboots[r->reboot_count++] = (struct host_reboot){ ev->u.host.host, ev->t_us };
-        }
-        break;
-    case TRACE_SIGNAL:
-    case TRACE_PROCESS:
-    case TRACE_LINK:
-    case TRACE_EXPECT:
-    case TRACE_ACCOUNTING:
-    case TRACE_POOL:
-    case TRACE_TIMER:
-    case TRACE_HELD:
-    case TRACE_TYPE_COUNT:
-        break;
+    } else if (after) {
+        return;
+    } else if (ev->type == TRACE_SEGMENT) {
+        on_segment(r, t, &ev->u.segment, ev->t_us);
+    } else if (ev->type == TRACE_STATE) {
+        on_state(r, t, &ev->u.state, ev->t_us);
+    } else if (ev->type == TRACE_HOST && strcmp(ev->u.host.event, "reboot") == 0) {
+        if (r->reboot_count == sizeof r->reboots / sizeof r->reboots[0]) r->reboot_count--;
+        r->reboots[r->reboot_count++] = (struct host_reboot){ ev->u.host.host, ev->t_us };
     }
 }
 

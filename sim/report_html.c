@@ -132,28 +132,8 @@ static void canonical_conn(const char *conn, char out[48])
 
 static void event_conn(const struct trace_event *ev, char out[48])
 {
-    char raw[48] = "", a[16], b[16];
-    switch (ev->type) {
-    case TRACE_SEGMENT: {
-        const struct trace_segment *s = &ev->u.segment;
-        snprintf(raw, sizeof raw, "%s:%u>%s:%u", ip4_str(s->src_ip, a), s->src_port,
-                 ip4_str(s->dst_ip, b), s->dst_port);
-        break;
-    }
-    case TRACE_STATE: snprintf(raw, sizeof raw, "%s", ev->u.state.conn); break;
-    case TRACE_CALL: snprintf(raw, sizeof raw, "%s", ev->u.call.conn); break;
-    case TRACE_TIMER: snprintf(raw, sizeof raw, "%s", ev->u.timer.conn); break;
-    case TRACE_HELD: snprintf(raw, sizeof raw, "%s", ev->u.held.conn); break;
-    case TRACE_ACCOUNTING: snprintf(raw, sizeof raw, "%s", ev->u.accounting.conn); break;
-    case TRACE_SIGNAL:
-    case TRACE_PROCESS:
-    case TRACE_HOST:
-    case TRACE_LINK:
-    case TRACE_EXPECT:
-    case TRACE_POOL:
-    case TRACE_TYPE_COUNT:
-        break;
-    }
+    char raw[48];
+    ladder_event_conn(ev, raw);
     canonical_conn(raw, out);
 }
 

@@ -21,25 +21,9 @@ struct filter_sink {
 
 static bool has_conn(const struct trace_event *ev)
 {
-    switch (ev->type) {
-    case TRACE_SEGMENT:
-    case TRACE_STATE:
-    case TRACE_TIMER:
-    case TRACE_HELD:
-    case TRACE_ACCOUNTING:
-        return true;
-    case TRACE_CALL:
-        return ev->u.call.conn[0] != '\0';
-    case TRACE_SIGNAL:
-    case TRACE_PROCESS:
-    case TRACE_HOST:
-    case TRACE_LINK:
-    case TRACE_EXPECT:
-    case TRACE_POOL:
-    case TRACE_TYPE_COUNT:
-        break;
-    }
-    return false;
+    char conn[48];
+    ladder_event_conn(ev, conn);
+    return conn[0] != '\0';
 }
 
 static void filter_begin(struct trace_sink *sink, const struct trace_header *h)
