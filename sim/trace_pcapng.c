@@ -260,7 +260,7 @@ static int pcapng_finish(struct trace_sink *sink, char *err, size_t err_size)
         snprintf(err, err_size, "%s: out of memory", s->path);
         return -1;
     }
-    qsort(s->records, s->count, sizeof *s->records, by_time);
+    if (s->count) qsort(s->records, s->count, sizeof *s->records, by_time);
     return write_file(s, err, err_size);
 }
 
