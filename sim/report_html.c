@@ -336,7 +336,9 @@ int report_html_write(const char *dir, const struct report_run *run, char *err, 
     put_files(f);
     fputs(filter_script, f);
     fputs("</body></html>\n", f);
-    return outfile_commit(&out, err, err_size);
+    int rc = outfile_commit(&out, err, err_size);
+    outfile_discard(&out);   /* frees the names */
+    return rc;
 }
 
 int report_index_write(const char *path, const struct report_index_row *rows, size_t n,
@@ -376,5 +378,7 @@ int report_index_write(const char *path, const struct report_index_row *rows, si
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n</body></html>\n", f);
-    return outfile_commit(&out, err, err_size);
+    int rc = outfile_commit(&out, err, err_size);
+    outfile_discard(&out);   /* frees the names */
+    return rc;
 }

@@ -281,7 +281,9 @@ static int write_ladder(struct ladder_sink *s, const char *path, const char *con
              conn ? conn : "every connection");
     write_svg(out.f, &l, s->events, title);
     ladder_free(&l);
-    return outfile_commit(&out, err, err_size);
+    int rc = outfile_commit(&out, err, err_size);
+    outfile_discard(&out);   /* frees the names */
+    return rc;
 }
 
 static void ladder_begin(struct trace_sink *sink, const struct trace_header *h)
