@@ -11,6 +11,7 @@
 #   make linux      the catalog on the real kernel vs docs/linux/ (root; skips otherwise);
 #                   make linux-record measures it three times and stores the signatures
 #   make swarm      random scenarios (SWARM_SEEDS) checked under ASan+UBSan (docs/swarm.md)
+#   make screenshots     out/screenshots/<id>-report.png, <id>-ladder.png (headless chromium)
 #   make B=DIR      build into DIR instead of build/ (variants side by side; lwIP's source is
 #                   fetched once into build/lwip)
 
@@ -36,7 +37,10 @@ PORT_STD = -std=c11
 # -iquote: sim/sched.h must not shadow the libc <sched.h>
 PORT_INC = -Ilwip-port -I$(LWIPDIR)/include -iquote sim
 SIM_INC = -iquote sim -iquote linux -iquote lwip-port -DTCPSIM_SHARE='"$(PREFIX)/share/tcpsim"'
-LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson
+LDLIBS = $(EXTRA_LDFLAGS) -lpcap -ljansson -lm -lwiretap -lwsutil -lglib-2.0
+# sim/trace_pcapng.c writes through Wireshark's libwiretap (its headers want glib's); expanded
+# when the rule runs, after `deps` has installed them
+WIRETAP_CFLAGS = -isystem /usr/include/wireshark $(shell pkg-config --cflags glib-2.0 | sed 's/-I/-isystem /g')
 CMOCKA_LIBS = -lcmocka
 
 ifeq ($(V),1)
@@ -50,7 +54,7 @@ endif
 .SECONDARY:
 .PHONY: all catalog bench docs test deps test-deps golden lint clean distclean install uninstall check-lwip
 .PHONY: test-asan test-valgrind valgrind-run determinism linux linux-record swarm
-.PHONY: check
+.PHONY: check browser-deps screenshots
 .DEFAULT_GOAL := all
 all: catalog
 
@@ -126,6 +130,8 @@ $(B)/linux/%.o: linux/%.c $(B)/flags | deps
 	$(msg) CC $<
 	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(WARN) $(DEPFLAGS) $(SIM_INC) -c $< -o $@
 
+$(B)/sim/trace_pcapng.o: SIM_INC += $(WIRETAP_CFLAGS)
+
 $(B)/sim/stacks.o: $(B)/stacks.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(SIM_INC) -c $< -o $@
@@ -170,11 +176,27 @@ $(B)/tests/%: $(B)/tests/%.o $(ALL_OBJS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(COMMON_FLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
-# The tests that run the command find it through $TCPSIM.
-test: $(TEST_BINS) $(B)/tcpsim | test-deps
+# The tests that run the command find it through $TCPSIM. The browser tests need chromium:
+# installed here when missing; when it cannot be, they skip and say so.
+test: $(TEST_BINS) $(B)/tcpsim | test-deps browser-deps
 	$(Q)TCPSIM=$(B)/tcpsim V=$(V) JUNIT_DIR=$(B)/junit sh tests/run-tests.sh $(TEST_BINS)
 
 check: test   # the GNU name
+
+browser-deps:
+	@sh lwip-port/ensure-deps.sh chromium || \
+	  echo 'browser tests will be skipped: chromium could not be installed'
+
+# out/screenshots/: each report (top of the page) and each ladder as PNG, to look at.
+SHOT_SIZE = 1440,1600
+screenshots: catalog browser-deps
+	@mkdir -p out/screenshots
+	$(Q)for d in out/*/report.html; do id=$$(basename $$(dirname $$d)); \
+	  for page in report ladder; do f=out/$$id/$$page.html; [ $$page = ladder ] && f=out/$$id/ladder.svg; \
+	    timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	      --window-size=$(SHOT_SIZE) --screenshot=$(CURDIR)/out/screenshots/$$id-$$page.png \
+	      file://$(CURDIR)/$$f >/dev/null 2>&1 || exit 1; done; \
+	  echo "  SHOT    out/screenshots/$$id-report.png $$id-ladder.png"; done
 
 # Rewrite the golden traces from the current build (review `git diff tests/golden` after).
 # A folder tests/golden/<id>/ keeps the files it already has (a large scenario may keep only
@@ -244,7 +266,8 @@ swarm: | deps
 	$(Q)$(call asan_env) $(ASAN_B)/tcpsim swarm --seeds $(SWARM_SEEDS) --out $(ASAN_B)/swarm-out
 
 # ---- what the build and the tests need from Debian ----
-BUILD_PACKAGES = libcmocka-dev graphviz libpcap-dev libjansson-dev
+BUILD_PACKAGES = libcmocka-dev graphviz libpcap-dev libjansson-dev libwiretap-dev libwsutil-dev \
+  libglib2.0-dev pkg-config
 TEST_PACKAGES = $(BUILD_PACKAGES) tshark
 deps:
 	@sh lwip-port/ensure-deps.sh $(BUILD_PACKAGES)

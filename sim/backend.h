@@ -45,7 +45,8 @@ struct backend_options {
     bool seed_given;                /* else the scenario's own seed */
     uint64_t horizon_us;            /* lwIP: a run still going after this is stopped */
     struct budget_limits budget;    /* lwIP: the runaway guards (budget.h) */
-    bool no_svg;                    /* skip rendering states.svg (Graphviz is a process per run) */
+    bool no_svg;                    /* skip states.svg and report.html (swarm: speed) */
+    const char *conn;               /* lwIP: timeline.txt shows only this connection (--conn) */
     /* lwIP: called every BUDGET_POLL_EVERY events with the bytes written so far (may be NULL). */
     void (*on_poll)(void *ctx, uint64_t events, uint64_t bytes);
     void *ctx;

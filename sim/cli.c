@@ -18,6 +18,8 @@
 #include "measured.h"
 #include "outfile.h"
 #include "pkt_cli.h"
+#include "reasons.h"
+#include "report_html.h"
 #include "run_dir.h"
 #include "sharedir.h"
 #include "swarm.h"
@@ -51,6 +53,7 @@ struct options {
     const char *scenarios_dir;
     const char *markdown;           /* all: also write the summary table here (docs/scenarios.md) */
     const struct backend *backend;  /* --backend: lwip (default) or linux */
+    const char *conn;               /* run/check: timeline.txt holds only this connection */
     uint64_t seed;
     bool seed_given;
     uint64_t horizon_us;
@@ -148,6 +151,14 @@ static const char *set_backend(struct options *o, const char *v)
     return NULL;
 }
 
+static const char *set_conn(struct options *o, const char *v)
+{
+    struct conn_key key;
+    if (!reasons_parse_conn(v, &key) || key.remote_port == 0) return "ip:port>ip:port";
+    o->conn = v;
+    return NULL;
+}
+
 static const char *set_seed(struct options *o, const char *v)
 {
     o->seed_given = true;
@@ -215,6 +226,8 @@ static const struct option_spec {
     { "backend", 0, "NAME", "run, check, all: lwip, this process (default), or linux, the real "
       "kernel in network namespaces (root; docs/linux-backend.md); check then compares with "
       "docs/linux/<uname -r>/<id>.sig", set_backend },
+    { "conn", 0, "A>B", "run/check: timeline.txt shows only this connection (either direction, "
+      "e.g. 10.0.0.1:55978>10.0.0.2:8400) and the events of no connection", set_conn },
     { "horizon", 0, "TIME", "stop a run still going after this much virtual time (default 4h)",
       set_horizon },
     { "max-events", 0, "N", "budget: trace events + scenario steps per run (default 250000)",
@@ -455,12 +468,7 @@ static int validate(const struct scenario *const *list, size_t n, const struct o
  * from the Linux reference, and the decisive outcome the scenario asserts. */
 static void print_summary_line(const struct scenario *sc, const struct run_summary *s)
 {
-    static const char *const verdicts[RUN_RESULT_COUNT] = {
-        [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
-        [RUN_STOPPED] = "BUDGET",
-    };
-    const char *verdict = s->result != RUN_IDLE ? verdicts[s->result] : s->failed ? "FAILED" : "ok";
-    if (s->verdict[0] && s->result == RUN_IDLE) verdict = s->verdict;
+    const char *verdict = run_summary_verdict(s);
     char expects[32];
     snprintf(expects, sizeof expects, "%zu/%zu", s->expects - s->failed, s->expects);
     printf("%-34s %-8s %-9s %-7s %s\n", sc->id, verdict, expects,
@@ -549,7 +557,8 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
     struct backend_options bo = { .seed = o->seed, .seed_given = o->seed_given,
                                   .horizon_us = o->horizon_us, .budget = o->budget,
                                   .on_poll = show_progress, .ctx = &progress,
-                                  .check = show_failures, .signatures = LINUX_SIGNATURES };
+                                  .check = show_failures, .signatures = LINUX_SIGNATURES,
+                                  .conn = o->conn };
     struct run_summary s = { 0 };
     int rc = o->backend->run(sc, &bo, tmp, &s, err, sizeof err);
     watchdog_disarm();
@@ -716,6 +725,23 @@ static int write_markdown(const char *path, const struct catalog *c, const struc
     return EXIT_OK;
 }
 
+/* out/index.html: every scenario of the catalog with its verdict and decisive outcome. */
+static int write_index(const struct catalog *c, const struct row *rows, const struct options *o)
+{
+    struct report_index_row *index = calloc(c->count ? c->count : 1, sizeof *index);
+    char path[4200], err[4400];
+    if (!index) return EXIT_USAGE;
+    for (size_t i = 0; i < c->count; i++)
+        index[i] = (struct report_index_row){ c->items[i], rows[i].verdict, rows[i].passed,
+                                              rows[i].total };
+    snprintf(path, sizeof path, "%s/index.html", o->out_dir);
+    int rc = report_index_write(path, index, c->count, err, sizeof err);
+    free(index);
+    if (rc == 0) return EXIT_OK;
+    fprintf(stderr, "tcpsim: %s\n", err);
+    return EXIT_USAGE;
+}
+
 /* The Markdown file is written last: its folder must be writable before anything runs. */
 static int check_markdown_target(const char *path)
 {
@@ -752,6 +778,7 @@ static int cmd_all(const struct options *o)
         if (rc != BACKEND_UNSUPPORTED && rc > worst) worst = rc;
     }
     if (o->markdown && (rc = write_markdown(o->markdown, &c, rows, o)) > worst) worst = rc;
+    if (o->backend == &backend_lwip && (rc = write_index(&c, rows, o)) > worst) worst = rc;
     for (size_t i = 0; i < c.count; i++) free(rows[i].signature);
     free(rows);
     catalog_free(&c);

@@ -25,10 +25,12 @@ struct proc_pollfd;
 
 /* What a host needs from the world around it. */
 struct accounting;
+struct reasons;
 
 struct host_net {
     struct trace *trace;
     struct accounting *accounting;  /* where every byte goes (accounting.h) */
+    struct reasons *reasons;        /* why RSTs and timers happen (reasons.h); may be NULL */
     void *ctx;
     void (*transmit)(void *ctx, struct host *from, const uint8_t *pkt, size_t len);
 };
@@ -88,6 +90,7 @@ struct fd_entry {
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
     bool lingers;                   /* SO_LINGER {on, t > 0}: close may wait inside lwIP */
     bool bound, listening, linger_on;    /* what the OS knows of the socket (lwIP defects) */
+    int linger_s;                   /* SO_LINGER's seconds (for the reason of a close's RST) */
 };
 
 /* A lingering close that lwIP runs in a coroutine of its own, as a kernel finishes a close

@@ -12,15 +12,18 @@ static const struct {
     { "timeline.txt", trace_text_new },
     { "timeline.jsonl", trace_jsonl_new },
     { "capture.pcap", trace_pcap_new },
+    { "capture.pcapng", trace_pcapng_new },
     { "states.dot", trace_dot_new },
+    { "ladder.svg", trace_ladder_new },
 };
 
-int outputs_open(struct trace *t, const char *dir, char *err, size_t err_size)
+int outputs_open(struct trace *t, const char *dir, const char *conn, char *err, size_t err_size)
 {
     char path[4200];
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
         struct trace_sink *sink = outputs[i].make(path);
+        if (conn && outputs[i].make == trace_text_new) sink = trace_filter_conn_new(sink, conn);
         if (!sink) {
             snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
             return -1;

@@ -5,6 +5,7 @@
 
 #include "accounting.h"
 #include "defect.h"
+#include "reasons.h"
 
 #include "packet.h"
 
@@ -128,7 +129,26 @@ struct call {
     int fd;
     uint64_t start_us;
     char args[48];
+    bool has_key;                   /* key: the connection the call is about */
+    struct conn_key key;
 };
+
+/* The socket's local -> remote addresses (remote 0 for a listener); false when unbound. */
+static bool sock_key(struct proc *p, int sock, struct conn_key *key)
+{
+    const struct lwip_stack *st = p->host->stack;
+    int err;
+    *key = (struct conn_key){ 0 };
+    if (st->local_addr(sock, &key->local_ip, &key->local_port, &err) != 0 || !key->local_port)
+        return false;
+    st->peer_addr(sock, &key->remote_ip, &key->remote_port, &err);
+    return true;
+}
+
+static void call_conn_of(struct call *c, int sock)
+{
+    c->has_key = sock_key(c->p, sock, &c->key);
+}
 
 static struct call call_begin(struct proc *p, const char *name, int fd)
 {
@@ -138,7 +158,30 @@ static struct call call_begin(struct proc *p, const char *name, int fd)
     if (fd >= 0) snprintf(what, sizeof what, "%s(fd %d)", name, fd);
     else snprintf(what, sizeof what, "%s()", name);
     sched_set_activity(what);
-    return (struct call){ .p = p, .name = name, .fd = fd, .start_us = sched_now_us() };
+    struct call c = { .p = p, .name = name, .fd = fd, .start_us = sched_now_us() };
+    struct fd_entry *e = fd >= FIRST_FD && fd < p->fd_capacity && p->fds[fd].sock >= 0
+                             ? &p->fds[fd] : NULL;
+    /* a connection lwIP has freed (after an RST) has no addresses any more: the fd keeps them */
+    if (e && e->key_known) {
+        c.has_key = true;
+        c.key = e->key;
+    } else if (e) {
+        call_conn_of(&c, e->sock);
+    }
+    return c;
+}
+
+/* "10.0.0.1:49153>10.0.0.2:7", a listener "0.0.0.0:7>*", as the state events write it. */
+static void format_conn(const struct call *c, char out[48])
+{
+    char a[16], b[16];
+    out[0] = '\0';
+    if (!c->has_key) return;
+    if (c->key.remote_port == 0)
+        snprintf(out, 48, "%s:%u>*", ip4_str(c->key.local_ip, a), c->key.local_port);
+    else
+        snprintf(out, 48, "%s:%u>%s:%u", ip4_str(c->key.local_ip, a), c->key.local_port,
+                 ip4_str(c->key.remote_ip, b), c->key.remote_port);
 }
 
 /* Emits the call event; sets errno as the call did and returns ret. */
@@ -147,6 +190,16 @@ static long call_end(const struct call *c, long ret, int err, long bytes)
     struct proc *p = c->p;
     sched_set_activity(NULL);
     host_observe(p->host);
+    struct call now = *c;   /* connect binds and connects: look again if the fd still is */
+    if (!c->has_key || c->key.remote_port == 0) {
+        struct fd_entry *e = c->fd >= FIRST_FD && c->fd < p->fd_capacity && p->fds[c->fd].sock >= 0
+                                 ? &p->fds[c->fd] : NULL;
+        if (e && strcmp(c->name, "accept") != 0) call_conn_of(&now, e->sock);
+        if (e && now.has_key && now.key.remote_port) {
+            e->key = now.key;
+            e->key_known = true;
+        }
+    }
     struct trace_event ev = { .type = TRACE_CALL };
     struct trace_call *t = &ev.u.call;
     t->host = p->host->name;
@@ -158,6 +211,7 @@ static long call_end(const struct call *c, long ret, int err, long bytes)
     t->ret = ret;
     t->err = ret < 0 ? err : 0;
     t->bytes = bytes;
+    format_conn(&now, t->conn);
     trace_emit(p->host->net.trace, &ev);
     errno = ret < 0 ? err : 0;
     return ret;
@@ -200,16 +254,19 @@ static struct conn_key reversed_key(struct conn_key k)
 
 /* Tell the state tracker which connection is being closed, so that a pcb vanishing now is
  * shown as closed ("close", "close / snd RST") rather than lost. */
-static void note_closing(struct proc *p, int sock)
+static void note_closing(struct proc *p, const struct fd_entry *e)
 {
     const struct lwip_stack *st = p->host->stack;
     struct conn_key key = { 0 };
-    int err;
+    int err, sock = e->sock;
     host_observe(p->host);
     if (st->local_addr(sock, &key.local_ip, &key.local_port, &err) != 0) return;
     st->peer_addr(sock, &key.remote_ip, &key.remote_port, &err);   /* listener: stays 0:0 */
     pcbtrack_note_close(&p->host->pcbs, key);
     accounting_closed(p->host->net.accounting, key);
+    struct reasons_close why = { p->name, p->closing_fds, p->closing_fds && p->fatal_signal >= 0,
+                                 e->linger_on, e->linger_s };
+    if (p->host->net.reasons) reasons_note_close(p->host->net.reasons, p->host->name, key, &why);
 }
 
 /* lwIP 2.1.3 lwip_netconn_do_close_internal (api_msg.c) checks SO_LINGER against the pcb's
@@ -232,17 +289,17 @@ static void listener_linger_off(struct proc *p, struct fd_entry *e)
  * and on a non-blocking socket it would refuse (EWOULDBLOCK) and leave the socket open. So the
  * socket is made blocking again just for its close (proc_close runs a close that will wait in
  * a coroutine of its own: close_lingering). */
-static void prepare_close(struct proc *p, int sock)
+static void prepare_close(struct proc *p, const struct fd_entry *e)
 {
-    int ignored;
-    note_closing(p, sock);
+    int ignored, sock = e->sock;
+    note_closing(p, e);
     p->host->stack->set_nonblocking(sock, 0, &ignored);
 }
 
-static int close_socket(struct proc *p, int sock, int *err)
+static int close_socket(struct proc *p, const struct fd_entry *e, int *err)
 {
-    prepare_close(p, sock);
-    return p->host->stack->close(sock, err);
+    prepare_close(p, e);
+    return p->host->stack->close(e->sock, err);
 }
 
 /* lwIP's blocking close, run by a coroutine of the host (the "kernel"). It outlives the
@@ -262,13 +319,13 @@ static void lingering_close_main(void *arg)
  * process waits in the simulator and a fatal signal ends it at once, while lwIP finishes the
  * close without it, as a kernel does. A handled signal does not interrupt it (the result is
  * lwIP's). Any other close is lwIP's call made right here, which returns at once. */
-static int close_lingering(struct proc *p, int sock, int *err)
+static int close_lingering(struct proc *p, const struct fd_entry *e, int *err)
 {
     struct proc_close_job *j = &p->close_job;
     char name[96];
-    *j = (struct proc_close_job){ .sock = sock };
+    *j = (struct proc_close_job){ .sock = e->sock };
     snprintf(name, sizeof name, "%s:close", p->full_name);
-    prepare_close(p, sock);
+    prepare_close(p, e);
     sched_spawn(name, CORO_DAEMON, p->host, sched_now_us(), lingering_close_main, p);
     p->in_sim_wait = true;
     while (!j->done && p->fatal_signal < 0) sched_wait(&j->done_q, SCHED_FOREVER);
@@ -355,6 +412,7 @@ int proc_accept(struct proc *p, int fd)
     int nfd = fd_alloc(p, make_nonblocking(p, ns));
     p->fds[nfd].connected = true;
     fd_key(p, &p->fds[nfd]);
+    call_conn_of(&c, ns);
     return (int)call_end(&c, nfd, 0, -1);
 }
 
@@ -532,10 +590,10 @@ int proc_close(struct proc *p, int fd)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     listener_linger_off(p, e);
-    int sock = e->sock;
-    bool lingers = close_will_linger(p, e);
+    struct fd_entry closing = *e;
+    bool lingers = close_will_linger(p, &closing);
     *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
-    int ret = lingers ? close_lingering(p, sock, &err) : close_socket(p, sock, &err);
+    int ret = lingers ? close_lingering(p, &closing, &err) : close_socket(p, &closing, &err);
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -566,8 +624,11 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
      * blocking lwIP calls, which processes never make). */
     if (ret == 0 && opt->name == STACK_SO_RCVTIMEO) e->rcvtimeo_ms = (uint32_t)opt->value;
     if (ret == 0 && opt->name == STACK_SO_SNDTIMEO) e->sndtimeo_ms = (uint32_t)opt->value;
-    if (ret == 0 && opt->name == STACK_SO_LINGER) e->lingers = opt->value && opt->linger_s > 0;
-    if (ret == 0 && opt->name == STACK_SO_LINGER) e->linger_on = opt->value != 0;
+    if (ret == 0 && opt->name == STACK_SO_LINGER) {
+        e->lingers = opt->value && opt->linger_s > 0;
+        e->linger_on = opt->value != 0;
+        e->linger_s = opt->linger_s;
+    }
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -863,7 +924,7 @@ static void close_all_fds(struct proc *p)
         p->fds[fd] = (struct fd_entry){ .sock = -1 };
         int ignored;
         listener_linger_off(p, &closing);
-        close_socket(p, closing.sock, &ignored);
+        close_socket(p, &closing, &ignored);
     }
 }
 

@@ -3,6 +3,7 @@
 #include "run_dir.h"
 
 #include "outputs.h"
+#include "report_html.h"
 #include "scenario_run.h"
 #include "signature.h"
 #include "world.h"
@@ -16,12 +17,14 @@
 #include <sys/stat.h>
 
 const char *const run_dir_files[] = { "timeline.txt", "timeline.jsonl", "capture.pcap",
+                                      "capture.pcapng", "ladder.svg", "report.html",
                                       "states.dot", "states.svg" };
 const int run_dir_file_count = (int)(sizeof run_dir_files / sizeof run_dir_files[0]);
 
-static int add_sinks(struct trace *trace, const char *dir, char *err, size_t err_size)
+static int add_sinks(struct trace *trace, const char *dir, const char *conn, char *err,
+                     size_t err_size)
 {
-    if (outputs_open(trace, dir, err, err_size) != 0) return -1;
+    if (outputs_open(trace, dir, conn, err, err_size) != 0) return -1;
     trace_add_sink(trace, budget_sink_new());
     return 0;
 }
@@ -79,6 +82,26 @@ static void note_budget(struct world *w, struct run_summary *s)
     budget_busiest(ev, n, s->busiest, sizeof s->busiest);
 }
 
+const char *run_summary_verdict(const struct run_summary *s)
+{
+    static const char *const verdicts[RUN_RESULT_COUNT] = {
+        [RUN_IDLE] = "ok", [RUN_UNTIL] = "TIMEOUT", [RUN_DEADLOCK] = "DEADLOCK",
+        [RUN_STOPPED] = "BUDGET",
+    };
+    if (s->result != RUN_IDLE) return verdicts[s->result];
+    return s->verdict[0] ? s->verdict : s->failed ? "FAILED" : "ok";
+}
+
+/* report.html from the recorded run and the files already in dir (report_html.h). */
+static int write_report(const struct scenario *sc, uint64_t seed, struct world *w,
+                        const struct run_summary *s, const char *dir, char *err, size_t err_size)
+{
+    struct report_run run = { .scenario = sc, .seed = seed, .verdict = run_summary_verdict(s),
+                              .expects_passed = s->expects - s->failed, .expects_total = s->expects };
+    run.events = trace_events(world_trace(w), &run.event_count);
+    return report_html_write(dir, &run, err, err_size);
+}
+
 int run_dir(const struct scenario *sc, const struct backend_options *o, const char *dir,
             struct run_summary *s, char *err, size_t err_size)
 {
@@ -89,7 +112,7 @@ int run_dir(const struct scenario *sc, const struct backend_options *o, const ch
     struct poll_ctx poll = { dir, o };
     budget_start(&o->budget, poll_outputs, &poll);
     struct scenario_runner *r = NULL;
-    if (add_sinks(world_trace(w), dir, err, err_size) != 0 ||
+    if (add_sinks(world_trace(w), dir, o->conn, err, err_size) != 0 ||
         !(r = scenario_runner_new(sc, w, err, err_size))) {
         world_free(w);
         return -1;
@@ -110,11 +133,11 @@ int run_dir(const struct scenario *sc, const struct backend_options *o, const ch
     const struct trace_event *ev = trace_events(world_trace(w), &n);
     s->signature = signature_make(ev, n, NULL, 0, NULL, 0);
     int rc = trace_finish(world_trace(w), err, err_size);
+    if (rc == 0 && !o->no_svg && outputs_render(dir, err, err_size) < 0) rc = -1;
+    if (rc == 0 && !o->no_svg) rc = write_report(sc, cfg.seed, w, s, dir, err, err_size);
     scenario_runner_free(r);
     world_free(w);
-    if (rc != 0) return -1;
-    if (o->no_svg) return 0;
-    return outputs_render(dir, err, err_size) < 0 ? -1 : 0;
+    return rc != 0 ? -1 : 0;
 }
 
 static int run_lwip(const struct scenario *sc, const struct backend_options *o, const char *dir,

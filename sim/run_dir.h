@@ -1,8 +1,7 @@
 /* run_dir — one scenario run into a folder of outputs, under budgets.
  *
  * Builds the world the scenario asks for (seed overridable), attaches one trace sink per output
- * file (timeline.txt, timeline.jsonl, capture.pcap, states.dot, then states.svg rendered from
- * it) and the budget counter, runs until idle, deadlock, the horizon or an exhausted budget,
+ * file (outputs.h; then states.svg and report.html, unless no_svg) and the budget counter, runs until idle, deadlock, the horizon or an exhausted budget,
  * checks the expectations and fills a summary (with the run's signature, signature.h). It is
  * the lwIP backend (backend.h: backend_lwip) of the command line (run, check, all), and swarm's. Writes only inside `dir`; the caller owns the folder (cli.c builds it as a
  * temporary folder and renames it when the run completed). */
@@ -31,6 +30,8 @@ extern const int run_dir_file_count;
  * run_summary_free. */
 int run_dir(const struct scenario *sc, const struct backend_options *o, const char *dir,
             struct run_summary *s, char *err, size_t err_size);
+/* The word of the summary line: ok, FAILED, TIMEOUT, DEADLOCK, BUDGET or a backend's own. */
+const char *run_summary_verdict(const struct run_summary *s);
 
 /* Everything that can be known before running, checked without writing anything: the set-up
  * (hosts for this build's lwIP instances, kill targets) and that every time in the scenario is

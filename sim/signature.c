@@ -225,6 +225,8 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
     case TRACE_ACCOUNTING:
     case TRACE_POOL:
     case TRACE_DEFECT:   /* lwIP's own defects: nothing a kernel run can show */
+    case TRACE_TIMER:    /* timers and held data: derived from lwIP, timing on Linux */
+    case TRACE_HELD:
     case TRACE_TYPE_COUNT:
         return;
     }

@@ -83,7 +83,7 @@ struct tcpsim *tcpsim_new(const struct tcpsim_config *cfg, char *err, size_t err
     the_sim = sim;
     if (cfg->out_dir) {
         snprintf(sim->out_dir, sizeof sim->out_dir, "%s", cfg->out_dir);
-        if (outputs_open(world_trace(sim->world), sim->out_dir, err, err_size) != 0) {
+        if (outputs_open(world_trace(sim->world), sim->out_dir, NULL, err, err_size) != 0) {
             tcpsim_free(sim);
             return NULL;
         }

@@ -20,6 +20,9 @@ struct trace {
     bool begun;                     /* sinks have the header; until then events wait */
     uint64_t (*clock)(void *ctx);   /* NULL: the scheduler's clock */
     void *clock_ctx;
+    trace_annotate_fn *annotate;
+    void *annotate_ctx;
+    bool annotating;                /* events the annotator emits are not annotated again */
 };
 
 struct trace *trace_new(void)
@@ -81,12 +84,28 @@ void trace_set_clock(struct trace *t, uint64_t (*now_us)(void *ctx), void *ctx)
     t->clock_ctx = ctx;
 }
 
+void trace_set_annotator(struct trace *t, trace_annotate_fn *annotate, void *ctx)
+{
+    t->annotate = annotate;
+    t->annotate_ctx = ctx;
+}
+
+static void annotate(struct trace *t, struct trace_event *ev, bool after)
+{
+    if (!t->annotate || t->annotating) return;
+    t->annotating = true;
+    t->annotate(t->annotate_ctx, t, ev, after);
+    t->annotating = false;
+}
+
 void trace_emit(struct trace *t, struct trace_event *ev)
 {
     ev->t_us = t->clock ? t->clock(t->clock_ctx) : sched_now_us();
+    annotate(t, ev, false);
     record(t, ev);
-    if (!t->begun) return;
-    for (size_t i = 0; i < t->sink_count; i++) t->sinks[i]->event(t->sinks[i], ev);
+    if (t->begun)
+        for (size_t i = 0; i < t->sink_count; i++) t->sinks[i]->event(t->sinks[i], ev);
+    annotate(t, ev, true);
 }
 
 /* tcpdump-style relative numbers: a SYN fixes the ISN of its direction; a direction first seen

@@ -18,7 +18,8 @@
 
 enum trace_type {
     TRACE_SEGMENT, TRACE_STATE, TRACE_CALL, TRACE_SIGNAL, TRACE_PROCESS, TRACE_HOST, TRACE_LINK,
-    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_POOL, TRACE_DEFECT, TRACE_TYPE_COUNT
+    TRACE_EXPECT, TRACE_ACCOUNTING, TRACE_POOL, TRACE_DEFECT, TRACE_TIMER, TRACE_HELD,
+    TRACE_TYPE_COUNT
 };
 
 struct trace_segment {
@@ -35,6 +36,9 @@ struct trace_segment {
     bool injected;                  /* crafted and put on the link by world_inject */
     const uint8_t *packet;          /* raw IPv4 bytes; only valid while sinks see the event */
     size_t packet_len;
+    /* Why it left, when that is worth saying (every RST; retransmissions, probes, delayed
+     * ACKs): derived by sim/reasons.c; "" otherwise. */
+    char reason[200];
 };
 
 struct trace_state {
@@ -53,6 +57,28 @@ struct trace_call {
     long ret;
     int err;                        /* errno, 0 for none */
     long bytes;                     /* send/recv byte count, -1 when not applicable */
+    char conn[48];                  /* the fd's connection ("" when it has none): as in state */
+    enum stack_tcp_state state;     /* the connection's state at return (filled by reasons.c) */
+};
+
+/* A TCP timer of lwIP fired; seen from its effect (sim/reasons.h). */
+struct trace_timer {
+    const char *host;
+    char conn[48];
+    const char *timer;              /* "rto", "persist", "keepalive", "delayed-ack",
+                                     * "time-wait", "fin-wait-2", "syn-rcvd" */
+    unsigned count;                 /* the n-th firing for this connection (rto: of this seq) */
+    uint64_t waited_us;             /* since what armed it (previous send, entering the state) */
+    char detail[200];
+};
+
+/* Bytes a send() queued that lwIP has not put on the wire when the call returns. */
+struct trace_held {
+    const char *host;
+    char conn[48];
+    uint64_t bytes;
+    const char *why;                /* "nagle", "window", "cwnd" */
+    char detail[200];
 };
 
 struct trace_process {
@@ -134,6 +160,8 @@ struct trace_event {
         struct trace_accounting accounting;
         struct trace_pool pool;
         struct trace_defect defect;
+        struct trace_timer timer;
+        struct trace_held held;
     } u;
 };
 
@@ -160,6 +188,11 @@ struct trace_sink {
 struct trace *trace_new(void);
 void trace_free(struct trace *t);           /* frees the sinks too */
 void trace_add_sink(struct trace *t, struct trace_sink *sink);
+/* The annotator sees every event twice: before it is recorded (after = false: it may fill in
+ * derived fields, or emit events of its own that then come first) and after the sinks had it
+ * (after = true: events it emits then come right after). One per trace (sim/reasons.h). */
+typedef void trace_annotate_fn(void *ctx, struct trace *t, struct trace_event *ev, bool after);
+void trace_set_annotator(struct trace *t, trace_annotate_fn *annotate, void *ctx);
 void trace_begin(struct trace *t, const struct trace_header *header);
 /* Events get their t_us from now_us(ctx) instead of the scheduler's clock (the Linux backend:
  * the wall clock). */
@@ -195,8 +228,17 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
 struct trace_sink *trace_text_new(const char *path);    /* timeline.txt */
 struct trace_sink *trace_jsonl_new(const char *path);   /* timeline.jsonl (docs/trace-format.md) */
 struct trace_sink *trace_pcap_new(const char *path);    /* capture.pcap, LINKTYPE_RAW (IPv4) */
+/* capture.pcapng via libwiretap: an interface per host, each packet on the sender's (with its
+ * fate) and, when delivered, on the receiver's at its arrival (sim/trace_pcapng.c). */
+struct trace_sink *trace_pcapng_new(const char *path);
+/* ladder.svg (every connection) and ladder-<k>.svg (the k-th connection, up to 12): the run as
+ * a sequence diagram (sim/trace_ladder.c, layout in ladder_layout.h). */
+struct trace_sink *trace_ladder_new(const char *path);
 /* states.dot: the RFC 793 state machine greyed, each endpoint's transitions drawn over it. */
 struct trace_sink *trace_dot_new(const char *path);
+/* Passes on only the events of connection conn ("ip:port>ip:port", either direction) and the
+ * events that belong to no connection; owns inner (sim/trace_filter.c). NULL if inner is. */
+struct trace_sink *trace_filter_conn_new(struct trace_sink *inner, const char *conn);
 /* Runs Graphviz `dot -Tsvg dot_path -o svg_path`; 0 ok, 1 when `dot` is not installed
  * (nothing written), -1 on failure with a message in err. Never leaves a partial svg. */
 int trace_dot_render_svg(const char *dot_path, const char *svg_path, char *err, size_t err_size);

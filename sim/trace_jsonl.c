@@ -54,6 +54,7 @@ static void add_segment(json_t *o, const struct trace_segment *s)
     set(o, "fate", json_string(s->fate));
     set(o, "arrive_us", s->delivered ? json_integer((json_int_t)s->arrive_us) : json_null());
     if (s->injected) set(o, "injected", json_true());
+    set(o, "reason", s->reason[0] ? json_string(s->reason) : json_null());
 }
 
 static void add_call(json_t *o, const struct trace_call *c)
@@ -66,6 +67,8 @@ static void add_call(json_t *o, const struct trace_call *c)
     set(o, "ret", json_integer(c->ret));
     set(o, "errno", string_or_null(errno_name(c->err)));
     set(o, "bytes", c->bytes >= 0 ? json_integer(c->bytes) : json_null());
+    set(o, "conn", c->conn[0] ? json_string(c->conn) : json_null());
+    set(o, "state", c->conn[0] ? json_string(tcp_state_name(c->state)) : json_null());
 }
 
 static void add_accounting(json_t *o, const struct trace_accounting *a)
@@ -97,6 +100,7 @@ static json_t *event_object(const struct trace_event *ev)
         [TRACE_LINK] = "link", [TRACE_EXPECT] = "expect",
         [TRACE_ACCOUNTING] = "accounting", [TRACE_POOL] = "pool",
         [TRACE_DEFECT] = "lwip-defect",
+        [TRACE_TIMER] = "timer", [TRACE_HELD] = "held",
     };
     json_t *o = json_object();
     set(o, "t_us", json_integer((json_int_t)ev->t_us));
@@ -156,6 +160,21 @@ static json_t *event_object(const struct trace_event *ev)
         set(o, "function", json_string(ev->u.defect.function));
         set(o, "detail", json_string(ev->u.defect.detail));
         break;
+    case TRACE_TIMER:
+        set(o, "host", json_string(ev->u.timer.host));
+        set(o, "conn", json_string(ev->u.timer.conn));
+        set(o, "timer", json_string(ev->u.timer.timer));
+        set(o, "count", json_integer(ev->u.timer.count));
+        set(o, "waited_us", json_integer((json_int_t)ev->u.timer.waited_us));
+        set(o, "detail", json_string(ev->u.timer.detail));
+        break;
+    case TRACE_HELD:
+        set(o, "host", json_string(ev->u.held.host));
+        set(o, "conn", json_string(ev->u.held.conn));
+        set(o, "bytes", json_integer((json_int_t)ev->u.held.bytes));
+        set(o, "why", json_string(ev->u.held.why));
+        set(o, "detail", json_string(ev->u.held.detail));
+        break;
     case TRACE_TYPE_COUNT:
         break;
     }
@@ -168,7 +187,9 @@ static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
 {
     json_t *o = json_object(), *hosts = json_array();
     set(o, "type", json_string("header"));
-    set(o, "format", json_integer(3));   /* 2: the accounting and pool events; 3: lwip-defect */
+    /* 2: adds the accounting and pool events; 3: lwip-defect; 4: reasons (segment.reason,
+     * call.conn/state, the timer and held events) */
+    set(o, "format", json_integer(4));
     set(o, "scenario", json_string(h->scenario));
     set(o, "seed", json_integer((json_int_t)h->seed));
     if (h->kernel) {

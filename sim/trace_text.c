@@ -54,7 +54,9 @@ static size_t format_segment(char *buf, size_t size, size_t n, const struct trac
     } else {
         n = appendf(buf, size, n, "  %s", s->fate);
     }
-    return s->injected ? appendf(buf, size, n, "  [injected]") : n;
+    if (s->injected) n = appendf(buf, size, n, "  [injected]");
+    if (s->reason[0]) n = appendf(buf, size, n, "  why: %s", s->reason);
+    return n;
 }
 
 static size_t format_call(char *buf, size_t size, size_t n, const struct trace_call *c,
@@ -71,6 +73,7 @@ static size_t format_call(char *buf, size_t size, size_t n, const struct trace_c
         while (*trimmed == ' ') trimmed++;
         n = appendf(buf, size, n, "  (blocked since %s)", trimmed);
     }
+    if (c->conn[0]) n = appendf(buf, size, n, "  on %s %s", c->conn, tcp_state_name(c->state));
     return n;
 }
 
@@ -134,6 +137,13 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
         return appendf(buf, size, n, "  %-8s lwip-defect %s%s%s: %s", ev->u.defect.host,
                        ev->u.defect.proc ? ev->u.defect.proc : "",
                        ev->u.defect.proc ? ": " : "", ev->u.defect.function, ev->u.defect.detail);
+    case TRACE_TIMER:
+        return appendf(buf, size, n, "  %-8s timer  %s  %s", ev->u.timer.host, ev->u.timer.conn,
+                       ev->u.timer.detail);
+    case TRACE_HELD:
+        return appendf(buf, size, n, "  %-8s held   %s  %llu bytes queued, not sent: %s",
+                       ev->u.held.host, ev->u.held.conn, (unsigned long long)ev->u.held.bytes,
+                       ev->u.held.detail);
     case TRACE_TYPE_COUNT:
         break;
     }
@@ -160,7 +170,7 @@ static void text_begin(struct trace_sink *sink, const struct trace_header *h)
 static void text_event(struct trace_sink *sink, const struct trace_event *ev)
 {
     struct text_sink *s = (struct text_sink *)sink;
-    char line[512];
+    char line[768];
     trace_format_text(ev, line, sizeof line);
     fprintf(s->out.f, "%s\n", line);
 }

@@ -5,6 +5,7 @@
 
 #include "accounting.h"
 #include "defect.h"
+#include "reasons.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ struct world {
     struct prng master;
     struct link *link;
     struct trace *trace;
+    struct reasons *reasons;        /* the annotator: why RSTs and timers happen */
     struct accounting *accounting;
     struct host *hosts[LINK_MAX_ENDPOINTS];
     const char *host_names[LINK_MAX_ENDPOINTS];
@@ -252,6 +254,8 @@ struct world *world_new(const struct world_config *config)
     prng_init(&w->master, config->seed);
     w->trace = trace_new();
     w->accounting = accounting_new();
+    w->reasons = reasons_new();
+    reasons_attach(w->reasons, w->trace);
     w->link = link_new(&config->link, prng_fork(&w->master), w, world_deliver);
     storm_watch_init(&w->storms);
     return w;
@@ -267,7 +271,8 @@ struct host *world_add_host(struct world *w, const char *name, const char *ip)
     if (w->host_count >= stack_instance_count ||
         w->host_count + w->peer_count >= LINK_MAX_ENDPOINTS)
         return NULL;
-    struct host_net net = { .trace = w->trace, .accounting = w->accounting, .ctx = w,
+    struct host_net net = { .trace = w->trace, .accounting = w->accounting,
+                            .reasons = w->reasons, .ctx = w,
                             .transmit = world_transmit };
     int index = (int)w->host_count;
     struct host *h = host_new(name, addr, index, stack_instances[index], prng_fork(&w->master),
@@ -457,5 +462,6 @@ void world_free(struct world *w)
     storm_watch_free(&w->storms);
     accounting_free(w->accounting);
     trace_free(w->trace);
+    reasons_free(w->reasons);
     free(w);
 }

@@ -248,7 +248,7 @@ static void test_catalog_scripts_pass_with_every_output(void **state)
     slurp(path, text, sizeof text);
     assert_contains(text, "\"from\":\"script\",\"to\":\"lwip\",\"src\":\"192.0.2.1:50000\","
                           "\"dst\":\"192.168.0.1:8080\",\"flags\":\"R.\"");
-    assert_contains(text, "\"fate\":\"delivered\",\"arrive_us\":20000,\"injected\":true}");
+    assert_contains(text, "\"fate\":\"delivered\",\"arrive_us\":20000,\"injected\":true,\"reason\":null}");
     snprintf(path, sizeof path, "%s/cat/rst-exact-seq/timeline.txt", tmpdir);
     slurp(path, text, sizeof text);
     assert_contains(text, "     0.020000  script  > lwip     R.   seq 1      ack 1      win 0     "

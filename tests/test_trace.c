@@ -90,6 +90,8 @@ static void check_text_matches_json(const char *text, json_t *ev, size_t i)
         snprintf(buf, sizeof buf, "%s > %s", json_string_value(json_object_get(ev, "src")),
                  json_string_value(json_object_get(ev, "dst")));
         assert_contains(text, buf, i);
+        json_t *reason = json_object_get(ev, "reason");
+        if (json_is_string(reason)) assert_contains(text, json_string_value(reason), i);
     } else if (strcmp(type, "state") == 0) {
         snprintf(buf, sizeof buf, "state  %s  %s -> %s  (%s)",
                  json_string_value(json_object_get(ev, "conn")),
@@ -103,6 +105,16 @@ static void check_text_matches_json(const char *text, json_t *ev, size_t i)
         assert_contains(text, buf, i);
         snprintf(buf, sizeof buf, ") = %lld", json_integer_value(json_object_get(ev, "ret")));
         assert_contains(text, buf, i);
+        json_t *conn = json_object_get(ev, "conn");
+        if (json_is_string(conn)) {
+            snprintf(buf, sizeof buf, "  on %s %s", json_string_value(conn),
+                     json_string_value(json_object_get(ev, "state")));
+            assert_contains(text, buf, i);
+        }
+    } else if (strcmp(type, "timer") == 0 || strcmp(type, "held") == 0) {
+        snprintf(buf, sizeof buf, "%-6s %s  ", type, json_string_value(json_object_get(ev, "conn")));
+        assert_contains(text, buf, i);
+        assert_contains(text, json_string_value(json_object_get(ev, "detail")), i);
     } else if (strcmp(type, "process") == 0) {
         snprintf(buf, sizeof buf, "proc   %s: %s", json_string_value(json_object_get(ev, "proc")),
                  json_string_value(json_object_get(ev, "event")));
@@ -146,7 +158,7 @@ static void test_jsonl_parses_and_matches_the_text_timeline_event_for_event(void
     json_t *header = json_loads(json_lines[0], 0, &error);
     assert_non_null(header);
     assert_string_equal(json_string_value(json_object_get(header, "type")), "header");
-    assert_int_equal(json_integer_value(json_object_get(header, "format")), 3);
+    assert_int_equal(json_integer_value(json_object_get(header, "format")), 4);
     assert_string_equal(json_string_value(json_object_get(header, "scenario")), "graceful-close");
     assert_int_equal(json_integer_value(json_object_get(header, "seed")), 1);
     assert_int_equal(json_array_size(json_object_get(header, "hosts")), 2);
@@ -169,7 +181,7 @@ static void test_jsonl_segment_keys_follow_the_contract(void **state)
 {
     (void)state;
     static const char *const keys[] = { "t_us", "type", "from", "to", "src", "dst", "flags", "seq",
-                                        "ack", "len", "win", "fate", "arrive_us" };
+                                        "ack", "len", "win", "fate", "arrive_us", "reason" };
     char **lines;
     size_t n = read_lines("timeline.jsonl", &lines), segments = 0;
     for (size_t i = 1; i < n; i++) {

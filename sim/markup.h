@@ -1,0 +1,16 @@
+/* markup — text into HTML and SVG (XML) documents, escaped.
+ *
+ * Every string a scenario or a run supplies (titles, explanations, reasons, process names)
+ * goes into report.html and the ladders through here, so no text can open a tag. */
+#ifndef TCPSIM_MARKUP_H
+#define TCPSIM_MARKUP_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Writes at most len bytes of s (stopping at a NUL) with & < > " ' escaped. */
+void markup_put_n(FILE *f, const char *s, size_t len);
+/* The whole string; NULL writes nothing. */
+void markup_put(FILE *f, const char *s);
+
+#endif
