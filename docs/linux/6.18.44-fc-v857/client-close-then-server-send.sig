@@ -1,7 +1,7 @@
 # tcpsim linux signature  scenario client-close-then-server-send  kernel 6.18.44-fc-v857
 calls client/client
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7000 = 0
+  connect fd 3 10.0.0.2:8400 = 0
   send fd 3 100 = 100
   send fd 3 100 = 100
   send fd 3 100 = 100
@@ -25,7 +25,7 @@ calls client/client
   close fd 3 = 0
 calls client/exitclient
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7001 = 0
+  connect fd 3 10.0.0.2:8401 = 0
   send fd 3 100 = 100
   send fd 3 100 = 100
   send fd 3 100 = 100
@@ -48,7 +48,7 @@ calls client/exitclient
   send fd 3 100 = 100
 calls client/ignclient
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7002 = 0
+  connect fd 3 10.0.0.2:8402 = 0
   send fd 3 100 = 100
   send fd 3 100 = 100
   send fd 3 100 = 100
@@ -72,7 +72,7 @@ calls client/ignclient
   close fd 3 = 0
 calls server/exitserver
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7001 = 0
+  bind fd 3 0.0.0.0:8401 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 100 bytes
@@ -80,7 +80,7 @@ calls server/exitserver
   recv fd 4: 100 bytes
 calls server/ignserver
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7002 = 0
+  bind fd 3 0.0.0.0:8402 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 100 bytes
@@ -95,7 +95,7 @@ calls server/ignserver
   close fd 3 = 0
 calls server/server
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7000 = 0
+  bind fd 3 0.0.0.0:8400 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 100 bytes
@@ -106,13 +106,13 @@ host client
 host server
   up
 link rst-received
-  server 10.0.0.2:7000>client.s
-  server 10.0.0.2:7001>exitclient.s
-  server 10.0.0.2:7002>ignclient.s
+  server 10.0.0.2:8400>client.s
+  server 10.0.0.2:8401>exitclient.s
+  server 10.0.0.2:8402>ignclient.s
 link rst-sent
-  client client.s>10.0.0.2:7000 in TCP_CLOSE: TCP_ABORT_ON_DATA
-  client exitclient.s>10.0.0.2:7001 in TCP_CLOSE: TCP_ABORT_ON_DATA
-  client ignclient.s>10.0.0.2:7002 in TCP_CLOSE: TCP_ABORT_ON_DATA
+  client client.s>10.0.0.2:8400 in TCP_CLOSE: TCP_ABORT_ON_DATA
+  client exitclient.s>10.0.0.2:8401 in TCP_CLOSE: TCP_ABORT_ON_DATA
+  client ignclient.s>10.0.0.2:8402 in TCP_CLOSE: TCP_ABORT_ON_DATA
 process client/client
   start 0
   exit 0
@@ -133,68 +133,68 @@ process server/server
   start 0
   signal SIGPIPE terminate
   killed 141
-segments client>server client.s>10.0.0.2:7000
+segments client>server client.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-1549
   FP.  seq 1549 ack 1 len 452 delivered
   R    (a socket that is gone answers)
-segments client>server exitclient.s>10.0.0.2:7001
+segments client>server exitclient.s>10.0.0.2:8401
   S    seq 0 ack 0 len 0 delivered
   data 1-1549
   FP.  seq 1549 ack 1 len 452 delivered
   R    (a socket that is gone answers)
-segments client>server ignclient.s>10.0.0.2:7002
+segments client>server ignclient.s>10.0.0.2:8402
   S    seq 0 ack 0 len 0 delivered
   data 1-1549
   FP.  seq 1549 ack 1 len 452 delivered
   R    (a socket that is gone answers)
-segments server>client 10.0.0.2:7000>client.s
+segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-101
-segments server>client 10.0.0.2:7001>exitclient.s
+segments server>client 10.0.0.2:8401>exitclient.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-101
-segments server>client 10.0.0.2:7002>ignclient.s
+segments server>client 10.0.0.2:8402>ignclient.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-101
-states client client.s>10.0.0.2:7000
+states client client.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states client exitclient.s>10.0.0.2:7001
+states client exitclient.s>10.0.0.2:8401
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states client ignclient.s>10.0.0.2:7002
+states client ignclient.s>10.0.0.2:8402
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states server 0.0.0.0:7000>*
+states server 0.0.0.0:8400>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7001>*
+states server 0.0.0.0:8401>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7002>*
+states server 0.0.0.0:8402>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 10.0.0.2:7000>client.s
+states server 10.0.0.2:8400>client.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> CLOSED
-states server 10.0.0.2:7001>exitclient.s
+states server 10.0.0.2:8401>exitclient.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> CLOSED
-states server 10.0.0.2:7002>ignclient.s
+states server 10.0.0.2:8402>ignclient.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT

@@ -1,7 +1,7 @@
 # tcpsim linux signature  scenario client-exit-without-close  kernel 6.18.44-fc-v857
 calls client/client
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7000 = 0
+  connect fd 3 10.0.0.2:8400 = 0
   send fd 3 500 = 500
   send fd 3 500 = 500
   send fd 3 500 = 500
@@ -24,7 +24,7 @@ calls client/client
   send fd 3 500 = 500
 calls client/rstclient
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7001 = 0
+  connect fd 3 10.0.0.2:8401 = 0
   send fd 3 500 = 500
   send fd 3 500 = 500
   send fd 3 500 = 500
@@ -47,7 +47,7 @@ calls client/rstclient
   send fd 3 500 = 500
 calls server/rstserver
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7001 = 0
+  bind fd 3 0.0.0.0:8401 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   send fd 4 25 = 25
@@ -57,7 +57,7 @@ calls server/rstserver
   close fd 3 = 0
 calls server/server
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7000 = 0
+  bind fd 3 0.0.0.0:8400 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 10000 bytes
@@ -69,13 +69,13 @@ host client
 host server
   up
 link rst-received
-  client rstclient.s>10.0.0.2:7001
-  server 10.0.0.2:7001>rstclient.s
+  client rstclient.s>10.0.0.2:8401
+  server 10.0.0.2:8401>rstclient.s
 link rst-sent
-  client rstclient.s>10.0.0.2:7001 in TCP_CLOSE: TCP_ABORT_ON_DATA
-  client rstclient.s>10.0.0.2:7001 in UNKNOWN: NO_SOCKET
+  client rstclient.s>10.0.0.2:8401 in TCP_CLOSE: TCP_ABORT_ON_DATA
+  client rstclient.s>10.0.0.2:8401 in UNKNOWN: NO_SOCKET
 link socket-at-end
-  client client.s>10.0.0.2:7000 TIME-WAIT
+  client client.s>10.0.0.2:8400 TIME-WAIT
 process client/client
   start 0
   exit 0
@@ -88,45 +88,45 @@ process server/rstserver
 process server/server
   start 0
   exit 0
-segments client>server client.s>10.0.0.2:7000
+segments client>server client.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-9189
   FP.  seq 9189 ack 1 len 812 delivered
-segments client>server rstclient.s>10.0.0.2:7001
+segments client>server rstclient.s>10.0.0.2:8401
   S    seq 0 ack 0 len 0 delivered
   data 1-9189
   FP.  seq 9189 ack 1 len 812 delivered
   R    (a socket that is gone answers)
-segments server>client 10.0.0.2:7000>client.s
+segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
   F.   seq 1 ack 10002 len 0 delivered
-segments server>client 10.0.0.2:7001>rstclient.s
+segments server>client 10.0.0.2:8401>rstclient.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-26
-states client client.s>10.0.0.2:7000
+states client client.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states client rstclient.s>10.0.0.2:7001
+states client rstclient.s>10.0.0.2:8401
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> CLOSED
-states server 0.0.0.0:7000>*
+states server 0.0.0.0:8400>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7001>*
+states server 0.0.0.0:8401>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 10.0.0.2:7000>client.s
+states server 10.0.0.2:8400>client.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> LAST_ACK
   LAST_ACK -> CLOSED
-states server 10.0.0.2:7001>rstclient.s
+states server 10.0.0.2:8401>rstclient.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT

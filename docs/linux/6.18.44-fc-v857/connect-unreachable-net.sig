@@ -1,7 +1,7 @@
 # tcpsim linux signature  scenario connect-unreachable-net  kernel 6.18.44-fc-v857
 calls client/client
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7000 = -1 ENETUNREACH
+  connect fd 3 10.0.0.2:8400 = -1 ENETUNREACH
   close fd 3 = 0
 host client
   up
@@ -14,8 +14,8 @@ link rule
 process client/client
   start 0
   exit 0
-segments client>server client.s>10.0.0.2:7000
+segments client>server client.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 dropped:unreachable
-states client client.s>10.0.0.2:7000
+states client client.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> CLOSED

@@ -1,7 +1,7 @@
 # tcpsim linux signature  scenario half-close  kernel 6.18.44-fc-v857
 calls client/client
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7000 = 0
+  connect fd 3 10.0.0.2:8400 = 0
   send fd 3 14 = 14
   shutdown fd 3 SHUT_WR = 0
   recv fd 3: 20000 bytes
@@ -9,7 +9,7 @@ calls client/client
   close fd 3 = 0
 calls client/slowclient
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7001 = 0
+  connect fd 3 10.0.0.2:8401 = 0
   send fd 3 15 = 15
   shutdown fd 3 SHUT_WR = 0
   recv fd 3: 2000 bytes
@@ -17,7 +17,7 @@ calls client/slowclient
   close fd 3 = 0
 calls server/server
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7000 = 0
+  bind fd 3 0.0.0.0:8400 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 14 bytes
@@ -36,7 +36,7 @@ calls server/server
   close fd 3 = 0
 calls server/slowserver
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7001 = 0
+  bind fd 3 0.0.0.0:8401 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 15 bytes
@@ -49,9 +49,9 @@ host client
 host server
   up
 link rst-sent
-  server 10.0.0.2:7001>slowclient.s in UNKNOWN: NO_SOCKET
+  server 10.0.0.2:8401>slowclient.s in UNKNOWN: NO_SOCKET
 link socket-at-end
-  client client.s>10.0.0.2:7000 TIME-WAIT
+  client client.s>10.0.0.2:8400 TIME-WAIT
 process client/client
   start 0
   exit 0
@@ -64,49 +64,49 @@ process server/server
 process server/slowserver
   start 0
   exit 0
-segments client>server client.s>10.0.0.2:7000
+segments client>server client.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-15
   F.   seq 15 ack 1 len 0 delivered
-segments client>server slowclient.s>10.0.0.2:7001
+segments client>server slowclient.s>10.0.0.2:8401
   S    seq 0 ack 0 len 0 delivered
   data 1-16
   F.   seq 16 ack 1 len 0 delivered
-segments server>client 10.0.0.2:7000>client.s
+segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-19377
   FP.  seq 19377 ack 16 len 624 delivered
-segments server>client 10.0.0.2:7001>slowclient.s
+segments server>client 10.0.0.2:8401>slowclient.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-2001
   F.   seq 2001 ack 17 len 0 delivered
   F.   seq 2001 ack 17 len 0 delivered
   R    (a socket that is gone answers)
-states client client.s>10.0.0.2:7000
+states client client.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states client slowclient.s>10.0.0.2:7001
+states client slowclient.s>10.0.0.2:8401
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states server 0.0.0.0:7000>*
+states server 0.0.0.0:8400>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7001>*
+states server 0.0.0.0:8401>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 10.0.0.2:7000>client.s
+states server 10.0.0.2:8400>client.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> LAST_ACK
   LAST_ACK -> CLOSED
-states server 10.0.0.2:7001>slowclient.s
+states server 10.0.0.2:8401>slowclient.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT

@@ -1,7 +1,7 @@
 # tcpsim linux signature  scenario lingering-close  kernel 6.18.44-fc-v857
 calls client/client_drain
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7001 = 0
+  connect fd 3 10.0.0.2:8401 = 0
   send fd 3 200 = 200
   send fd 3 4000 = 4000
   recv fd 3: 100 bytes
@@ -9,7 +9,7 @@ calls client/client_drain
   close fd 3 = 0
 calls client/client_plain
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7000 = 0
+  connect fd 3 10.0.0.2:8400 = 0
   send fd 3 200 = 200
   send fd 3 4000 = 4000
   recv fd 3: 100 bytes
@@ -17,7 +17,7 @@ calls client/client_plain
   close fd 3 = 0
 calls client/client_slow
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7002 = 0
+  connect fd 3 10.0.0.2:8402 = 0
   send fd 3 200 = 200
   send fd 3 4000 = 4000
   recv fd 3: 100 bytes
@@ -25,7 +25,7 @@ calls client/client_slow
   close fd 3 = 0
 calls server/server_drain
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7001 = 0
+  bind fd 3 0.0.0.0:8401 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 200 bytes
@@ -38,7 +38,7 @@ calls server/server_drain
   close fd 3 = 0
 calls server/server_plain
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7000 = 0
+  bind fd 3 0.0.0.0:8400 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 200 bytes
@@ -47,7 +47,7 @@ calls server/server_plain
   close fd 3 = 0
 calls server/server_timeout
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7002 = 0
+  bind fd 3 0.0.0.0:8402 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 200 bytes
@@ -63,13 +63,13 @@ host client
 host server
   up
 link rst-received
-  client client_plain.s>10.0.0.2:7000
+  client client_plain.s>10.0.0.2:8400
 link rst-sent
-  server 10.0.0.2:7000>client_plain.s in TCP_CLOSE: TCP_ABORT_ON_CLOSE
-  server 10.0.0.2:7000>client_plain.s in UNKNOWN: NO_SOCKET
+  server 10.0.0.2:8400>client_plain.s in TCP_CLOSE: TCP_ABORT_ON_CLOSE
+  server 10.0.0.2:8400>client_plain.s in UNKNOWN: NO_SOCKET
 link socket-at-end
-  server 10.0.0.2:7001>client_drain.s TIME-WAIT
-  server 10.0.0.2:7002>client_slow.s TIME-WAIT
+  server 10.0.0.2:8401>client_drain.s TIME-WAIT
+  server 10.0.0.2:8402>client_slow.s TIME-WAIT
 process client/client_drain
   start 0
   exit 0
@@ -88,66 +88,66 @@ process server/server_plain
 process server/server_timeout
   start 0
   exit 0
-segments client>server client_drain.s>10.0.0.2:7001
+segments client>server client_drain.s>10.0.0.2:8401
   S    seq 0 ack 0 len 0 delivered
   data 1-4201
   F.   seq 4201 ack 102 len 0 delivered
-segments client>server client_plain.s>10.0.0.2:7000
+segments client>server client_plain.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-4201
-segments client>server client_slow.s>10.0.0.2:7002
+segments client>server client_slow.s>10.0.0.2:8402
   S    seq 0 ack 0 len 0 delivered
   data 1-4201
   F.   seq 4201 ack 102 len 0 delivered
-segments server>client 10.0.0.2:7000>client_plain.s
+segments server>client 10.0.0.2:8400>client_plain.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-101
   R.   seq 101 ack 4201 len 0 delivered
   R    (a socket that is gone answers)
-segments server>client 10.0.0.2:7001>client_drain.s
+segments server>client 10.0.0.2:8401>client_drain.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-101
   F.   seq 101 ack 4201 len 0 delivered
-segments server>client 10.0.0.2:7002>client_slow.s
+segments server>client 10.0.0.2:8402>client_slow.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-101
   F.   seq 101 ack 4201 len 0 delivered
-states client client_drain.s>10.0.0.2:7001
+states client client_drain.s>10.0.0.2:8401
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> LAST_ACK
   LAST_ACK -> CLOSED
-states client client_plain.s>10.0.0.2:7000
+states client client_plain.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> CLOSED
-states client client_slow.s>10.0.0.2:7002
+states client client_slow.s>10.0.0.2:8402
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> LAST_ACK
   LAST_ACK -> CLOSED
-states server 0.0.0.0:7000>*
+states server 0.0.0.0:8400>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7001>*
+states server 0.0.0.0:8401>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7002>*
+states server 0.0.0.0:8402>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 10.0.0.2:7000>client_plain.s
+states server 10.0.0.2:8400>client_plain.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSED
-states server 10.0.0.2:7001>client_drain.s
+states server 10.0.0.2:8401>client_drain.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states server 10.0.0.2:7002>client_slow.s
+states server 10.0.0.2:8402>client_slow.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1

@@ -1,11 +1,11 @@
 # tcpsim linux signature  scenario send-after-peer-closed  kernel 6.18.44-fc-v857
 calls client/client
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7000 = 0
+  connect fd 3 10.0.0.2:8400 = 0
   send fd 3 12 = 12
 calls client/ignclient
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7001 = 0
+  connect fd 3 10.0.0.2:8401 = 0
   send fd 3 12 = 12
   send fd 3 12 = -1 EPIPE
   send fd 3 14 = -1 EPIPE
@@ -13,14 +13,14 @@ calls client/ignclient
   close fd 3 = 0
 calls server/ignserver
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7001 = 0
+  bind fd 3 0.0.0.0:8401 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   close fd 4 = 0
   close fd 3 = 0
 calls server/server
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7000 = 0
+  bind fd 3 0.0.0.0:8400 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   close fd 4 = 0
@@ -30,11 +30,11 @@ host client
 host server
   up
 link rst-received
-  client client.s>10.0.0.2:7000
-  client ignclient.s>10.0.0.2:7001
+  client client.s>10.0.0.2:8400
+  client ignclient.s>10.0.0.2:8401
 link rst-sent
-  server 10.0.0.2:7000>client.s in TCP_TIME_WAIT: TCP_TIMEWAIT_SOCKET
-  server 10.0.0.2:7001>ignclient.s in TCP_TIME_WAIT: TCP_TIMEWAIT_SOCKET
+  server 10.0.0.2:8400>client.s in TCP_TIME_WAIT: TCP_TIMEWAIT_SOCKET
+  server 10.0.0.2:8401>ignclient.s in TCP_TIME_WAIT: TCP_TIMEWAIT_SOCKET
 process client/client
   start 0
   signal SIGPIPE terminate
@@ -48,43 +48,43 @@ process server/ignserver
 process server/server
   start 0
   exit 0
-segments client>server client.s>10.0.0.2:7000
+segments client>server client.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-13
-segments client>server ignclient.s>10.0.0.2:7001
+segments client>server ignclient.s>10.0.0.2:8401
   S    seq 0 ack 0 len 0 delivered
   data 1-13
-segments server>client 10.0.0.2:7000>client.s
+segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
   F.   seq 1 ack 1 len 0 delivered
   R    (a socket that is gone answers)
-segments server>client 10.0.0.2:7001>ignclient.s
+segments server>client 10.0.0.2:8401>ignclient.s
   S.   seq 0 ack 1 len 0 delivered
   F.   seq 1 ack 1 len 0 delivered
   R    (a socket that is gone answers)
-states client client.s>10.0.0.2:7000
+states client client.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> CLOSED
-states client ignclient.s>10.0.0.2:7001
+states client ignclient.s>10.0.0.2:8401
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> CLOSED
-states server 0.0.0.0:7000>*
+states server 0.0.0.0:8400>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7001>*
+states server 0.0.0.0:8401>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 10.0.0.2:7000>client.s
+states server 10.0.0.2:8400>client.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states server 10.0.0.2:7001>ignclient.s
+states server 10.0.0.2:8401>ignclient.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1

@@ -2,7 +2,7 @@
 # sysctl net.ipv4.tcp_retries2 = 5  CHANGED by scenarios/linux/server-host-crash-icmp.sysctl (kernel default 15; per-namespace)
 calls client/client
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7000 = 0
+  connect fd 3 10.0.0.2:8400 = 0
   send fd 3 100 = 100
   recv fd 3: 50 bytes
   send fd 3 100 = 100
@@ -10,7 +10,7 @@ calls client/client
   close fd 3 = 0
 calls server/server
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7000 = 0
+  bind fd 3 0.0.0.0:8400 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 100 bytes
@@ -30,22 +30,22 @@ process client/client
 process server/server
   start 0
   killed 137
-segments client>server client.s>10.0.0.2:7000
+segments client>server client.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-201 (dropped:unreachable)
-segments server>client 10.0.0.2:7000>client.s
+segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-51
-states client client.s>10.0.0.2:7000
+states client client.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> CLOSED
-states server 0.0.0.0:7000>*
+states server 0.0.0.0:8400>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7000>0.0.0.0:0
+states server 0.0.0.0:8400>0.0.0.0:0
   CLOSED -> CLOSED
-states server 10.0.0.2:7000>client.s
+states server 10.0.0.2:8400>client.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> CLOSED

@@ -1,14 +1,14 @@
 # tcpsim linux signature  scenario server-process-killed  kernel 6.18.44-fc-v857
 calls client/client
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7000 = 0
+  connect fd 3 10.0.0.2:8400 = 0
   send fd 3 30 = 30
   recv fd 3: 20 bytes
   recv fd 3 100 = 0
   send fd 3 40 = 40
 calls client/client2
   socket fd -1 = 3
-  connect fd 3 10.0.0.2:7001 = 0
+  connect fd 3 10.0.0.2:8401 = 0
   send fd 3 30 = 30
   recv fd 3: 20 bytes
   recv fd 3 100 = 0
@@ -18,14 +18,14 @@ calls client/client2
   close fd 3 = 0
 calls server/server
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7000 = 0
+  bind fd 3 0.0.0.0:8400 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 30 bytes
   send fd 4 20 = 20
 calls server/server2
   socket fd -1 = 3
-  bind fd 3 0.0.0.0:7001 = 0
+  bind fd 3 0.0.0.0:8401 = 0
   listen fd 3 4 = 0
   accept fd 3 = 4
   recv fd 4: 30 bytes
@@ -35,11 +35,11 @@ host client
 host server
   up
 link rst-received
-  client client.s>10.0.0.2:7000
-  client client2.s>10.0.0.2:7001
+  client client.s>10.0.0.2:8400
+  client client2.s>10.0.0.2:8401
 link rst-sent
-  server 10.0.0.2:7000>client.s in TCP_CLOSE: TCP_ABORT_ON_DATA
-  server 10.0.0.2:7001>client2.s in TCP_CLOSE: TCP_ABORT_ON_DATA
+  server 10.0.0.2:8400>client.s in TCP_CLOSE: TCP_ABORT_ON_DATA
+  server 10.0.0.2:8401>client2.s in TCP_CLOSE: TCP_ABORT_ON_DATA
 process client/client
   start 0
   signal SIGPIPE terminate
@@ -55,45 +55,45 @@ process server/server2
   start 0
   signal SIGKILL terminate
   killed 137
-segments client>server client.s>10.0.0.2:7000
+segments client>server client.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-71
-segments client>server client2.s>10.0.0.2:7001
+segments client>server client2.s>10.0.0.2:8401
   S    seq 0 ack 0 len 0 delivered
   data 1-71
-segments server>client 10.0.0.2:7000>client.s
+segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-21
   F.   seq 21 ack 31 len 0 delivered
   R    (a socket that is gone answers)
-segments server>client 10.0.0.2:7001>client2.s
+segments server>client 10.0.0.2:8401>client2.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-21
   F.   seq 21 ack 31 len 0 delivered
   R    (a socket that is gone answers)
-states client client.s>10.0.0.2:7000
+states client client.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> CLOSED
-states client client2.s>10.0.0.2:7001
+states client client2.s>10.0.0.2:8401
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
   ESTABLISHED -> CLOSE_WAIT
   CLOSE_WAIT -> CLOSED
-states server 0.0.0.0:7000>*
+states server 0.0.0.0:8400>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 0.0.0.0:7001>*
+states server 0.0.0.0:8401>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
-states server 10.0.0.2:7000>client.s
+states server 10.0.0.2:8400>client.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
   FIN_WAIT_1 -> FIN_WAIT_2
   FIN_WAIT_2 -> CLOSED
-states server 10.0.0.2:7001>client2.s
+states server 10.0.0.2:8401>client2.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
   ESTABLISHED -> FIN_WAIT_1
