@@ -84,9 +84,9 @@ static void test_each_endpoint_walks_the_rfc793_close_path(void **state)
     struct world *w = run_graceful_close(1);
     state_sequence(w, "client", "10.0.0.1:", seq, sizeof seq);
     assert_string_equal(seq, "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
-    state_sequence(w, "server", "0.0.0.0:7000>*", seq, sizeof seq);
+    state_sequence(w, "server", "0.0.0.0:8400>*", seq, sizeof seq);
     assert_string_equal(seq, "CLOSED LISTEN CLOSED");
-    state_sequence(w, "server", "10.0.0.2:7000>10.0.0.1:", seq, sizeof seq);
+    state_sequence(w, "server", "10.0.0.2:8400>10.0.0.1:", seq, sizeof seq);
     assert_string_equal(seq, "LISTEN SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
     scenario_world_free(w);
 }

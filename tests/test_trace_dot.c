@@ -288,8 +288,8 @@ static void test_legend_names_each_endpoint_in_the_colour_of_its_edges(void **st
             used += (size_t)snprintf(html + used, sizeof html - used, *p == '>' ? "&gt;" : "%c", *p);
         check_legend_row(dot, html, who[j]);
     }
-    assert_non_null(strstr(dot, "client 10.0.0.1:55978&gt;10.0.0.2:7000"));
-    assert_non_null(strstr(dot, "server 0.0.0.0:7000&gt;*"));
+    assert_non_null(strstr(dot, "client 10.0.0.1:55978&gt;10.0.0.2:8400"));
+    assert_non_null(strstr(dot, "server 0.0.0.0:8400&gt;*"));
     /* one swatch per endpoint, plus the grey one for RFC 793 context */
     assert_int_equal(count_lines_with(dot, "<TD BGCOLOR=\""), count + 1);
     free(dot);
@@ -452,8 +452,8 @@ static void test_many_endpoints_are_drawn_once_per_kind_of_path(void **state)
     /* 41 endpoints (20 client connections, 20 server connections, the listener), 3 paths */
     assert_non_null(strstr(dot, "41 endpoints, 3 kinds of path"));
     assert_non_null(strstr(dot, "20 x client, e.g. 10.0.0.1:"));
-    assert_non_null(strstr(dot, "20 x server, e.g. 10.0.0.2:7000&gt;10.0.0.1:"));
-    assert_non_null(strstr(dot, "1 x server, e.g. 0.0.0.0:7000&gt;*"));
+    assert_non_null(strstr(dot, "20 x server, e.g. 10.0.0.2:8400&gt;10.0.0.1:"));
+    assert_non_null(strstr(dot, "1 x server, e.g. 0.0.0.0:8400&gt;*"));
     assert_non_null(strstr(dot, "id=\"group2_1\""));
     assert_null(strstr(dot, "id=\"taken1\""));
     free(dot);
