@@ -228,8 +228,8 @@ size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
 struct trace_sink *trace_text_new(const char *path);    /* timeline.txt */
 struct trace_sink *trace_jsonl_new(const char *path);   /* timeline.jsonl (docs/trace-format.md) */
 struct trace_sink *trace_pcap_new(const char *path);    /* capture.pcap, LINKTYPE_RAW (IPv4) */
-/* capture.pcapng via libwiretap: an interface per host, each packet on the sender's (with its
- * fate) and, when delivered, on the receiver's at its arrival (sim/trace_pcapng.c). */
+/* capture.pcapng via libwiretap: an interface per host, each packet on its sender's with its
+ * fate as a comment (sim/trace_pcapng.c). */
 struct trace_sink *trace_pcapng_new(const char *path);
 /* ladder.svg (every connection) and ladder-<k>.svg (the k-th connection, up to 12): the run as
  * a sequence diagram (sim/trace_ladder.c, layout in ladder_layout.h). */

@@ -1,15 +1,16 @@
-/* trace_pcapng — capture.pcapng: every packet with its fate, seen from each host.
+/* trace_pcapng — capture.pcapng: every packet with its fate, on the interface of its host.
  *
  * Written with Wireshark's own library, libwiretap (Debian libwiretap-dev), rather than by
- * hand. One interface per host ("client", "server", ...) and one for the router: a packet a
- * host sent is recorded on the sender's interface at its send time, with a comment saying its
- * fate ("delivered to server at 0.011004" or "dropped: <rule>") and, for an RST, why it was
- * sent; a delivered packet is recorded again on the receiver's interface at its arrival time
- * ("received from client, sent at 0.010000"). So a dropped segment appears once and never in
- * the receiver's view, and Wireshark's "interface" column tells whose view a record is.
- * Records are written in time order (stable for ties) when the run ends, since arrivals lie in
- * the future when a packet is sent. Nothing else (no OS or hardware strings) goes into the
- * section header, so the bytes are the same on every run. Written to <path>.tmp and renamed. */
+ * hand. One interface per host ("client", "server", ...) and one for the router: each packet
+ * is recorded once, on the interface of the host that sent it, at its send time, with a
+ * comment saying its fate ("sent by client; delivered to server at 0.011004" or "...;
+ * dropped:<rule>") and, when it has one, why it was sent (every RST). Filtering on an
+ * interface gives what that host sent. A second record at the receiver (its arrival) was
+ * tried and left out: Wireshark analyses all interfaces as one TCP stream, so every delivered
+ * packet would show up as a suspected retransmission or out-of-order segment.
+ * Records are written in time order (stable for ties). Nothing else (no OS or hardware
+ * strings) goes into the section header, so the bytes are the same on every run. Written to
+ * <path>.tmp and renamed. */
 #include "trace.h"
 
 #include "packet.h"
@@ -83,8 +84,7 @@ static struct record *add_record(struct pcapng_sink *s, uint64_t t_us, guint32 i
 static void on_segment(struct pcapng_sink *s, const struct trace_event *ev)
 {
     const struct trace_segment *seg = &ev->u.segment;
-    char at[32], sent[32];
-    fmt_time(sent, sizeof sent, ev->t_us);
+    char at[32];
     struct record *r = add_record(s, ev->t_us, interface_of(s, seg->from), seg->packet,
                                   seg->packet_len);
     if (!r) return;
@@ -99,10 +99,6 @@ static void on_segment(struct pcapng_sink *s, const struct trace_event *ev)
         size_t used = strlen(r->comment);
         snprintf(r->comment + used, sizeof r->comment - used, "; why: %s", seg->reason);
     }
-    if (!seg->delivered) return;
-    r = add_record(s, seg->arrive_us, interface_of(s, seg->to), seg->packet, seg->packet_len);
-    if (r) snprintf(r->comment, sizeof r->comment, "received by %s from %s, sent at %s", seg->to,
-                    seg->from, sent);
 }
 
 static void pcapng_begin(struct trace_sink *sink, const struct trace_header *h)
@@ -167,7 +163,7 @@ static void dump_params(const struct pcapng_sink *s, wtap_dump_params *p)
     for (size_t i = 0; i <= s->host_count; i++) {
         char desc[96];
         const char *name = i < s->host_count ? s->hosts[i] : "router";
-        snprintf(desc, sizeof desc, i < s->host_count ? "what host %s sent and received"
+        snprintf(desc, sizeof desc, i < s->host_count ? "what host %s sent"
                                                       : "packets the %s made (ICMP)", name);
         wtap_block_t b = interface_block(name, desc);
         g_array_append_val(p->idb_inf->interface_data, b);
