@@ -119,7 +119,7 @@ static void addr_text(const struct sockaddr_in *a, char *buf, size_t size)
 static void nb_client_main(void *arg)
 {
     struct nb_connect *r = arg;
-    struct sockaddr_in a = server_addr(), peer, local;
+    struct sockaddr_in a = server_addr(), peer = { 0 }, local = { 0 };
     socklen_t plen = sizeof peer, llen = sizeof local, elen = sizeof r->so_error;
     int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     r->connect_ret = connect(s, (struct sockaddr *)&a, sizeof a);
