@@ -43,6 +43,7 @@ SO_NAME = libtcpsim.so.0
 $(B)/libtcpsim.so: $(ALL_OBJS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(COMMON_FLAGS) -shared -Wl,-soname,$(SO_NAME) -o $@ $^ $(LDLIBS)
+	$(Q)ln -sf libtcpsim.so $(@D)/$(SO_NAME)   # the name the programs ask the loader for
 
 PIC_B = $(B)/pic
 shared:
@@ -52,6 +53,7 @@ shared:
 SHARED_TESTS = test_stack test_os test_posix test_graceful_close
 test-shared: shared $(addprefix $(B)/tests/,$(addsuffix .o,$(SHARED_TESTS))) | test-deps
 	@mkdir -p $(PIC_B)/shared-tests
+	$(Q)ln -sf libtcpsim.so $(PIC_B)/$(SO_NAME)
 	$(Q)for t in $(SHARED_TESTS); do \
 	  $(CC) $(COMMON_FLAGS) -o $(PIC_B)/shared-tests/$$t $(B)/tests/$$t.o -L$(PIC_B) -ltcpsim \
 	    $(LDLIBS) $(CMOCKA_LIBS) || exit 1; done
