@@ -217,34 +217,6 @@ static const char *unsupported(const struct scenario *sc, char *why, size_t size
 
 /* ---- the relay: frames between the veths, through sim/link.c ---- */
 
-static uint16_t checksum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i += 2) sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (len & 1) sum += (uint32_t)(p[len - 1] << 8);
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)sum;
-}
-
-/* The TCP checksum, computed in full: veth leaves it to a checksum offload that never comes. */
-static void fix_tcp_checksum(uint8_t *ip, size_t len)
-{
-    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    if (len < ihl + 20 || ip[9] != 6) return;
-    uint8_t *tcp = ip + ihl;
-    size_t tcp_len = len - ihl;
-    tcp[16] = tcp[17] = 0;
-    uint8_t pseudo[12];
-    memcpy(pseudo, ip + 12, 8);
-    pseudo[8] = 0;
-    pseudo[9] = 6;
-    pseudo[10] = (uint8_t)(tcp_len >> 8);
-    pseudo[11] = (uint8_t)tcp_len;
-    uint16_t sum = checksum_add(checksum_add(0, pseudo, sizeof pseudo), tcp, tcp_len);
-    sum = (uint16_t)~sum;
-    tcp[16] = (uint8_t)(sum >> 8);
-    tcp[17] = (uint8_t)sum;
-}
-
 static void send_frame(struct lrun *r, int to, const uint8_t *pkt, size_t len)
 {
     struct lhost *h = &r->hosts[to];
@@ -320,7 +292,8 @@ static void relay_packet(struct lrun *r, int from, uint8_t *ip, size_t len)
     lnx_tracefs_read(r->tfs, on_kevent_cb, r);   /* the kernel's events before this segment's */
     if (info.proto == PACKET_TCP && (info.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
         resolve_early(r, info.src_ip, info.src_port, info.dst_ip, info.dst_port);   /* its SYN */
-    if (info.proto == PACKET_TCP) fix_tcp_checksum(ip, len);
+    /* veth leaves the TCP checksum to an offload that never comes */
+    if (info.proto == PACKET_TCP) packet_fix_tcp_checksum(ip, len);
     int to = host_by_ip(r, info.dst_ip);
     struct link_fate fate;
     bool unreachable = to >= 0 && r->unreach[from][to].on;

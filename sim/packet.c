@@ -150,6 +150,15 @@ static uint16_t tcp_checksum(const uint8_t *ip, const uint8_t *tcp, size_t tcp_l
     return checksum_fold(checksum_add(sum, tcp, tcp_len));
 }
 
+void packet_fix_tcp_checksum(uint8_t *ip, size_t len)
+{
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    if (len < ihl + 20 || ip[9] != 6) return;
+    uint8_t *tcp = ip + ihl;
+    tcp[16] = tcp[17] = 0;
+    put16(tcp + 16, tcp_checksum(ip, tcp, len - ihl));
+}
+
 size_t packet_build_tcp(const struct tcp_segment_spec *s, uint8_t *out, size_t cap)
 {
     if (s->options_len % 4 != 0 || s->options_len > 40) return 0;

@@ -54,6 +54,10 @@ struct tcp_segment_spec {
  * not a multiple of 4 or above 40, or when the packet would exceed 65535 bytes. */
 size_t packet_build_tcp(const struct tcp_segment_spec *s, uint8_t *out, size_t cap);
 
+/* Recomputes the TCP checksum of an IPv4/TCP packet of len bytes in place (a no-op for anything
+ * else or a truncated packet): for frames whose checksum was left to an offload. */
+void packet_fix_tcp_checksum(uint8_t *ip, size_t len);
+
 /* tcpdump's flag notation: S F R P U letters in that order, then "." for ACK ("S.", "FP.", "R").
  * buf needs 8 bytes. */
 const char *packet_flags_str(uint8_t flags, char buf[8]);
