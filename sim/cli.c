@@ -17,6 +17,7 @@
 #include "diff_cmd.h"
 #include "measured.h"
 #include "outfile.h"
+#include "outputs.h"
 #include "pkt_cli.h"
 #include "reasons.h"
 #include "report_html.h"
@@ -552,7 +553,7 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
         return EXIT_USAGE;
     }
     struct progress progress = { sc->id, false };
-    watchdog_arm(tmp, run_dir_files, run_dir_file_count, o->budget.wall_seconds,
+    watchdog_arm(tmp, outputs_files, outputs_file_count, o->budget.wall_seconds,
                  isatty(STDERR_FILENO) == 1);
     struct backend_options bo = { .seed = o->seed, .seed_given = o->seed_given,
                                   .horizon_us = o->horizon_us, .budget = o->budget,
@@ -852,7 +853,7 @@ static int cmd_explain(const struct options *o)
 /* Each swarm run in its child process gets the wall-clock guard of a CLI run. */
 static void guard_swarm_run(const char *dir, uint64_t wall_seconds)
 {
-    watchdog_arm(dir, run_dir_files, run_dir_file_count, wall_seconds, false);
+    watchdog_arm(dir, outputs_files, outputs_file_count, wall_seconds, false);
 }
 
 static int cmd_swarm(const struct options *o)

@@ -17,6 +17,11 @@ static const struct {
     { "ladder.svg", trace_ladder_new },
 };
 
+const char *const outputs_files[] = { "timeline.txt", "timeline.jsonl", "capture.pcap",
+                                     "capture.pcapng", "states.dot", "ladder.svg", "states.svg",
+                                     "report.html" };
+const int outputs_file_count = (int)(sizeof outputs_files / sizeof outputs_files[0]);
+
 int outputs_open(struct trace *t, const char *dir, const char *conn, char *err, size_t err_size)
 {
     char path[4200];

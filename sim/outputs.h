@@ -12,6 +12,11 @@
 
 #include <stddef.h>
 
+/* Every file name a run may write into its directory (the sinks' and the rendered ones;
+ * ladder-<k>.svg per connection aside), for removing a run's partial outputs from outside. */
+extern const char *const outputs_files[];
+extern const int outputs_file_count;
+
 /* Adds a sink per file to t (conn not NULL: timeline.txt shows only that connection,
  * trace_filter.h); 0, or -1 ("cannot write <path>: <reason>"). */
 int outputs_open(struct trace *t, const char *dir, const char *conn, char *err, size_t err_size);

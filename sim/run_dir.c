@@ -16,11 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *const run_dir_files[] = { "timeline.txt", "timeline.jsonl", "capture.pcap",
-                                      "capture.pcapng", "ladder.svg", "report.html",
-                                      "states.dot", "states.svg" };
-const int run_dir_file_count = (int)(sizeof run_dir_files / sizeof run_dir_files[0]);
-
 static int add_sinks(struct trace *trace, const char *dir, const char *conn, char *err,
                      size_t err_size)
 {

@@ -21,9 +21,6 @@
  * rather than running forever. --horizon changes it. */
 #define RUN_DEFAULT_HORIZON_US (4ull * 3600 * 1000000)
 
-/* The file names a run writes into its folder (for cleaning up a folder from outside). */
-extern const char *const run_dir_files[];
-extern const int run_dir_file_count;
 
 /* 0, or -1 with err filled (unwritable output, bad set-up). On RUN_STOPPED nothing of the
  * outputs is complete: the caller discards the folder. Free the summary with
