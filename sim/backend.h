@@ -32,7 +32,7 @@ struct run_summary {
     char *report;                   /* failed expectations (or signature changes), readable */
     size_t report_len;
     char verdict[24];               /* a backend's own word for the summary line ("" = usual) */
-    char *signature;                /* the run's signature (signature.h), malloc'd, or NULL */
+    char *signature;                /* the run's signature (signature.h; lwIP: keep_signature), or NULL */
     enum budget_kind budget;        /* RUN_STOPPED: which budget, its limit, who was busiest */
     uint64_t budget_limit;
     char busiest[256];
@@ -52,6 +52,7 @@ struct backend_options {
     void *ctx;
     bool check;                     /* check/all: compare (Linux: with the stored signature) */
     const char *signatures;         /* Linux: the stored signatures' root (docs/linux) */
+    bool keep_signature;            /* lwIP: fill run_summary.signature (the Markdown compares it) */
 };
 
 struct backend {

@@ -559,7 +559,7 @@ static int run_one(const struct scenario *sc, const struct options *o, bool show
                                   .horizon_us = o->horizon_us, .budget = o->budget,
                                   .on_poll = show_progress, .ctx = &progress,
                                   .check = show_failures, .signatures = LINUX_SIGNATURES,
-                                  .conn = o->conn };
+                                  .conn = o->conn, .keep_signature = o->markdown != NULL };
     struct run_summary s = { 0 };
     int rc = o->backend->run(sc, &bo, tmp, &s, err, sizeof err);
     watchdog_disarm();

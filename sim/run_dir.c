@@ -124,9 +124,11 @@ int run_dir(const struct scenario *sc, const struct backend_options *o, const ch
     FILE *report = open_memstream(&s->report, &s->report_len);
     s->failed = scenario_runner_check(r, s->result, report, &s->expects);
     if (report) fclose(report);
-    size_t n;
-    const struct trace_event *ev = trace_events(world_trace(w), &n);
-    s->signature = signature_make(ev, n, NULL, 0, NULL, 0);
+    if (o->keep_signature) {
+        size_t n;
+        const struct trace_event *ev = trace_events(world_trace(w), &n);
+        s->signature = signature_make(ev, n, NULL, 0, NULL, 0);
+    }
     int rc = trace_finish(world_trace(w), err, err_size);
     if (rc == 0 && !o->no_svg && outputs_render(dir, err, err_size) < 0) rc = -1;
     if (rc == 0 && !o->no_svg) rc = write_report(sc, cfg.seed, w, s, dir, err, err_size);
