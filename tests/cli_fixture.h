@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static char tmpdir[] = "/tmp/tcpsim-cli-XXXXXX";
+#include "tmpdir_fixture.h"
+
 static char err_text[4096];
 
 static const char *tcpsim(void)
@@ -36,20 +37,6 @@ static int run_after(const char *shell, const char *args)
 }
 
 __attribute__((unused)) static int run(const char *args) { return run_after("", args); }
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
-}
 
 static void assert_err_contains(const char *needle)
 {

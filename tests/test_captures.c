@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir_fixture.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +17,6 @@
 
 static const char *tcpsim(void) { return getenv("TCPSIM") ? getenv("TCPSIM") : "build/tcpsim"; }
 
-static char out_dir[] = "/tmp/tcpsim-captures-XXXXXX";
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(out_dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", out_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 /* How many lines of a command's output contain needle. */
 static size_t count_lines(const char *cmd, const char *needle)
@@ -46,7 +33,7 @@ static size_t count_lines(const char *cmd, const char *needle)
 static void run(const char *id, const char *extra)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s run %s %s --out %s >/dev/null", tcpsim(), id, extra, out_dir);
+    snprintf(cmd, sizeof cmd, "%s run %s %s --out %s >/dev/null", tcpsim(), id, extra, tmpdir);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -55,23 +42,23 @@ static void test_pcapng_has_each_host_view_and_every_fate(void **state)
     (void)state;
     run("server-host-crash", "");
     char jsonl[512], cmd[1024];
-    snprintf(jsonl, sizeof jsonl, "%s/server-host-crash/timeline.jsonl", out_dir);
+    snprintf(jsonl, sizeof jsonl, "%s/server-host-crash/timeline.jsonl", tmpdir);
     snprintf(cmd, sizeof cmd, "grep '\"type\":\"segment\"' %s", jsonl);
     size_t segments = count_lines(cmd, "segment");
     snprintf(cmd, sizeof cmd, "grep '\"type\":\"segment\"' %s | grep -v '\"arrive_us\":null'", jsonl);
     size_t delivered = count_lines(cmd, "segment");
     assert_true(segments > delivered);   /* the crash drops some */
     snprintf(cmd, sizeof cmd, "tshark -r %s/server-host-crash/capture.pcapng -T fields "
-             "-e frame.interface_name -e frame.comment 2>/dev/null", out_dir);
+             "-e frame.interface_name -e frame.comment 2>/dev/null", tmpdir);
     assert_int_equal(count_lines(cmd, "\tsent by "), segments);
     assert_int_equal(count_lines(cmd, "; delivered to "), delivered);
     assert_int_equal(count_lines(cmd, "dropped:host down"), segments - delivered);
     assert_int_equal(count_lines(cmd, "client\tsent by client") + count_lines(cmd, "server\tsent by server"),
                      segments);
     snprintf(cmd, sizeof cmd, "tshark -r %s/server-host-crash/capture.pcapng -q -z expert,error "
-             "2>/dev/null", out_dir);
+             "2>/dev/null", tmpdir);
     assert_int_equal(count_lines(cmd, "Errors"), 0);
-    snprintf(cmd, sizeof cmd, "capinfos -I %s/server-host-crash/capture.pcapng 2>/dev/null", out_dir);
+    snprintf(cmd, sizeof cmd, "capinfos -I %s/server-host-crash/capture.pcapng 2>/dev/null", tmpdir);
     assert_int_equal(count_lines(cmd, "Interface #"), 3);   /* client, server, router */
 }
 
@@ -93,7 +80,7 @@ static void nth_conn(const char *id, int k, char *out, size_t size)
 {
     char path[600], line[4096], seen[8][64];
     int n = 0;
-    snprintf(path, sizeof path, "%s/%s/timeline.jsonl", out_dir, id);
+    snprintf(path, sizeof path, "%s/%s/timeline.jsonl", tmpdir, id);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     while (n < 8 && fgets(line, sizeof line, f)) {
@@ -123,12 +110,12 @@ static void test_conn_keeps_one_connection_in_the_timeline(void **state)
     run("close-with-unread-data", arg);
     *strchr(first, '>') = '\0';    /* the first connection's client end */
     *strchr(second, '>') = '\0';
-    snprintf(cmd, sizeof cmd, "cat %s/close-with-unread-data/timeline.txt", out_dir);
+    snprintf(cmd, sizeof cmd, "cat %s/close-with-unread-data/timeline.txt", tmpdir);
     assert_int_equal(count_lines(cmd, first), 0);
     assert_true(count_lines(cmd, second) > 10);
     assert_true(count_lines(cmd, " proc ") > 0);   /* the context stays */
     snprintf(cmd, sizeof cmd, "%s run close-with-unread-data --conn 10.0.0.2 --out %s 2>&1; "
-             "echo status $?", tcpsim(), out_dir);
+             "echo status $?", tcpsim(), tmpdir);
     assert_int_equal(count_lines(cmd, "status 2"), 1);
     assert_int_equal(count_lines(cmd, "--conn expects ip:port>ip:port"), 1);
 }
@@ -166,7 +153,7 @@ static void test_tshark_finds_nothing_the_scenarios_do_not_cause(void **state)
 {
     (void)state;
     char cmd[1400], dir[600];
-    snprintf(dir, sizeof dir, "%s/catalog", out_dir);
+    snprintf(dir, sizeof dir, "%s/catalog", tmpdir);
     snprintf(cmd, sizeof cmd, "%s all --out %s >/dev/null", tcpsim(), dir);
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "ls %s/*/capture.pcap %s/*/capture.pcapng", dir, dir);

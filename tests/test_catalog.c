@@ -6,29 +6,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir_fixture.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
-static char out_dir[] = "/tmp/tcpsim-catalog-XXXXXX";
 
 static const char *tcpsim(void) { return getenv("TCPSIM") ? getenv("TCPSIM") : "build/tcpsim"; }
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(out_dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", out_dir);
-    return system(cmd);
-}
 
 static void test_every_scenario_file_passes_tcpsim_check(void **state)
 {
@@ -42,7 +29,7 @@ static void test_every_scenario_file_passes_tcpsim_check(void **state)
         if (len < 5 || strcmp(e->d_name + len - 4, ".scn") != 0) continue;
         char cmd[1024];
         snprintf(cmd, sizeof cmd, "%s check scenarios/%s --out %s >/dev/null", tcpsim(), e->d_name,
-                 out_dir);
+                 tmpdir);
         int st = system(cmd);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             fprintf(stderr, "tcpsim check scenarios/%s failed (status %d)\n", e->d_name, st);
@@ -61,7 +48,7 @@ static void test_all_reports_every_scenario_ok_and_docs_are_current(void **state
 {
     (void)state;
     char cmd[1024], line[4096];
-    snprintf(cmd, sizeof cmd, "%s all --out out --markdown %s/scenarios.md 2>&1", tcpsim(), out_dir);
+    snprintf(cmd, sizeof cmd, "%s all --out out --markdown %s/scenarios.md 2>&1", tcpsim(), tmpdir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     int lines = 0;
@@ -76,7 +63,7 @@ static void test_all_reports_every_scenario_ok_and_docs_are_current(void **state
     }
     assert_int_equal(pclose(p), 0);
     assert_true(lines > 1);
-    snprintf(cmd, sizeof cmd, "diff -u docs/scenarios.md %s/scenarios.md", out_dir);
+    snprintf(cmd, sizeof cmd, "diff -u docs/scenarios.md %s/scenarios.md", tmpdir);
     if (system(cmd) != 0) fail_msg("docs/scenarios.md is out of date: run `make docs`");
 }
 

@@ -6,28 +6,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir_fixture.h"
+
 #include "diff.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char dir[] = "/tmp/tcpsim-diff-XXXXXX";
 static char report[8192];
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
-}
 
 #define HEADER "{\"type\":\"header\",\"format\":2,\"scenario\":\"x\",\"seed\":1}\n"
 #define SEG(t, from, to, flags, seq, len) \
@@ -41,7 +28,7 @@ static int teardown(void **state)
 static void write_file(const char *name, const char *text)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs(text, f);
@@ -54,8 +41,8 @@ static enum diff_result diff_texts(const char *a, const char *b)
     char pa[256], pb[256], err[512] = "";
     write_file("a.jsonl", a);
     write_file("b.jsonl", b);
-    snprintf(pa, sizeof pa, "%s/a.jsonl", dir);
-    snprintf(pb, sizeof pb, "%s/b.jsonl", dir);
+    snprintf(pa, sizeof pa, "%s/a.jsonl", tmpdir);
+    snprintf(pb, sizeof pb, "%s/b.jsonl", tmpdir);
     FILE *out = fmemopen(report, sizeof report, "w");
     assert_non_null(out);
     enum diff_result r = diff_runs(pa, pb, out, err, sizeof err);

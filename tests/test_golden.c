@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir_fixture.h"
+
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,21 +20,6 @@
 
 #define GOLDEN_DIR "tests/golden"
 
-static char out_dir[] = "/tmp/tcpsim-golden-XXXXXX";
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(out_dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", out_dir);
-    return system(cmd);
-}
 
 static const char *tcpsim(void)
 {
@@ -44,11 +31,11 @@ static const char *tcpsim(void)
 static bool file_equal(const char *id, const char *file, bool explained)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cmp -s %s/%s/%s %s/%s/%s", GOLDEN_DIR, id, file, out_dir, id, file);
+    snprintf(cmd, sizeof cmd, "cmp -s %s/%s/%s %s/%s/%s", GOLDEN_DIR, id, file, tmpdir, id, file);
     if (system(cmd) == 0) return true;
     if (!explained && !strstr(file, ".pcap")) {
         snprintf(cmd, sizeof cmd, "diff -u %s/%s/%s %s/%s/%s | head -n 12 >&2", GOLDEN_DIR, id,
-                 file, out_dir, id, file);
+                 file, tmpdir, id, file);
         if (system(cmd) != 0) fprintf(stderr, "(diff failed)\n");
     }
     fprintf(stderr, "golden mismatch: %s/%s\n", id, file);
@@ -61,7 +48,7 @@ static bool scenario_matches(const char *id)
 {
     char cmd[2048], path[512];
     /* exit 1 (an expectation failed) still writes every output: the change is explained below */
-    snprintf(cmd, sizeof cmd, "%s run %s --out %s >/dev/null 2>&1", tcpsim(), id, out_dir);
+    snprintf(cmd, sizeof cmd, "%s run %s --out %s >/dev/null 2>&1", tcpsim(), id, tmpdir);
     int st = system(cmd);
     if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
         fprintf(stderr, "golden: %s did not run (%s)\n", id, cmd);
@@ -72,7 +59,7 @@ static bool scenario_matches(const char *id)
     if (access(path, R_OK) == 0) {
         snprintf(cmd, sizeof cmd, "%s diff %s/%s %s/%s > %s/diff.txt 2>&1 || { echo 'golden: %s "
                  "changed (tcpsim diff %s/%s %s/%s):'; cat %s/diff.txt; exit 1; } >&2", tcpsim(),
-                 GOLDEN_DIR, id, out_dir, id, out_dir, id, GOLDEN_DIR, id, out_dir, id, out_dir);
+                 GOLDEN_DIR, id, tmpdir, id, tmpdir, id, GOLDEN_DIR, id, tmpdir, id, tmpdir);
         ok = system(cmd) == 0;
     }
     bool explained = !ok;

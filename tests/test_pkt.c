@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir_fixture.h"
+
 #include "packet.h"
 #include "pkt_script.h"
 
@@ -20,22 +22,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static char tmpdir[] = "/tmp/tcpsim-pkt-XXXXXX";
 static char out_text[16384], err_text[16384];
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
-}
 
 static void slurp(const char *path, char *buf, size_t size)
 {
