@@ -401,7 +401,7 @@ static long long make_call(struct pkt_runner *r, struct proc *p, const struct pk
          * returns to free it */
         if (count > r->io_size) {
             free(r->io_buf);
-            if (!(r->io_buf = calloc(count, 1))) sched_panic("out of memory");
+            if (!(r->io_buf = calloc(count, 1))) sched_out_of_memory();
             r->io_size = count;
         }
         int flags = c->argc == 4 ? msg_flags(c->args[3].value) : 0;
@@ -531,9 +531,9 @@ static bool inject(struct pkt_runner *r, const struct pkt_event *ev)
     const struct pkt_segment *seg = &ev->u.seg;
     if (!ensure_ports(r, ev)) return false;
     uint8_t options[48], *pkt = malloc(20 + 60 + seg->len);
-    if (!pkt) sched_panic("out of memory");
+    if (!pkt) sched_out_of_memory();
     uint8_t *payload = calloc(seg->len ? seg->len : 1, 1);
-    if (!payload) sched_panic("out of memory");
+    if (!payload) sched_out_of_memory();
     struct tcp_segment_spec spec = {
         .src_ip = r->remote_ip, .dst_ip = r->local_ip, .src_port = r->remote_port,
         .dst_port = r->local_port, .seq = REMOTE_ISN + seg->seq,

@@ -82,7 +82,7 @@ struct reasons {
 struct reasons *reasons_new(void)
 {
     struct reasons *r = calloc(1, sizeof *r);
-    if (!r) sched_panic("out of memory");
+    if (!r) sched_out_of_memory();
     connmap_init(&r->index);
     return r;
 }
@@ -113,7 +113,7 @@ static struct endpoint *endpoint_of(struct reasons *r, struct conn_key key)
     if (r->count == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 64;
         r->eps = realloc(r->eps, r->cap * sizeof *r->eps);
-        if (!r->eps) sched_panic("out of memory");
+        if (!r->eps) sched_out_of_memory();
     }
     e = &r->eps[r->count];
     *e = (struct endpoint){ .key = key };

@@ -102,7 +102,7 @@ static void keep_received(struct instance *in, const char *buf, size_t n, size_t
     if (in->got_len + n > in->got_cap) {
         in->got_cap = in->got_len + n;
         in->got = realloc(in->got, in->got_cap);
-        if (!in->got) sched_panic("out of memory");
+        if (!in->got) sched_out_of_memory();
     }
     memcpy(in->got + in->got_len, buf, n);
     in->got_len += n;
@@ -256,7 +256,7 @@ static void note_fd_call(struct instance *in, int name)
     if (in->fd_call_count == in->fd_call_cap) {
         size_t cap = in->fd_call_cap ? 2 * in->fd_call_cap : 4;
         struct fd_call *a = realloc(in->fd_calls, cap * sizeof *a);
-        if (!a) sched_panic("out of memory");
+        if (!a) sched_out_of_memory();
         in->fd_calls = a;
         in->fd_call_cap = cap;
     }

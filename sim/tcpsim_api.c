@@ -118,7 +118,7 @@ struct tcpsim_host *tcpsim_add_host(struct tcpsim *sim, const char *name, const 
 static struct closure *closure_new(struct tcpsim *sim, void *arg)
 {
     struct closure *c = calloc(1, sizeof *c);
-    if (!c) sched_panic("out of memory");
+    if (!c) sched_out_of_memory();
     *c = (struct closure){ .sim = sim, .arg = arg, .next = sim->closures };
     sim->closures = c;
     return c;
@@ -314,7 +314,7 @@ const char *tcpsim_timeline(struct tcpsim *sim)
     const struct trace_event *ev = trace_events(world_trace(sim->world), &n);
     char *text = NULL;
     FILE *f = open_memstream(&text, &len);
-    if (!f) sched_panic("out of memory");
+    if (!f) sched_out_of_memory();
     for (size_t i = 0; i < n; i++) {
         char line[1024];
         trace_format_text(&ev[i], line, sizeof line);
