@@ -321,7 +321,7 @@ FUZZ_CC ?= clang
 # libFuzzer calls: renamed in this build only.
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -Dsched_yield=sim_sched_yield
-FUZZ_SRCS = tests/fuzz/fuzz_scenario_parse.c sim/scenario_parse.c sim/link.c sim/packet.c \
+FUZZ_SRCS = tests/fuzz/fuzz_scenario_parse.c sim/scenario_parse.c sim/infile.c sim/link.c sim/packet.c \
   sim/prng.c sim/sched.c
 .PHONY: fuzz
 build/fuzz/scenario_parse: $(FUZZ_SRCS) $(wildcard sim/*.h) lwip-port/stack.h tests/fuzz/fuzz_check.h
@@ -344,7 +344,7 @@ fuzz: build/fuzz/scenario_parse
 # ---- fuzzing the packetdrill-script reader: make fuzz-pkt [FUZZ_SECONDS=60] ----
 # The same, over sim/pkt_parse.c; corpus build/fuzz/pkt-corpus seeded from scenarios/pkt/,
 # tests/bad-pkt/ and tests/pkt-linux/.
-PKT_FUZZ_SRCS = tests/fuzz/fuzz_pkt_parse.c sim/pkt_parse.c sim/trace.c sim/connmap.c \
+PKT_FUZZ_SRCS = tests/fuzz/fuzz_pkt_parse.c sim/pkt_parse.c sim/infile.c sim/trace.c sim/connmap.c \
   sim/packet.c sim/sched.c
 .PHONY: fuzz-pkt
 build/fuzz/pkt_parse: $(PKT_FUZZ_SRCS) $(wildcard sim/*.h) lwip-port/stack.h tests/fuzz/fuzz_check.h

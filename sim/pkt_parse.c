@@ -8,6 +8,7 @@
  * option names), so a script that parses runs to a verdict. */
 #include "pkt_script.h"
 
+#include "infile.h"
 #include "packet.h"
 #include "trace.h"
 
@@ -907,25 +908,10 @@ struct pkt_script *pkt_parse(const char *file, const char *text, size_t len, cha
 
 struct pkt_script *pkt_load(const char *path, char *err, size_t err_size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_size, "%s:1:1: error: cannot open the file (%s), expected a readable "
-                                "script", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(PKT_FILE_MAX_BYTES + 1);
-    size_t len = buf ? fread(buf, 1, PKT_FILE_MAX_BYTES + 1, f) : 0;
-    bool failed = !buf || ferror(f);
-    fclose(f);
-    struct pkt_script *s = NULL;
-    if (failed)
-        snprintf(err, err_size, "%s:1:1: error: cannot read the file, expected a readable "
-                                "script", path);
-    else if (len > PKT_FILE_MAX_BYTES)
-        snprintf(err, err_size, "%s:1:1: error: more than 1 MiB, expected a script of at most "
-                                "1 MiB", path);
-    else
-        s = pkt_parse(path, buf, len, err, err_size);
+    size_t len;
+    char *buf = infile_read(path, PKT_FILE_MAX_BYTES, "script", &len, err, err_size);
+    if (!buf) return NULL;
+    struct pkt_script *s = pkt_parse(path, buf, len, err, err_size);
     free(buf);
     return s;
 }

@@ -27,6 +27,8 @@
  * received bytes up to 2^40. Columns count bytes from 1. */
 #include "scenario.h"
 
+#include "infile.h"
+
 #include "proc.h"
 #include "world.h"
 
@@ -2538,49 +2540,12 @@ struct scenario *scenario_parse(const char *file, const char *text, size_t len, 
     return NULL;
 }
 
-__attribute__((format(printf, 4, 5)))
-static struct scenario *load_error(const char *path, char *err, size_t err_size,
-                                   const char *fmt, ...)
-{
-    if (!err || err_size == 0) return NULL;
-    int n = snprintf(err, err_size, "%s:1:1: error: ", path);
-    va_list ap;
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < err_size) vsnprintf(err + n, err_size - (size_t)n, fmt, ap);
-    va_end(ap);
-    return NULL;
-}
-
-/* Reads at most FILE_MAX_BYTES + 1 bytes: enough to know the file is too big. */
 struct scenario *scenario_load(const char *path, char *err, size_t err_size)
 {
-    /* A FIFO or a device would block the open or the read forever: only regular files. */
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return load_error(path, err, err_size, "not a regular file, expected a scenario file");
-    FILE *f = fopen(path, "rb");
-    if (!f) return load_error(path, err, err_size, "cannot open the file (%s), expected a readable "
-                                                   "scenario file", strerror(errno));
-    char *buf = malloc(FILE_MAX_BYTES + 1);
-    if (!buf) {
-        fclose(f);
-        return load_error(path, err, err_size, "out of memory, expected a smaller scenario");
-    }
-    size_t len = 0, n;
-    while (len <= FILE_MAX_BYTES && (n = fread(buf + len, 1, FILE_MAX_BYTES + 1 - len, f)) > 0)
-        len += n;
-    int read_errno = errno;
-    bool failed = ferror(f);
-    fclose(f);
-    struct scenario *s = NULL;
-    if (failed)
-        load_error(path, err, err_size, "cannot read the file (%s), expected a readable scenario "
-                                        "file", strerror(read_errno));
-    else if (len > FILE_MAX_BYTES)
-        load_error(path, err, err_size, "more than 1 MiB, expected a file of at most 1 MiB (%zu "
-                                        "bytes)", FILE_MAX_BYTES);
-    else
-        s = scenario_parse(path, buf, len, err, err_size);
+    size_t len;
+    char *buf = infile_read(path, FILE_MAX_BYTES, "scenario file", &len, err, err_size);
+    if (!buf) return NULL;
+    struct scenario *s = scenario_parse(path, buf, len, err, err_size);
     free(buf);
     return s;
 }

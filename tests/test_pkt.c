@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static char out_text[16384], err_text[16384];
@@ -201,6 +202,14 @@ static void test_bad_script_exits_2_and_writes_nothing(void **state)
     snprintf(args, sizeof args, "check tests/bad-pkt/does-not-exist.pkt --out %s", out);
     assert_int_equal(run(args), 2);
     assert_contains(err_text, "tests/bad-pkt/does-not-exist.pkt:1:1: error: cannot open the file");
+    /* a FIFO would block the read for ever: refused like any file that is not regular */
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/fifo.pkt", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    snprintf(args, sizeof args, "run %s --out %s", fifo, out);
+    assert_int_equal(run(args), 2);
+    assert_contains(err_text, "fifo.pkt:1:1: error: not a regular file, expected a script");
+    assert_int_equal(entries_in(out), 0);
     assert_int_equal(run("check x.pkt --strict --seed abc"), 2);
     assert_contains(err_text, "--seed expects an unsigned 64-bit integer, got 'abc'");
 }
