@@ -13,6 +13,12 @@ for p in $PACKAGES; do
 done
 [ -z "$missing" ] && exit 0
 
+# make runs its targets in parallel, and two apt-get at once fail on dpkg's lock: one
+# installer at a time (flock, from util-linux), each checking again what is still missing.
+if [ -z "${TCPSIM_DEPS_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+  TCPSIM_DEPS_LOCKED=1 exec flock "${TMPDIR:-/tmp}/tcpsim-ensure-deps.lock" sh "$0" "$@"
+fi
+
 cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" = 0 ]; then
   sudo=

@@ -4,7 +4,8 @@
 # (builds made with different compiler flags) and once more with the first, and fails unless
 # every output file is byte-identical across all of them; then runs the catalog with other seeds (SEEDS, default
 # "2 12345") and fails unless every scenario passes its expectations with each (they are
-# written to hold for any seed).
+# written to hold for any seed). The runs are independent: JOBS of them (default: the number
+# of CPUs) go at once, and their reports come out in a fixed order.
 # On a difference it prints the differing files and the first differing lines of a few.
 set -u
 [ $# -ge 2 ] || { echo "usage: $0 OUTDIR TCPSIM..." >&2; exit 2; }
@@ -14,17 +15,37 @@ status=0
 rm -rf "$outdir"; mkdir -p "$outdir"
 
 # run_catalog NAME TCPSIM [ARGS...]: the catalog into $outdir/NAME (the packetdrill-style
-# scripts of scenarios/pkt into NAME/pkt), its table in NAME.log
+# scripts of scenarios/pkt into NAME/pkt), its table in NAME.log, its one-line report in
+# NAME.report and a failure mark NAME.failed
 run_catalog() {
   run=$1 prog=$2; shift 2
   if "$prog" all --out "$outdir/$run" "$@" >"$outdir/$run.log" 2>&1 &&
      "$prog" check scenarios/pkt/*.pkt --out "$outdir/$run/pkt" "$@" >>"$outdir/$run.log" 2>&1; then
-    echo "  RUN     $prog all --out $outdir/$run${*:+ $*}"
+    echo "  RUN     $prog all --out $outdir/$run${*:+ $*}" >"$outdir/$run.report"
   else
-    echo "  FAIL    $prog all --out $outdir/$run${*:+ $*} (exit $?); all but its ok lines:"
-    grep -vE '^[^ ]+ +ok ' "$outdir/$run.log" | sed 's/^/    /' | head -n 40
-    status=1
+    { echo "  FAIL    $prog all --out $outdir/$run${*:+ $*} (exit $?); all but its ok lines:"
+      grep -vE '^[^ ]+ +ok ' "$outdir/$run.log" | sed 's/^/    /' | head -n 40
+    } >"$outdir/$run.report"
+    : >"$outdir/$run.failed"
   fi
+}
+
+# Runs started with `start` go JOBS at a time; `finish` waits for them all and prints their
+# reports in the order they were started.
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
+started="" running=0
+start() {
+  if [ "$running" -ge "$jobs" ]; then wait; running=0; fi
+  run_catalog "$@" &
+  running=$((running + 1)) started="$started $1"
+}
+finish() {
+  wait; running=0
+  for run in $started; do
+    cat "$outdir/$run.report"
+    [ ! -e "$outdir/$run.failed" ] || status=1
+  done
+  started=""
 }
 
 # show_first_differences A B: what differs between two output trees, readably and briefly
@@ -56,8 +77,11 @@ compare() {
 label() { basename "$(dirname "$1")"; }
 
 first_bin=$1 first=$(label "$1")
-for bin in "$@"; do run_catalog "$(label "$bin")" "$bin"; done
-run_catalog "$first-again" "$first_bin"
+for bin in "$@"; do start "$(label "$bin")" "$bin"; done
+start "$first-again" "$first_bin"
+for seed in $SEEDS; do start "$first-seed$seed" "$first_bin" --seed "$seed"; done
+finish
+
 compare "$first" "$first-again"
 shift
 for bin in "$@"; do compare "$first" "$(label "$bin")"; done
@@ -65,7 +89,6 @@ for bin in "$@"; do compare "$first" "$(label "$bin")"; done
 # Another seed must change the runs (ports, ISNs: else passing proves nothing) and every
 # scenario must still pass.
 for seed in $SEEDS; do
-  run_catalog "$first-seed$seed" "$first_bin" --seed "$seed"
   changed=$(diff -rq "$outdir/$first" "$outdir/$first-seed$seed" | wc -l)
   echo "          --seed $seed: $changed files differ from the default seed's"
   [ "$changed" -gt 0 ] || { echo "  FAIL    --seed $seed changed nothing"; status=1; }

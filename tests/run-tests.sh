@@ -1,15 +1,24 @@
 #!/bin/sh
 # Runs every test binary given, then prints one closing line "N passed, N failed" counting
 # the cmocka tests of all binaries. Exit status 1 if any test or binary failed.
+# Binaries run $JOBS at a time (default: the number of CPUs); their reports come out in the
+# order given, whatever order they finish in, so the log reads the same on every run.
 # Quiet by default: one line per binary, and the whole output of a binary that failed; V=1
 # prints every binary's output. $TEST_RUNNER, if set, is a command each binary runs under
-# (make test-valgrind). CMOCKA_MESSAGE_OUTPUT picks cmocka's format and the totals are counted
-# in it: STDOUT (default), TAP, SUBUNIT, or XML (JUnit files in $JUNIT_DIR, default
-# build/junit, one per binary and group: <binary>-<group>.xml).
+# (make test-valgrind). Binaries named in $PLAIN_CHILD_TESTS get $TCPSIM_PLAIN as $TCPSIM: the
+# tcpsim they start runs without the runner (their subject is the output bytes, which the
+# determinism gate shows to be the same in every build). CMOCKA_MESSAGE_OUTPUT picks cmocka's
+# format and the totals are counted in it: STDOUT (default), TAP, SUBUNIT, or XML (JUnit files
+# in $JUNIT_DIR, default build/junit, one per binary and group: <binary>-<group>.xml).
 passed=0 failed=0 status=0
 format=$(printf '%s' "${CMOCKA_MESSAGE_OUTPUT:-STDOUT}" | tr '[:lower:]' '[:upper:]')
 junit=${JUNIT_DIR:-build/junit}
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$format" = XML ] && mkdir -p "$junit"
+results=$(mktemp -d "${TMPDIR:-/tmp}/tcpsim-run-tests-XXXXXX") || exit 1
+trap 'rm -rf "$results"' EXIT
+trap 'exit 130' INT TERM
+export format junit results
 
 # count <output> <name>: sets p and f, the passed and failed tests of one binary
 count() {
@@ -36,13 +45,27 @@ count() {
   p=${p:-0} f=${f:-0}
 }
 
-for t in "$@"; do
-  name=$(basename "$t")
+# One binary, started by xargs: its output goes to $results/<i>.out, its status to <i>.rc.
+run_one='
+  i=$1 t=$2 name=$(basename "$2")
   if [ "$format" = XML ]; then
     rm -f "$junit/$name"-*.xml
     export CMOCKA_XML_FILE="$junit/$name-%g.xml"
   fi
-  out=$(${TEST_RUNNER:-} "$t" 2>&1); rc=$?
+  case " ${PLAIN_CHILD_TESTS:-} " in *" $name "*) export TCPSIM="$TCPSIM_PLAIN" ;; esac
+  ${TEST_RUNNER:-} "$t" >"$results/$i.out" 2>&1
+  echo $? >"$results/$i.rc"'
+
+i=0
+for t in "$@"; do i=$((i + 1)); printf '%s\n%s\n' "$i" "$t"; done |
+  xargs -n 2 -P "$jobs" sh -c "$run_one" run-one
+
+i=0
+for t in "$@"; do
+  i=$((i + 1))
+  name=$(basename "$t")
+  out=$(cat "$results/$i.out" 2>/dev/null)
+  rc=$(cat "$results/$i.rc" 2>/dev/null || echo 127)
   count "$out" "$name"
   passed=$((passed + p)); failed=$((failed + f))
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then

@@ -152,18 +152,20 @@ static void test_inject_scenario_passes(void **state)
 static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
 {
     (void)state;
-    char args[512], path[512];
-    FILE *f = fopen("/tmp/tcpsim-cli-bad.scn", "w");
+    char args[1024], scn[512], where[600], path[512];
+    snprintf(scn, sizeof scn, "%s/cli-bad.scn", tmpdir);
+    FILE *f = fopen(scn, "w");
     assert_non_null(f);
     fputs("id bad-step\ntitle \"x\"\nhost a 10.0.0.1\nprocess p on a\n  sned s 10\nend\n", f);
     fclose(f);
-    snprintf(args, sizeof args, "run /tmp/tcpsim-cli-bad.scn --out %s/bad", tmpdir);
+    snprintf(args, sizeof args, "run %s --out %s/bad", scn, tmpdir);
     assert_int_equal(run(args), 2);
-    assert_err_contains("/tmp/tcpsim-cli-bad.scn:5:3: error:");
+    snprintf(where, sizeof where, "%s:5:3: error:", scn);
+    assert_err_contains(where);
     assert_err_contains("sned");
     snprintf(path, sizeof path, "%s/bad", tmpdir);
     assert_false(exists(path));
-    remove("/tmp/tcpsim-cli-bad.scn");
+    remove(scn);
 }
 
 static void test_missing_scenario_file_exits_2(void **state)
