@@ -246,8 +246,9 @@ VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=d
 # These tests check the output bytes of catalog runs (captures through tshark, golden traces,
 # the pages in a browser): the tcpsim they start runs without memcheck, because test_catalog
 # already runs that catalog under it and the determinism gate shows the bytes do not depend on
-# the build. Checking them again under memcheck cost three quarters of this gate's time.
-VALGRIND_PLAIN_CHILDREN = test_captures test_golden test_browser
+# the build. test_runaway's runs go to a quarter of a million events each: ten minutes apiece
+# under memcheck; test-asan runs them under ASan.
+VALGRIND_PLAIN_CHILDREN = test_captures test_golden test_browser test_runaway
 test-valgrind:
 	@sh lwip-port/ensure-deps.sh valgrind
 	$(Q)$(call variant,$(VALGRIND_B),$(CFLAGS),$(EXTRA_CFLAGS)) valgrind-run

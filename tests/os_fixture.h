@@ -127,6 +127,9 @@ static char *fixture_story(int types_mask)
         case TRACE_EXPECT:
         case TRACE_ACCOUNTING:
         case TRACE_POOL:
+        case TRACE_DEFECT:
+        case TRACE_TIMER:
+        case TRACE_HELD:
         case TRACE_TYPE_COUNT:
             break;
         }

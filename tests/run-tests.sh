@@ -3,8 +3,8 @@
 # the cmocka tests of all binaries. Exit status 1 if any test or binary failed.
 # Binaries run $JOBS at a time (default: the number of CPUs); their reports come out in the
 # order given, whatever order they finish in, so the log reads the same on every run.
-# Quiet by default: one line per binary, and the whole output of a binary that failed; V=1
-# prints every binary's output. $TEST_RUNNER, if set, is a command each binary runs under
+# Quiet by default: one line per binary with its wall seconds, and the whole output of a
+# binary that failed; V=1 prints every binary's output. $TEST_RUNNER, if set, is a command each binary runs under
 # (make test-valgrind). Binaries named in $PLAIN_CHILD_TESTS get $TCPSIM_PLAIN as $TCPSIM: the
 # tcpsim they start runs without the runner (their subject is the output bytes, which the
 # determinism gate shows to be the same in every build). CMOCKA_MESSAGE_OUTPUT picks cmocka's
@@ -53,8 +53,10 @@ run_one='
     export CMOCKA_XML_FILE="$junit/$name-%g.xml"
   fi
   case " ${PLAIN_CHILD_TESTS:-} " in *" $name "*) export TCPSIM="$TCPSIM_PLAIN" ;; esac
+  start=$(date +%s)
   ${TEST_RUNNER:-} "$t" >"$results/$i.out" 2>&1
-  echo $? >"$results/$i.rc"'
+  echo $? >"$results/$i.rc"
+  echo $(($(date +%s) - start)) >"$results/$i.seconds"'
 
 i=0
 for t in "$@"; do i=$((i + 1)); printf '%s\n%s\n' "$i" "$t"; done |
@@ -66,6 +68,7 @@ for t in "$@"; do
   name=$(basename "$t")
   out=$(cat "$results/$i.out" 2>/dev/null)
   rc=$(cat "$results/$i.rc" 2>/dev/null || echo 127)
+  secs=$(cat "$results/$i.seconds" 2>/dev/null || echo '?')
   count "$out" "$name"
   passed=$((passed + p)); failed=$((failed + f))
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
@@ -73,12 +76,12 @@ for t in "$@"; do
   fi
   if [ "$rc" != 0 ]; then
     status=1
-    printf '  FAIL    %s (%s passed, %s failed, exit status %s)\n' "$name" "$p" "$f" "$rc"
+    printf '  FAIL    %s (%s passed, %s failed, exit status %s, %s s)\n' "$name" "$p" "$f" "$rc" "$secs"
     printf '%s\n' "$out"
   elif [ "${V:-0}" = 1 ]; then
     printf '%s\n' "$out"
   else
-    printf '  PASS    %s (%s)\n' "$name" "$p"
+    printf '  PASS    %s (%s, %s s)\n' "$name" "$p" "$secs"
   fi
 done
 echo
