@@ -56,10 +56,9 @@ static struct flow *find(struct accounting *a, struct conn_key key)
     return i ? &a->flows[*i] : NULL;
 }
 
-static struct flow *flow_of(struct accounting *a, struct conn_key key)
+static struct flow *new_flow(struct accounting *a, struct conn_key key)
 {
-    struct flow *f = find(a, key);
-    if (f) return f;
+    struct flow *f;
     if (a->count == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 64;
         a->flows = realloc(a->flows, a->cap * sizeof *a->flows);
@@ -69,6 +68,27 @@ static struct flow *flow_of(struct accounting *a, struct conn_key key)
     *f = (struct flow){ .key = key, .mismatch_at = NO_MISMATCH };
     connmap_put(&a->index, key, a->count++);
     return f;
+}
+
+static struct flow *flow_of(struct accounting *a, struct conn_key key)
+{
+    struct flow *f = find(a, key);
+    return f ? f : new_flow(a, key);
+}
+
+static bool flow_used(const struct flow *f)
+{
+    return f->sent || f->received || f->on_wire || f->acked || f->reset || f->receiver_closed ||
+           f->sender_down || f->receiver_down;
+}
+
+/* A SYN without ACK opens a new connection. When its 4-tuple carried an earlier one (a port
+ * bound again after the first connection ended), the new one is accounted on its own from byte
+ * 1: the old flows keep their numbers and are reported as they ended. */
+static void new_incarnation(struct accounting *a, struct conn_key key)
+{
+    struct flow *f = find(a, key);
+    if (f && flow_used(f)) new_flow(a, key);
 }
 
 void accounting_sent(struct accounting *a, struct conn_key key, const void *buf, size_t len)
@@ -101,6 +121,10 @@ void accounting_segment(struct accounting *a, const struct trace_segment *s)
     /* A segment can come before the send() that queued it returns (lwIP transmits inside the
      * call), so both directions are created here if needed. */
     struct conn_key dir = { s->src_ip, s->dst_ip, s->src_port, s->dst_port };
+    if ((s->flags & TCP_SYN) && !(s->flags & TCP_ACK)) {
+        new_incarnation(a, dir);
+        new_incarnation(a, reversed(dir));
+    }
     struct flow *out = flow_of(a, dir), *in = flow_of(a, reversed(dir));
     if (s->flags & TCP_RST) {
         if (out) out->reset = true;

@@ -24,11 +24,15 @@ enum lwip_defect {
     DEFECT_BIND_TWICE,            /* tcp_bind registers a bound pcb a second time */
     DEFECT_LISTENER_LINGER,       /* lwip_netconn_do_close_internal: linger on a listen pcb */
     DEFECT_ZERO_WINDOW_ACK_STORM, /* tcp_receive answers a pure ACK with an ACK when rcv_wnd 0 */
+    DEFECT_SHUTDOWN_LINGER,       /* lwip_netconn_do_close_internal: linger on a non-blocking
+                                     netconn detaches the pcb's callbacks, then gives up */
     DEFECT_COUNT
 };
 
 /* The lwIP function at fault ("tcp_bind"). */
 const char *defect_function(enum lwip_defect d);
+/* The defect's short name, as in its catalog scenario lwip-defect-<name> ("bind-twice"). */
+const char *defect_name(enum lwip_defect d);
 
 /* Emits one `lwip-defect` event (proc may be NULL). */
 void defect_emit(struct trace *t, enum lwip_defect d, const char *host, const char *proc,
