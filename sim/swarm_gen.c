@@ -207,7 +207,8 @@ static void rule_text(struct gen *g, char *text, char *name, size_t size)
     case 1:
         n--;   /* 1..19: 1st 2nd 3rd 4th ... 19th */
         snprintf(text, size, "drop nth %llu", n);
-        snprintf(name, size, "drop-%llu%s", n, n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th");
+        snprintf(name, size, "drop-%llu%s", n,
+                 n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th");
         return;
     case 2: {
         static const char *const letters[] = { "S", "F", "R", "SA", "P" };
