@@ -577,7 +577,7 @@ long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
 /* lwIP treats a shutdown that leaves neither direction open as a close
  * (lwip_netconn_do_close_internal, shut_close) and checks SO_LINGER for it. (For SHUT_RD after
  * SHUT_WR lwIP also wants FIN_WAIT_1/2 or CLOSING, which such a socket is in unless the peer
- * had closed first: then this overestimates, and only turns SO_LINGER off needlessly.) */
+ * had closed first: there this overestimates, and the defect event is a false alarm.) */
 static bool shutdown_closes(const struct fd_entry *e, int how)
 {
     return how == 2 || (how == 0 && e->shut_wr) || (how == 1 && e->shut_rd);
