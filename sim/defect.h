@@ -4,8 +4,9 @@
  *
  * lwIP is never patched. For each defect the simulator either refuses the call before lwIP sees
  * it, as an OS wrapper would (bind twice), works around it the way the reference OS behaves
- * (SO_LINGER on a listening socket), or lets lwIP do it and notices (the zero-window ACK
- * storm). Every time, one `lwip-defect` trace event names the lwIP function.
+ * (SO_LINGER on a listening socket, or on a shutdown that closes), or lets lwIP do it and
+ * notices (the zero-window ACK storm). Every time, one `lwip-defect` trace event names the
+ * lwIP function; the event also carries the defect (two share a function).
  *
  * The storm detector watches the segments of one direction: DEFECT_STORM_ACKS pure ACKs with
  * the same seq and ack, a zero window and no progress, all within DEFECT_STORM_WINDOW_US, are an
