@@ -230,6 +230,11 @@ static int make_nonblocking(struct proc *p, int sock)
     return sock;
 }
 
+static struct conn_key reversed_key(struct conn_key k)
+{
+    return (struct conn_key){ k.remote_ip, k.local_ip, k.remote_port, k.local_port };
+}
+
 /* local -> remote of a connected socket, for byte accounting. Looked up when the connection is
  * made (connect, accept: bind_connection) and kept: once an RST has freed the pcb,
  * getpeername fails, yet the data queued before the RST is still read from that fd. */
@@ -244,12 +249,9 @@ static const struct conn_key *fd_key(struct proc *p, struct fd_entry *e)
         return NULL;
     e->key = k;
     e->key_known = true;
+    e->sent_incarnation = accounting_incarnation(p->host->net.accounting, k);
+    e->received_incarnation = accounting_incarnation(p->host->net.accounting, reversed_key(k));
     return &e->key;
-}
-
-static struct conn_key reversed_key(struct conn_key k)
-{
-    return (struct conn_key){ k.remote_ip, k.local_ip, k.remote_port, k.local_port };
 }
 
 /* Tell the state tracker which connection is being closed, so that a pcb vanishing now is
@@ -466,7 +468,9 @@ static long send_chunk(struct proc *p, struct fd_entry *e, const char *buf, size
 {
     long n = p->host->stack->send(e->sock, buf + *done, len, stack_flags, err);
     const struct conn_key *key = n > 0 ? fd_key(p, e) : NULL;
-    if (key) accounting_sent(p->host->net.accounting, *key, buf + *done, (size_t)n);
+    if (key)
+        accounting_sent_on(p->host->net.accounting, *key, e->sent_incarnation, buf + *done,
+                           (size_t)n);
     if (n > 0) *done += (size_t)n;
     return n;
 }
@@ -570,7 +574,9 @@ long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
         }
     }
     const struct conn_key *key = n > 0 && !(flags & STACK_MSG_PEEK) ? fd_key(p, e) : NULL;
-    if (key) accounting_received(p->host->net.accounting, reversed_key(*key), buf, (size_t)n);
+    if (key)
+        accounting_received_on(p->host->net.accounting, reversed_key(*key),
+                               e->received_incarnation, buf, (size_t)n);
     return call_end(&c, n, err, n > 0 ? n : 0);
 }
 
