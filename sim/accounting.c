@@ -10,9 +10,12 @@
 #include <string.h>
 
 #define NO_MISMATCH UINT64_MAX
+#define NO_OLDER SIZE_MAX
 
 struct flow {
     struct conn_key key;            /* sender -> receiver */
+    uint32_t incarnation;           /* 0 for the key's first connection, 1 for the next, ... */
+    size_t older;                   /* the key's previous incarnation, or NO_OLDER */
     uint64_t sent, received;        /* by the applications */
     uint8_t *copy;                  /* the bytes sent, for the content check */
     size_t copy_cap;
@@ -56,24 +59,71 @@ static struct flow *find(struct accounting *a, struct conn_key key)
     return i ? &a->flows[*i] : NULL;
 }
 
-static struct flow *flow_of(struct accounting *a, struct conn_key key)
+static struct flow *new_flow(struct accounting *a, struct conn_key key)
 {
     struct flow *f = find(a, key);
-    if (f) return f;
+    uint32_t incarnation = f ? f->incarnation + 1 : 0;
+    size_t older = f ? (size_t)(f - a->flows) : NO_OLDER;
     if (a->count == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 64;
         a->flows = realloc(a->flows, a->cap * sizeof *a->flows);
         if (!a->flows) sched_out_of_memory();
     }
     f = &a->flows[a->count];
-    *f = (struct flow){ .key = key, .mismatch_at = NO_MISMATCH };
+    *f = (struct flow){ .key = key, .incarnation = incarnation, .older = older,
+                        .mismatch_at = NO_MISMATCH };
     connmap_put(&a->index, key, a->count++);
     return f;
 }
 
+static struct flow *flow_of(struct accounting *a, struct conn_key key)
+{
+    struct flow *f = find(a, key);
+    return f ? f : new_flow(a, key);
+}
+
+static bool flow_used(const struct flow *f)
+{
+    return f->sent || f->received || f->on_wire || f->acked || f->reset || f->receiver_closed ||
+           f->sender_down || f->receiver_down;
+}
+
+/* A SYN without ACK opens a new connection. When its 4-tuple carried an earlier one (a port
+ * bound again after the first connection ended), the new one is accounted on its own from byte
+ * 1: the old flows keep their numbers and are reported as they ended. */
+static void new_incarnation(struct accounting *a, struct conn_key key)
+{
+    struct flow *f = find(a, key);
+    if (f && flow_used(f)) new_flow(a, key);
+}
+
+uint32_t accounting_incarnation(struct accounting *a, struct conn_key key)
+{
+    return flow_of(a, key)->incarnation;
+}
+
+/* The flow of that incarnation of key (the current one if it is gone: never, in practice). */
+static struct flow *incarnation_of(struct accounting *a, struct conn_key key, uint32_t incarnation)
+{
+    struct flow *f = flow_of(a, key), *newest = f;
+    while (f->incarnation != incarnation && f->older != NO_OLDER) f = &a->flows[f->older];
+    return f->incarnation == incarnation ? f : newest;
+}
+
 void accounting_sent(struct accounting *a, struct conn_key key, const void *buf, size_t len)
 {
-    struct flow *f = flow_of(a, key);
+    accounting_sent_on(a, key, accounting_incarnation(a, key), buf, len);
+}
+
+void accounting_received(struct accounting *a, struct conn_key key, const void *buf, size_t len)
+{
+    accounting_received_on(a, key, accounting_incarnation(a, key), buf, len);
+}
+
+void accounting_sent_on(struct accounting *a, struct conn_key key, uint32_t incarnation,
+                        const void *buf, size_t len)
+{
+    struct flow *f = incarnation_of(a, key, incarnation);
     if (f->sent + len > f->copy_cap) {
         size_t cap = f->copy_cap ? f->copy_cap : 4096;
         while (cap < f->sent + len) cap *= 2;
@@ -85,9 +135,10 @@ void accounting_sent(struct accounting *a, struct conn_key key, const void *buf,
     f->sent += len;
 }
 
-void accounting_received(struct accounting *a, struct conn_key key, const void *buf, size_t len)
+void accounting_received_on(struct accounting *a, struct conn_key key, uint32_t incarnation,
+                            const void *buf, size_t len)
 {
-    struct flow *f = flow_of(a, key);
+    struct flow *f = incarnation_of(a, key, incarnation);
     const uint8_t *got = buf;
     for (size_t i = 0; i < len && f->mismatch_at == NO_MISMATCH; i++) {
         uint64_t at = f->received + i;
@@ -101,6 +152,10 @@ void accounting_segment(struct accounting *a, const struct trace_segment *s)
     /* A segment can come before the send() that queued it returns (lwIP transmits inside the
      * call), so both directions are created here if needed. */
     struct conn_key dir = { s->src_ip, s->dst_ip, s->src_port, s->dst_port };
+    if ((s->flags & TCP_SYN) && !(s->flags & TCP_ACK)) {
+        new_incarnation(a, dir);
+        new_incarnation(a, reversed(dir));
+    }
     struct flow *out = flow_of(a, dir), *in = flow_of(a, reversed(dir));
     if (s->flags & TCP_RST) {
         if (out) out->reset = true;

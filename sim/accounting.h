@@ -29,6 +29,15 @@ void accounting_free(struct accounting *a);
 /* Keys are directional: local = the sender, remote = the receiver. */
 void accounting_sent(struct accounting *a, struct conn_key flow, const void *buf, size_t len);
 void accounting_received(struct accounting *a, struct conn_key flow, const void *buf, size_t len);
+/* A 4-tuple can carry one connection after another (a port bound again): each SYN without ACK
+ * on a used 4-tuple starts a new incarnation of its flows. A socket takes the incarnation when
+ * it is connected and keeps it, so data read after the next connection began is still its own
+ * connection's. accounting_sent/received use the newest incarnation. */
+uint32_t accounting_incarnation(struct accounting *a, struct conn_key flow);
+void accounting_sent_on(struct accounting *a, struct conn_key flow, uint32_t incarnation,
+                        const void *buf, size_t len);
+void accounting_received_on(struct accounting *a, struct conn_key flow, uint32_t incarnation,
+                            const void *buf, size_t len);
 /* A segment on the link (relative seq/ack as in the trace). */
 void accounting_segment(struct accounting *a, const struct trace_segment *s);
 /* The receiver closed its socket (key from the receiver's side: local = receiver). */

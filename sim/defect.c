@@ -14,6 +14,19 @@ const char *defect_function(enum lwip_defect d)
     case DEFECT_BIND_TWICE: return "tcp_bind";
     case DEFECT_LISTENER_LINGER: return "lwip_netconn_do_close_internal";
     case DEFECT_ZERO_WINDOW_ACK_STORM: return "tcp_receive";
+    case DEFECT_SHUTDOWN_LINGER: return "lwip_netconn_do_close_internal";
+    case DEFECT_COUNT: break;
+    }
+    return "?";
+}
+
+const char *defect_name(enum lwip_defect d)
+{
+    switch (d) {
+    case DEFECT_BIND_TWICE: return "bind-twice";
+    case DEFECT_LISTENER_LINGER: return "listener-linger";
+    case DEFECT_ZERO_WINDOW_ACK_STORM: return "ack-storm";
+    case DEFECT_SHUTDOWN_LINGER: return "shutdown-linger";
     case DEFECT_COUNT: break;
     }
     return "?";
@@ -26,6 +39,7 @@ void defect_emit(struct trace *t, enum lwip_defect d, const char *host, const ch
     ev.u.defect.host = host;
     ev.u.defect.proc = proc;
     ev.u.defect.function = defect_function(d);
+    ev.u.defect.kind = (int)d;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(ev.u.defect.detail, sizeof ev.u.defect.detail, fmt, ap);

@@ -4,8 +4,9 @@
  *
  * lwIP is never patched. For each defect the simulator either refuses the call before lwIP sees
  * it, as an OS wrapper would (bind twice), works around it the way the reference OS behaves
- * (SO_LINGER on a listening socket), or lets lwIP do it and notices (the zero-window ACK
- * storm). Every time, one `lwip-defect` trace event names the lwIP function.
+ * (SO_LINGER on a listening socket, or on a shutdown that closes), or lets lwIP do it and
+ * notices (the zero-window ACK storm). Every time, one `lwip-defect` trace event names the
+ * lwIP function; the event also carries the defect (two share a function).
  *
  * The storm detector watches the segments of one direction: DEFECT_STORM_ACKS pure ACKs with
  * the same seq and ack, a zero window and no progress, all within DEFECT_STORM_WINDOW_US, are an
@@ -24,11 +25,15 @@ enum lwip_defect {
     DEFECT_BIND_TWICE,            /* tcp_bind registers a bound pcb a second time */
     DEFECT_LISTENER_LINGER,       /* lwip_netconn_do_close_internal: linger on a listen pcb */
     DEFECT_ZERO_WINDOW_ACK_STORM, /* tcp_receive answers a pure ACK with an ACK when rcv_wnd 0 */
+    DEFECT_SHUTDOWN_LINGER,       /* lwip_netconn_do_close_internal: linger on a non-blocking
+                                     netconn detaches the pcb's callbacks, then gives up */
     DEFECT_COUNT
 };
 
 /* The lwIP function at fault ("tcp_bind"). */
 const char *defect_function(enum lwip_defect d);
+/* The defect's short name, as in its catalog scenario lwip-defect-<name> ("bind-twice"). */
+const char *defect_name(enum lwip_defect d);
 
 /* Emits one `lwip-defect` event (proc may be NULL). */
 void defect_emit(struct trace *t, enum lwip_defect d, const char *host, const char *proc,

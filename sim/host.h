@@ -85,8 +85,10 @@ struct fd_entry {
     bool app_nonblocking;           /* O_NONBLOCK as the application set it */
     bool connected;                 /* connect succeeded or came from accept: SIGPIPE applies */
     bool shut_wr;                   /* shutdown(SHUT_WR or SHUT_RDWR) was called */
+    bool shut_rd;                   /* shutdown(SHUT_RD or SHUT_RDWR) was called */
     bool key_known;                 /* key below is set (the socket is connected) */
     struct conn_key key;            /* local -> remote, for byte accounting */
+    uint32_t sent_incarnation, received_incarnation;   /* of the key's flows (accounting.h) */
     uint32_t rcvtimeo_ms, sndtimeo_ms;   /* SO_RCVTIMEO / SO_SNDTIMEO, 0 = none */
     bool lingers;                   /* SO_LINGER {on, t > 0}: close may wait inside lwIP */
     bool bound, listening, linger_on;    /* what the OS knows of the socket (lwIP defects) */

@@ -230,6 +230,11 @@ static int make_nonblocking(struct proc *p, int sock)
     return sock;
 }
 
+static struct conn_key reversed_key(struct conn_key k)
+{
+    return (struct conn_key){ k.remote_ip, k.local_ip, k.remote_port, k.local_port };
+}
+
 /* local -> remote of a connected socket, for byte accounting. Looked up when the connection is
  * made (connect, accept: bind_connection) and kept: once an RST has freed the pcb,
  * getpeername fails, yet the data queued before the RST is still read from that fd. */
@@ -244,12 +249,9 @@ static const struct conn_key *fd_key(struct proc *p, struct fd_entry *e)
         return NULL;
     e->key = k;
     e->key_known = true;
+    e->sent_incarnation = accounting_incarnation(p->host->net.accounting, k);
+    e->received_incarnation = accounting_incarnation(p->host->net.accounting, reversed_key(k));
     return &e->key;
-}
-
-static struct conn_key reversed_key(struct conn_key k)
-{
-    return (struct conn_key){ k.remote_ip, k.local_ip, k.remote_port, k.local_port };
 }
 
 /* Tell the state tracker which connection is being closed, so that a pcb vanishing now is
@@ -269,6 +271,13 @@ static void note_closing(struct proc *p, const struct fd_entry *e)
     if (p->host->net.reasons) reasons_note_close(p->host->net.reasons, p->host->name, key, &why);
 }
 
+static void set_linger(struct proc *p, const struct fd_entry *e, int on, int seconds)
+{
+    struct stack_opt opt = { .name = STACK_SO_LINGER, .value = on, .linger_s = seconds };
+    int ignored;
+    p->host->stack->setsockopt(e->sock, &opt, &ignored);
+}
+
 /* lwIP 2.1.3 lwip_netconn_do_close_internal (api_msg.c) checks SO_LINGER against the pcb's
  * unsent/unacked queues, which a tcp_pcb_listen does not have: closing (or shutting down both
  * ways) a listening socket with SO_LINGER on reads past the listen pcb. Linux ignores SO_LINGER
@@ -276,9 +285,7 @@ static void note_closing(struct proc *p, const struct fd_entry *e)
 static void listener_linger_off(struct proc *p, struct fd_entry *e)
 {
     if (!e->listening || !e->linger_on) return;
-    struct stack_opt off = { .name = STACK_SO_LINGER, .value = 0 };
-    int ignored;
-    p->host->stack->setsockopt(e->sock, &off, &ignored);
+    set_linger(p, e, 0, 0);
     e->linger_on = false;
     defect_emit(p->host->net.trace, DEFECT_LISTENER_LINGER, p->host->name, p->name,
                 "SO_LINGER on a listening socket would make lwIP read unsent/unacked past its "
@@ -461,7 +468,9 @@ static long send_chunk(struct proc *p, struct fd_entry *e, const char *buf, size
 {
     long n = p->host->stack->send(e->sock, buf + *done, len, stack_flags, err);
     const struct conn_key *key = n > 0 ? fd_key(p, e) : NULL;
-    if (key) accounting_sent(p->host->net.accounting, *key, buf + *done, (size_t)n);
+    if (key)
+        accounting_sent_on(p->host->net.accounting, *key, e->sent_incarnation, buf + *done,
+                           (size_t)n);
     if (n > 0) *done += (size_t)n;
     return n;
 }
@@ -565,8 +574,41 @@ long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
         }
     }
     const struct conn_key *key = n > 0 && !(flags & STACK_MSG_PEEK) ? fd_key(p, e) : NULL;
-    if (key) accounting_received(p->host->net.accounting, reversed_key(*key), buf, (size_t)n);
+    if (key)
+        accounting_received_on(p->host->net.accounting, reversed_key(*key),
+                               e->received_incarnation, buf, (size_t)n);
     return call_end(&c, n, err, n > 0 ? n : 0);
+}
+
+/* lwIP treats a shutdown that leaves neither direction open as a close
+ * (lwip_netconn_do_close_internal, shut_close) and checks SO_LINGER for it. (For SHUT_RD after
+ * SHUT_WR lwIP also wants FIN_WAIT_1/2 or CLOSING, which such a socket is in unless the peer
+ * had closed first: there this overestimates, and the defect event is a false alarm.) */
+static bool shutdown_closes(const struct fd_entry *e, int how)
+{
+    return how == 2 || (how == 0 && e->shut_wr) || (how == 1 && e->shut_rd);
+}
+
+/* lwIP 2.1.3 lwip_netconn_do_close_internal, on a close with SO_LINGER {on, t > 0}, data not
+ * yet acknowledged and a non-blocking netconn (every lwIP socket here is one, see proc.h):
+ * it first detaches the pcb's callbacks (tcp_arg, tcp_err: NULL), then finds it cannot wait
+ * and returns ERR_WOULDBLOCK, leaving conn->pcb.tcp set. When lwIP later frees that pcb (an RST
+ * in tcp_input, a timeout in tcp_slowtmr) nobody tells the netconn, and the socket's close
+ * frees it a second time (the TCP_PCB pool count drops below zero). shutdown never lingers on
+ * Linux (SO_LINGER is about close), so the OS turns SO_LINGER off for lwIP's shutdown and on
+ * again after it. Returns whether it did. */
+static bool shutdown_linger_off(struct proc *p, const struct fd_entry *e, int how)
+{
+    struct stack_write_room room;
+    if (!e->lingers || e->listening || !shutdown_closes(e, how)) return false;
+    if (p->host->stack->write_room(e->sock, &room) != 0 || !room.connected || !room.data_queued)
+        return false;
+    set_linger(p, e, 0, 0);
+    defect_emit(p->host->net.trace, DEFECT_SHUTDOWN_LINGER, p->host->name, p->name,
+                "shutdown closing with SO_LINGER {1, %d} and data unacked: lwIP would detach "
+                "the pcb's callbacks, fail EWOULDBLOCK, later free the pcb twice; SO_LINGER off "
+                "for it (Linux: shutdown never lingers)", e->linger_s);
+    return true;
 }
 
 int proc_shutdown(struct proc *p, int fd, int how)
@@ -578,8 +620,11 @@ int proc_shutdown(struct proc *p, int fd, int how)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     if (how == 2) listener_linger_off(p, e);   /* SHUT_RDWR closes a listener: same lwIP path */
+    bool linger_off = shutdown_linger_off(p, e, how);
     int ret = p->host->stack->shutdown(e->sock, how, &err);
+    if (linger_off) set_linger(p, e, 1, e->linger_s);
     if (ret == 0 && how != 0) e->shut_wr = true;
+    if (ret == 0 && how != 1) e->shut_rd = true;
     return (int)call_end(&c, ret, err, -1);
 }
 

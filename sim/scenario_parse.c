@@ -846,7 +846,7 @@ static bool ip_in(const char *s, size_t len, uint32_t *ip)
 /* "<ip>:<port>", port 1..65535. */
 static bool take_endpoint(struct parser *p, uint32_t *ip, uint16_t *port)
 {
-    const char *what = "an address and port like 10.0.0.2:7000";
+    const char *what = "an address and port like 10.0.0.2:8400";
     const struct word *w = take(p, what);
     if (!w) return false;
     const char *s = raw(p, w);
@@ -1670,7 +1670,7 @@ static bool parse_inject_conn(struct parser *p, struct scenario_event *e, const 
 /* ports <src>><dst>: no connection; seq and ack are absolute. */
 static bool parse_inject_ports(struct parser *p, struct scenario_event *e, const struct word *o)
 {
-    const char *what = "ports like 7000>55978 (1..65535)";
+    const char *what = "ports like 8400>55978 (1..65535)";
     const struct word *w = take(p, what);
     if (!w) return false;
     if (e->inject.fd_proc[0]) return fail_word(p, o, "both 'conn' and 'ports', expected one");
@@ -1936,7 +1936,7 @@ static bool range_given_twice(struct parser *p, const struct word *o, const stru
  * "ip:port>ip:port" with '*' for any run of characters. */
 static bool take_conn(struct parser *p, int host, int peer, struct match *m)
 {
-    const char *what = "a connection: <process>:<fd> or a pattern like 10.0.0.1:*>10.0.0.2:7000";
+    const char *what = "a connection: <process>:<fd> or a pattern like 10.0.0.1:*>10.0.0.2:8400";
     const struct word *w = take(p, what);
     if (!w) return false;
     if (!w->v[0]) return fail_word(p, w, "empty connection, expected %s", what);
@@ -2311,7 +2311,7 @@ static bool parse_expect_states(struct parser *p, struct scenario_expect *x)
                        "FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT";
     x->kind = EXPECT_STATES;
     if (!take_host(p, &x->host)) return false;
-    const char *pattern = "a connection pattern like 10.0.0.1:*>10.0.0.2:7000";
+    const char *pattern = "a connection pattern like 10.0.0.1:*>10.0.0.2:8400";
     const struct word *cw = take(p, pattern);
     if (!cw) return false;
     if (!cw->v[0]) return fail_word(p, cw, "empty pattern, expected %s", pattern);

@@ -537,10 +537,13 @@ static void run_seed(const struct shard *sh, uint64_t seed, const char *scratch)
     if (r.verdict != V_OK) keep_failure(sh, seed, text, &r, scratch, files, sizeof files);
     one_line(r.detail);
     char line[4000];   /* below PIPE_BUF: one write, never interleaved with another worker's */
-    int n = snprintf(line, sizeof line, "%llu\t%s\t%zu\t%zu\t%zu\t%s\t%s\n",
-                     (unsigned long long)seed, verdict_name(r.verdict),
-                     r.defects[DEFECT_BIND_TWICE], r.defects[DEFECT_LISTENER_LINGER],
-                     r.defects[DEFECT_ZERO_WINDOW_ACK_STORM], r.detail[0] ? r.detail : "-", files);
+    int n = snprintf(line, sizeof line, "%llu\t%s", (unsigned long long)seed,
+                     verdict_name(r.verdict));
+    for (int d = 0; d < DEFECT_COUNT && n > 0 && (size_t)n < sizeof line; d++)
+        n += snprintf(line + n, sizeof line - (size_t)n, "\t%zu", r.defects[d]);
+    if (n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, "\t%s\t%s\n",
+                      r.detail[0] ? r.detail : "-", files);
     if (n < 0) return;
     if ((size_t)n >= sizeof line) {
         n = (int)sizeof line - 1;
@@ -604,8 +607,11 @@ static int report(const struct swarm_options *o, const char *dir, struct result 
     snprintf(tsv, sizeof tsv, "%s/results-%llu-%llu.tsv", dir, (unsigned long long)o->first_seed,
              (unsigned long long)o->last_seed);
     FILE *t = fopen(tsv, "w");
-    if (t) fprintf(t, "seed\tverdict\ttcp_bind\tlwip_netconn_do_close_internal\ttcp_receive\t"
-                      "detail\tscenario\treplay\n");
+    if (t) {
+        fprintf(t, "seed\tverdict");
+        for (int d = 0; d < DEFECT_COUNT; d++) fprintf(t, "\t%s", defect_name((enum lwip_defect)d));
+        fprintf(t, "\tdetail\tscenario\treplay\n");
+    }
     uint64_t ran = 0, ok = 0, with_defect = 0, missing = 0, defects[DEFECT_COUNT] = { 0 };
     int failures = 0;
     char v[64], num[32], detail[400], files[4000], replay[4000];
@@ -630,8 +636,10 @@ static int report(const struct swarm_options *o, const char *dir, struct result 
         }
         failures++;
         fprintf(out, "seed %llu: %s: %s\n  scenario: %s\n  %s\n",
-                (unsigned long long)(o->first_seed + i), v, field(line, 5, detail, sizeof detail),
-                field(line, 6, files, sizeof files), field(line, 7, replay, sizeof replay));
+                (unsigned long long)(o->first_seed + i), v,
+                field(line, 2 + DEFECT_COUNT, detail, sizeof detail),
+                field(line, 3 + DEFECT_COUNT, files, sizeof files),
+                field(line, 4 + DEFECT_COUNT, replay, sizeof replay));
     }
     if (t) fclose(t);
     fprintf(out, "swarm: seeds %llu..%llu: %llu runs, %llu ok, %d failure%s%s; lwIP defects "
@@ -640,7 +648,8 @@ static int report(const struct swarm_options *o, const char *dir, struct result 
             (unsigned long long)ran, (unsigned long long)ok, failures, failures == 1 ? "" : "s",
             missing ? " (some seeds gave no result)" : "", (unsigned long long)with_defect);
     for (int d = 0; d < DEFECT_COUNT; d++)
-        fprintf(out, " %s %llu", defect_function((enum lwip_defect)d), (unsigned long long)defects[d]);
+        fprintf(out, " %s (%s) %llu", defect_function((enum lwip_defect)d),
+                defect_name((enum lwip_defect)d), (unsigned long long)defects[d]);
     fprintf(out, "\nresults: %s\n", tsv);
     return failures + (missing ? 1 : 0);
 }

@@ -132,9 +132,9 @@ static void server(struct gen *g)
     signals(g);
     fprintf(g->f, "  socket lst\n");
     if (one_in(g, 3)) option_step(g, "lst");
-    fprintf(g->f, "  bind lst 0.0.0.0:7000\n");
+    fprintf(g->f, "  bind lst 0.0.0.0:8400\n");
     if (g->on[F_BIND] && one_in(g, 3)) fprintf(g->f, "  bind lst 0.0.0.0:%llu\n",
-                                               (unsigned long long)between(g, 7000, 7002));
+                                               (unsigned long long)between(g, 8400, 8402));
     fprintf(g->f, "  listen lst %llu\n", (unsigned long long)between(g, 1, 8));
     if (g->on[F_LINGER] && one_in(g, 3)) fprintf(g->f, "  setsockopt lst linger on 1\n");
     unsigned conns = (unsigned)between(g, 1, 3);
@@ -165,7 +165,7 @@ static void client(struct gen *g, unsigned index)
         fprintf(g->f, "  bind s 0.0.0.0:%llu\n", (unsigned long long)between(g, 7100, 7104));
         if (one_in(g, 2)) fprintf(g->f, "  bind s 0.0.0.0:%llu\n", (unsigned long long)between(g, 7100, 7104));
     }
-    fprintf(g->f, "  connect s 10.0.0.2:%s\n", one_in(g, 10) ? "7001" : "7000");
+    fprintf(g->f, "  connect s 10.0.0.2:%s\n", one_in(g, 10) ? "8401" : "8400");
     fd_steps(g, "s", (unsigned)between(g, 1, 8));
     finish(g, "s");
     fprintf(g->f, "end\n\n");
@@ -173,7 +173,7 @@ static void client(struct gen *g, unsigned index)
 
 /* ---- world events, written in time order (the format wants them so) ---- */
 
-#define MAX_EVENTS 16
+#define MAX_EVENTS 24
 
 struct event_line {
     uint64_t t_ms;
@@ -194,24 +194,60 @@ static char *add_event(struct events *e, uint64_t t_ms)
     return l->text;
 }
 
+/* The rule's text after "link <dir> " and its name as the timeline (and `remove`) knows it
+ * (docs/scenario-format.md, World events). */
+static void rule_text(struct gen *g, char *text, char *name, size_t size)
+{
+    unsigned long long n = between(g, 2, 20), ms = between(g, 1, 50), ms2 = below(g, 5);
+    switch (below(g, 7)) {
+    case 0:
+        snprintf(text, size, "drop chance 1/%llu", n);
+        snprintf(name, size, "drop-chance-1/%llu", n);
+        return;
+    case 1:
+        n--;   /* 1..19: 1st 2nd 3rd 4th ... 19th */
+        snprintf(text, size, "drop nth %llu", n);
+        snprintf(name, size, "drop-%llu%s", n,
+                 n == 1 ? "st" : n == 2 ? "nd" : n == 3 ? "rd" : "th");
+        return;
+    case 2: {
+        static const char *const letters[] = { "S", "F", "R", "SA", "P" };
+        static const char *const names[] = { "SYN", "FIN", "RST", "SYN-ACK", "PSH" };
+        size_t k = below(g, 5);
+        snprintf(text, size, "drop next %s count %llu", letters[k], n % 3 + 1);
+        snprintf(name, size, "drop-next-%s", names[k]);
+        return;
+    }
+    case 3:
+        snprintf(text, size, "delay %llums jitter %llums", ms, ms2);
+        if (ms2) snprintf(name, size, "delay-%llums-jitter-%llums", ms, ms2);
+        else snprintf(name, size, "delay-%llums", ms);
+        return;
+    case 4:
+        snprintf(text, size, "reorder 1/%llu %llums", n % 9 + 2, ms % 20 + 1);
+        snprintf(name, size, "reorder-1/%llu", n % 9 + 2);
+        return;
+    case 5:
+        snprintf(text, size, "duplicate 1/%llu %llums", n % 9 + 2, ms2);
+        snprintf(name, size, "duplicate-1/%llu", n % 9 + 2);
+        return;
+    default:
+        snprintf(text, size, "drop all");
+        snprintf(name, size, "drop-all");
+        return;
+    }
+}
+
+/* A link rule, and often its removal later (`link <dir> remove <name>`). */
 static void link_rule(struct gen *g, struct events *e, uint64_t t)
 {
-    char *text = add_event(e, t);
     const char *dir = PICK(g, "client>server", "server>client", "client<>server");
+    char rule[64], name[64];
     size_t size = sizeof e->line[0].text;
-    switch (below(g, 7)) {
-    case 0: snprintf(text, size, "link %s drop chance 1/%llu", dir, (unsigned long long)between(g, 2, 20)); return;
-    case 1: snprintf(text, size, "link %s drop nth %llu", dir, (unsigned long long)between(g, 1, 20)); return;
-    case 2: snprintf(text, size, "link %s drop next %s count %llu", dir, PICK(g, "S", "F", "R", "SA", "P"),
-                     (unsigned long long)between(g, 1, 3)); return;
-    case 3: snprintf(text, size, "link %s delay %llums jitter %llums", dir,
-                     (unsigned long long)between(g, 1, 50), (unsigned long long)below(g, 5)); return;
-    case 4: snprintf(text, size, "link %s reorder 1/%llu %llums", dir, (unsigned long long)between(g, 2, 10),
-                     (unsigned long long)between(g, 1, 20)); return;
-    case 5: snprintf(text, size, "link %s duplicate 1/%llu %llums", dir,
-                     (unsigned long long)between(g, 2, 10), (unsigned long long)between(g, 0, 5)); return;
-    default: snprintf(text, size, "link %s drop all", dir); return;
-    }
+    rule_text(g, rule, name, sizeof rule);
+    snprintf(add_event(e, t), size, "link %s %s", dir, rule);
+    if (one_in(g, 2))
+        snprintf(add_event(e, t + between(g, 1, 3000)), size, "link %s remove %s", dir, name);
 }
 
 /* A fault that is switched on is usually switched off again later. */

@@ -127,6 +127,7 @@ struct trace_defect {
     const char *host;
     const char *proc;               /* the process whose call met it, or NULL */
     const char *function;           /* the lwIP function at fault, e.g. "tcp_bind" */
+    int kind;                       /* enum lwip_defect (defect.h): two may share a function */
     char detail[200];               /* what would happen and what the simulator did */
 };
 

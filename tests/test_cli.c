@@ -292,6 +292,17 @@ static void test_byte_accounting_and_leak_check_say_what_they_did(void **state)
     assert_int_equal(run(args), 0);
     assert_output_contains("acc", "lost-twice-same-reason", "timeline.jsonl",
                            "\"lost\":{\"discarded by an RST\":11680}");
+    /* a second connection on the 4-tuple of a reset one is accounted on its own (seed 1070) */
+    snprintf(args, sizeof args, "check tests/scenarios/port-reused.scn --out %s/acc", tmpdir);
+    assert_int_equal(run(args), 0);
+    assert_output_contains("acc", "port-reused", "timeline.jsonl",
+                           "\"sent\":2000,\"delivered\":2000");
+    /* data read after the 4-tuple carried a newer connection is the older one's (seed 1336) */
+    snprintf(args, sizeof args, "check tests/scenarios/read-after-port-reused.scn --out %s/acc",
+             tmpdir);
+    assert_int_equal(run(args), 0);
+    assert_output_contains("acc", "read-after-port-reused", "timeline.jsonl",
+                           "\"sent\":5840,\"delivered\":3606");
     /* a run that did not go idle: the leak check was not made, and the timeline says so */
     snprintf(args, sizeof args, "check tests/scenarios/deadlock.scn --out %s/acc", tmpdir);
     assert_int_equal(run(args), 1);

@@ -114,6 +114,33 @@ static void test_a_run_ended_by_sigterm_leaves_no_temporary_folder(void **state)
     assert_no_temporary_folder("term");
 }
 
+/* On a terminal a long run shows a progress line on stderr (script(1) gives it a pty); into a
+ * file it does not. */
+static void test_a_long_run_shows_progress_on_a_terminal_only(void **state)
+{
+    (void)state;
+    if (system("command -v script >/dev/null 2>&1") != 0) skip();
+    char cmd[1024], out[256], text[4096] = "";
+    snprintf(out, sizeof out, "%s/pty.txt", tmpdir);
+    snprintf(cmd, sizeof cmd, "script -qec '%s run tests/runaway/nested-sleep.scn --max-events 0 "
+             "--max-seconds 2 --out %s/pty' /dev/null >%s 2>&1", tcpsim(), tmpdir, out);
+    int st = system(cmd);                /* script -e: the status of tcpsim */
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 4);
+    FILE *f = fopen(out, "r");
+    assert_non_null(f);
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    if (!strstr(text, "\rtcpsim: runaway-nested-sleep: t=") || !strstr(text, " events, "))
+        fail_msg("no progress line on the terminal:\n%s", text);
+    assert_non_null(strstr(text, "the wall seconds budget ran out (2, --max-seconds)"));
+    snprintf(cmd, sizeof cmd, "run tests/runaway/nested-sleep.scn --max-events 0 --max-seconds 2 "
+             "--out %s/pty", tmpdir);
+    assert_int_equal(run(cmd), 4);
+    assert_null(strchr(err_text, '\r'));
+    assert_no_temporary_folder("pty");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_forty_thousand_processes_run_out_of_a_resource),
         cmocka_unit_test(test_the_catalog_ack_storm_ends_by_its_readers_well_within_a_small_budget),
         cmocka_unit_test(test_a_run_ended_by_sigterm_leaves_no_temporary_folder),
+        cmocka_unit_test(test_a_long_run_shows_progress_on_a_terminal_only),
     };
     return cmocka_run_group_tests_name("runaway", tests, setup, teardown);
 }
