@@ -149,6 +149,14 @@ static void test_inject_scenario_passes(void **state)
     assert_scenario_passes("tests/scenarios/inject-segments.scn");
 }
 
+/* Crafted segments from an address no host owns: a passive peer on the link that lwIP answers
+ * (a SYN-ACK from the listener, an RST from a closed port) and a spoofed RST that it ignores. */
+static void test_inject_from_third_address_passes(void **state)
+{
+    (void)state;
+    assert_scenario_passes("tests/scenarios/inject-third-address.scn");
+}
+
 static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
 {
     (void)state;
@@ -324,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_wrong_time_expectations_fail_one_line_each),
         cmocka_unit_test(test_more_steps_scenario_passes),
         cmocka_unit_test(test_inject_scenario_passes),
+        cmocka_unit_test(test_inject_from_third_address_passes),
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),

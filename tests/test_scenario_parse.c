@@ -808,6 +808,24 @@ static void test_new_steps_and_inject(void **state)
     scenario_free(s);
 }
 
+static void test_inject_from_third_address(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok(HEADER
+        "process client on client\n socket s\nend\n"
+        "at 1s inject 10.0.0.9>server S ports 5000>8400 seq 7\n"
+        "at 2s inject 10.0.0.9>client R. conn client:s seq 1\n");
+    const struct scenario_event *e = s->events;
+    assert_int_equal(e[0].host, -1);
+    assert_int_equal(e[0].peer, 1);
+    assert_int_equal(e[0].inject.src_ip, 0x0a000009u);
+    assert_int_equal(e[0].inject.dst_port, 8400);
+    assert_int_equal(e[1].peer, 0);
+    assert_string_equal(e[1].inject.fd_proc, "client");     /* one of b's processes */
+    assert_int_equal(e[1].inject.fd_host, 0);
+    scenario_free(s);
+}
+
 /* ---- bad inputs: every file of tests/bad with its exact message ---- */
 
 struct bad_case {
@@ -816,6 +834,42 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    { "inject-third-address-off-subnet.scn",
+      "10:14: error: '10.1.0.9' is not an address a peer can have on server's "
+      "subnet 10.0.0.0/24, expected one of .1 to .253 that no host owns" },
+    { "inject-third-address-malformed.scn",
+      "10:14: error: found '10.0.0.300', expected a host name or an address "
+      "no host owns, like 10.0.0.9" },
+    { "inject-third-address-of-a-host.scn",
+      "10:14: error: '10.0.0.1' is the address of host 'client', expected its "
+      "name (client>server) or an address no host owns" },
+    { "inject-third-address-broadcast.scn",
+      "10:14: error: '10.0.0.255' is not an address a peer can have on "
+      "server's subnet 10.0.0.0/24, expected one of .1 to .253 that no host "
+      "owns" },
+    { "inject-third-address-to-address.scn",
+      "10:23: error: unknown host '10.0.0.2', expected a host declared "
+      "earlier with 'host'" },
+    { "host-takes-inject-address.scn",
+      "7:13: error: address 10.0.0.9 is an inject's third address (line 6), "
+      "expected an address no inject uses" },
+    { "poll-bad-events.scn",
+      "8:10: error: found 'err', expected in, out or inout" },
+    { "getsockopt-unknown-option.scn",
+      "8:16: error: found 'rcvbuf', expected 'error'" },
+    { "recv-text-on-send.scn",
+      "8:18: error: a text after 'send ... ->', expected a number (only recv "
+      "expects a text)" },
+    { "remove-unknown-rule.scn",
+      "10:33: error: no rule 'drop-everything' on this direction, expected "
+      "the name of a rule added earlier on this direction (as the timeline "
+      "names it, e.g. drop-all)" },
+    { "time-over-a-day.scn",
+      "10:4: error: '25h' is out of range, expected a time like 250ms (us, "
+      "ms, s, min or h; at most 24 hours)" },
+    { "nth-zero.scn",
+      "10:36: error: '0' is out of range, expected a match number "
+      "1..1000000000" },
     { "inject-without-connection.scn",
       "9:35: error: end of line, expected conn <process>:<fd> or ports "
       "<src>><dst> (the connection the segment belongs to)" },
@@ -1120,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_every_statement_expectations),
         cmocka_unit_test(test_time_and_matching_expectations),
         cmocka_unit_test(test_new_steps_and_inject),
+        cmocka_unit_test(test_inject_from_third_address),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_differs_no),
         cmocka_unit_test(test_crlf_tabs_and_comments),
