@@ -15,6 +15,7 @@
 #ifndef TCPSIM_STACK_H
 #define TCPSIM_STACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -14,6 +14,7 @@
 #include "proc.h"
 #include "scenario.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -826,6 +827,59 @@ static void test_inject_from_third_address(void **state)
     scenario_free(s);
 }
 
+/* ---- the documentation: every keyword the parser knows is in docs/scenario-format.md ---- */
+
+static char *read_whole(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = calloc(1, 1 << 20);
+    assert_non_null(text);
+    fread(text, 1, (1 << 20) - 1, f);
+    fclose(f);
+    return text;
+}
+
+/* Whether word occurs in text with no letter, digit, '_' or '-' on either side. */
+static bool has_word(const char *text, const char *word, size_t len)
+{
+    for (const char *at = text; (at = strstr(at, word)) != NULL; at++) {
+        char before = at == text ? ' ' : at[-1], after = at[len];
+        if (!isalnum((unsigned char)before) && before != '_' && before != '-' &&
+            !isalnum((unsigned char)after) && after != '_')
+            return true;
+    }
+    return false;
+}
+
+/* The keyword tables are the parser's `static const char *const <name>[...] = { "...", ... }`
+ * arrays: every string in them (statements, steps, events, options, quantifiers, states, ...)
+ * must appear in the format's documentation. */
+static void test_every_keyword_of_the_parser_is_documented(void **state)
+{
+    (void)state;
+    char *src = read_whole("sim/scenario_parse.c"), *doc = read_whole("docs/scenario-format.md");
+    size_t checked = 0;
+    for (char *t = src; (t = strstr(t, "static const char *const ")) != NULL; t++) {
+        char *open = strstr(t, "] = {"), *end = open ? strstr(open, "};") : NULL;
+        if (!open || !end || memchr(t, ';', (size_t)(open - t))) continue;
+        for (char *q = open; (q = memchr(q, '"', (size_t)(end - q))) != NULL;) {
+            char *close = strchr(q + 1, '"');
+            char word[64];
+            size_t len = (size_t)(close - q - 1);
+            assert_true(len < sizeof word);
+            memcpy(word, q + 1, len);
+            word[len] = '\0';
+            if (!has_word(doc, word, len)) fail_msg("keyword '%s' is not in docs/scenario-format.md", word);
+            checked++;
+            q = close + 1;
+        }
+    }
+    assert_true(checked > 100);
+    free(src);
+    free(doc);
+}
+
 /* ---- bad inputs: every file of tests/bad with its exact message ---- */
 
 struct bad_case {
@@ -1175,6 +1229,7 @@ int main(void)
         cmocka_unit_test(test_time_and_matching_expectations),
         cmocka_unit_test(test_new_steps_and_inject),
         cmocka_unit_test(test_inject_from_third_address),
+        cmocka_unit_test(test_every_keyword_of_the_parser_is_documented),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_differs_no),
         cmocka_unit_test(test_crlf_tabs_and_comments),
