@@ -410,4 +410,4 @@ fuzz-run: $(FUZZ_RUN_B)/scenario_run
 
 # ---- libtcpsim, install, conventions (mk/*.mk) ----
 LWIPOPTS_RULES = 1
-include mk/lib.mk mk/install.mk mk/lwipopts.mk
+include mk/lib.mk mk/install.mk mk/lwipopts.mk mk/option-regressions.mk

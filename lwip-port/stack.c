@@ -400,6 +400,7 @@ static void visit_list(struct tcp_pcb *list, void *ctx,
             .local_port = p->local_port,
             .remote_port = p->remote_port,
             .nrtx = p->nrtx,
+            .rtx_exhausted = p->nrtx >= (p->state == SYN_SENT ? TCP_SYNMAXRTX : TCP_MAXRTX),
         };
         visit(ctx, &v);
     }

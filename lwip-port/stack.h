@@ -15,6 +15,7 @@
 #ifndef TCPSIM_STACK_H
 #define TCPSIM_STACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,8 @@ struct stack_pcb {
     uint32_t local_ip, remote_ip;
     uint16_t local_port, remote_port;
     uint8_t nrtx;               /* retransmissions of the oldest unacked segment (lwIP's nrtx) */
+    bool rtx_exhausted;         /* nrtx reached TCP_SYNMAXRTX (SYN_SENT) or TCP_MAXRTX: lwIP's
+                                 * tcp_slowtmr drops the pcb at its next run */
 };
 
 enum stack_sockopt {

@@ -61,9 +61,16 @@ struct options {
     struct budget_limits budget;
     bool budget_given[BUDGET_KIND_COUNT];   /* swarm keeps its own small budgets otherwise */
     struct swarm_options swarm;
+    bool strict;                    /* .pkt scripts: --strict (true) or --lenient */
+    const char *command;            /* as typed: "run", "check", ... */
+    /* the first option given that is only for scenarios / only for scripts, as typed */
+    const char *scenario_option, *script_option;
     const char *positional[MAX_POSITIONAL];
     int positional_count;
 };
+
+/* Where a usage error sends the reader: the help, and for scripts docs/packetdrill.md too. */
+static const char *usage_see = "(see 'tcpsim --help')";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -73,7 +80,7 @@ static int usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see 'tcpsim --help')\n");
+    fprintf(stderr, "\n%s\n", usage_see);
     return EXIT_USAGE;
 }
 
@@ -211,34 +218,57 @@ static const char *set_no_shrink(struct options *o, const char *v)
     return NULL;
 }
 
+static const char *set_strict(struct options *o, const char *v)
+{
+    (void)v;
+    o->strict = true;
+    return NULL;
+}
+
+static const char *set_lenient(struct options *o, const char *v)
+{
+    (void)v;
+    o->strict = false;
+    return NULL;
+}
+
+/* Which runs an option applies to; given to the other kind it is "unexpected". */
+enum option_scope { FOR_SCENARIOS, FOR_SCRIPTS, FOR_BOTH, OPTION_SCOPE_COUNT };
+
 static const struct option_spec {
     const char *name;
     char short_name;                /* 0: none */
     const char *value;              /* shown in --help; NULL: the option takes no value */
     const char *help;
     option_setter set;
+    enum option_scope scope;        /* FOR_SCENARIOS unless said */
 } option_table[] = {
-    { "out", 0, "DIR", "where outputs go (default out)", set_out },
-    { "seed", 0, "N", "override the scenario's seed", set_seed },
+    { "out", 0, "DIR", "where outputs go (default out)", set_out, FOR_BOTH },
+    { "seed", 0, "N", "override the scenario's seed", set_seed, FOR_BOTH },
     { "scenarios", 0, "DIR", "the catalog (default $TCPSIM_SCENARIOS, else ./scenarios, else "
-      "<bindir>/../share/tcpsim/scenarios, else " TCPSIM_SHARE "/scenarios)", set_scenarios },
+      "<bindir>/../share/tcpsim/scenarios, else " TCPSIM_SHARE "/scenarios)", set_scenarios, FOR_SCENARIOS },
     { "markdown", 0, "FILE", "all: also write the summary table as Markdown (docs/scenarios.md)",
-      set_markdown },
+      set_markdown, FOR_SCENARIOS },
     { "backend", 0, "NAME", "run, check, all: lwip, this process (default), or linux, the real "
       "kernel in network namespaces (root; docs/linux-backend.md); check then compares with "
-      "docs/linux/<uname -r>/<id>.sig", set_backend },
+      "docs/linux/<uname -r>/<id>.sig", set_backend, FOR_SCENARIOS },
     { "conn", 0, "A>B", "run/check: timeline.txt shows only this connection (either direction, "
-      "e.g. 10.0.0.1:55978>10.0.0.2:8400) and the events of no connection", set_conn },
+      "e.g. 10.0.0.1:55978>10.0.0.2:8400) and the events of no connection", set_conn, FOR_SCENARIOS },
     { "horizon", 0, "TIME", "stop a run still going after this much virtual time (default 4h)",
-      set_horizon },
+      set_horizon, FOR_SCENARIOS },
     { "max-events", 0, "N", "budget: trace events + scenario steps per run (default 250000)",
-      set_max_events },
+      set_max_events, FOR_SCENARIOS },
     { "max-output", 0, "BYTES", "budget: bytes of output per run, K/M/G suffixes (default 128M)",
-      set_max_output },
-    { "max-seconds", 0, "N", "budget: wall-clock seconds per run (default 600)", set_max_seconds },
-    { "seeds", 0, "RANGE", "swarm: FIRST..LAST or N for 1..N (default 1..100)", set_swarm_seeds },
-    { "jobs", 'j', "N", "swarm: worker processes (-j; default one per core)", set_jobs },
-    { "no-shrink", 0, NULL, "swarm: keep failures as generated, do not shrink them", set_no_shrink },
+      set_max_output, FOR_SCENARIOS },
+    { "max-seconds", 0, "N", "budget: wall-clock seconds per run (default 600)", set_max_seconds, FOR_SCENARIOS },
+    { "seeds", 0, "RANGE", "swarm: FIRST..LAST or N for 1..N (default 1..100)", set_swarm_seeds, FOR_SCENARIOS },
+    { "jobs", 'j', "N", "swarm: worker processes (-j; default one per core)", set_jobs, FOR_SCENARIOS },
+    { "no-shrink", 0, NULL, "swarm: keep failures as generated, do not shrink them", set_no_shrink, FOR_SCENARIOS },
+    { "strict", 0, NULL, "FILE.pkt: compare TCP options exactly (docs/packetdrill.md)", set_strict,
+      FOR_SCRIPTS },
+    { "lenient", 0, NULL, "FILE.pkt: leave out of the comparison the options lwIP does not "
+      "implement (default; docs/packetdrill.md)",
+      set_lenient, FOR_SCRIPTS },
 };
 #define OPTION_COUNT (sizeof option_table / sizeof option_table[0])
 
@@ -250,23 +280,34 @@ static int cmd_check(const struct options *o);
 static int cmd_all(const struct options *o);
 static int cmd_explain(const struct options *o);
 static int cmd_swarm(const struct options *o);
+static int cmd_scripts(const struct options *o);
 
+/* A command: its name (several as "run|check"), what --help shows, how many positional
+ * arguments, and how it runs: with the parsed options, or (run_argv) with its own arguments
+ * as typed. An entry for `scripts` is chosen when an argument is a .pkt script. */
 static const struct command {
     const char *name;
     const char *args;
     const char *help;
     int min_args, max_args;
     int (*run)(const struct options *o);
+    bool scripts;
+    int (*run_argv)(int argc, char **argv);
 } command_table[] = {
-    { "list", "", "the scenarios of the catalog: id and title", 0, 0, cmd_list },
-    { "run", "<id|file>", "run one scenario; outputs go to DIR/<id>/", 1, 1, cmd_run },
+    { "list", "", "the scenarios of the catalog: id and title", 0, 0, cmd_list, false, NULL },
+    { "run", "<id|file>", "run one scenario; outputs go to DIR/<id>/", 1, 1, cmd_run, false, NULL },
     { "check", "<id|file>...", "run and verify every expectation; print each failure with "
-      "file:line, what was expected, what happened", 1, MAX_POSITIONAL, cmd_check },
-    { "all", "", "run and check every scenario of the catalog, one line each", 0, 0, cmd_all },
+      "file:line, what was expected, what happened", 1, MAX_POSITIONAL, cmd_check, false, NULL },
+    { "all", "", "run and check every scenario of the catalog, one line each", 0, 0, cmd_all, false, NULL },
     { "explain", "<id|file>", "what the scenario shows, the Linux/Windows reference, the lwIP "
-      "difference and the explanation", 1, 1, cmd_explain },
+      "difference and the explanation", 1, 1, cmd_explain, false, NULL },
     { "swarm", "", "random valid scenarios from seeds, checked against the invariants of "
-      "docs/swarm.md; failures shrunk into DIR/swarm/", 0, 0, cmd_swarm },
+      "docs/swarm.md; failures shrunk into DIR/swarm/", 0, 0, cmd_swarm, false, NULL },
+    { "run|check", "FILE.pkt...", "a packetdrill-style script against one lwIP host "
+      "(--strict/--lenient options policy; docs/packetdrill.md)", 1, MAX_POSITIONAL, cmd_scripts,
+      .scripts = true },
+    { "diff", "<before> <now>", "explain how two runs differ (output folders or JSONL files)",
+      2, 2, NULL, .run_argv = diff_cmd_main },
 };
 #define COMMAND_COUNT (sizeof command_table / sizeof command_table[0])
 
@@ -293,10 +334,6 @@ static void print_usage(FILE *f)
         snprintf(head, sizeof head, "%s %s", command_table[i].name, command_table[i].args);
         print_entry(f, head, command_table[i].help);
     }
-    print_entry(f, "run|check FILE.pkt...", "a packetdrill-style script against one lwIP host "
-                "(--strict/--lenient options policy; docs/packetdrill.md)");
-    print_entry(f, "diff <before> <now>", "explain how two runs differ (output folders or JSONL "
-                "files)");
     print_entry(f, "--help", "this text");
     print_entry(f, "--version", "the version of tcpsim and of lwIP");
     fprintf(f, "\noptions (anywhere after the command; --opt VALUE or --opt=VALUE; -- ends them):\n");
@@ -352,6 +389,10 @@ static int parse_args(int argc, char **argv, struct options *o)
         const char *expected = spec->set(o, optarg);
         if (expected)
             return usage_error("--%s expects %s, got '%s'", spec->name, expected, optarg);
+        const char *typed = spec->value && optarg == argv[optind - 1] ? argv[optind - 2]
+                                                                       : argv[optind - 1];
+        if (spec->scope == FOR_SCENARIOS && !o->scenario_option) o->scenario_option = typed;
+        if (spec->scope == FOR_SCRIPTS && !o->script_option) o->script_option = typed;
     }
     for (int i = optind; i < argc; i++) {
         if (o->positional_count == MAX_POSITIONAL)
@@ -875,10 +916,34 @@ static int cmd_swarm(const struct options *o)
     return found ? EXIT_FAILED : EXIT_OK;
 }
 
-static const struct command *find_command(const char *name)
+static int cmd_scripts(const struct options *o)
 {
-    for (size_t i = 0; i < COMMAND_COUNT; i++)
-        if (strcmp(command_table[i].name, name) == 0) return &command_table[i];
+    struct pkt_cli_request req = { .check = strcmp(o->command, "check") == 0,
+                                   .out_dir = o->out_dir, .seed = o->seed, .strict = o->strict,
+                                   .files = o->positional, .file_count = o->positional_count };
+    return pkt_cli_run(&req);
+}
+
+/* Whether name is one of the |-separated names. */
+static bool names_match(const char *names, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = names; *p; p += strcspn(p, "|"), p += *p == '|') {
+        if (strncmp(p, name, len) == 0 && (p[len] == '|' || p[len] == '\0')) return true;
+    }
+    return false;
+}
+
+/* The entry for the command: the one for scripts when an argument is a .pkt script and the
+ * command has one, else the other. */
+static const struct command *find_command(int argc, char **argv)
+{
+    bool scripts = false;
+    for (int i = 2; i < argc && !scripts; i++) scripts = pkt_cli_is_script(argv[i]);
+    for (int pass = scripts ? 0 : 1; pass < 2; pass++)
+        for (size_t i = 0; i < COMMAND_COUNT; i++)
+            if (command_table[i].scripts == (pass == 0) && names_match(command_table[i].name, argv[1]))
+                return &command_table[i];
     return NULL;
 }
 
@@ -898,13 +963,16 @@ int cli_main(int argc, char **argv)
                stack_instance_count);
         return EXIT_OK;
     }
-    if (pkt_cli_handles(argc, argv)) return pkt_cli_main(argc, argv);   /* docs/packetdrill.md */
-    if (strcmp(name, "diff") == 0) return diff_cmd_main(argc - 1, argv + 1);
-    const struct command *cmd = find_command(name);
+    const struct command *cmd = find_command(argc, argv);
     if (!cmd) return usage_error("unknown command '%s'", name);
+    if (cmd->run_argv) return cmd->run_argv(argc - 1, argv + 1);
+    if (cmd->scripts) usage_see = PKT_CLI_SEE;
     struct options o;
     int rc = parse_args(argc - 1, argv + 1, &o);
     if (rc != EXIT_OK) return rc;
+    o.command = name;
+    const char *stray = cmd->scripts ? o.scenario_option : o.script_option;
+    if (stray) return usage_error("unexpected '%s'", stray);
     if (o.positional_count < cmd->min_args)
         return usage_error("%s: expects a scenario id or file", cmd->name);
     if (o.positional_count > cmd->max_args)

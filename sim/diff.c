@@ -519,10 +519,71 @@ static size_t report_same(struct report *rep, const struct run *a, const struct 
     return 1;
 }
 
+/* What repeats in a run of events one side has: a segment without its number and times, a
+ * timer without its count and wait, anything else as it is (its identity). */
+static void shape_of(const struct event *e, char *buf, size_t size)
+{
+    json_t *o = e->o;
+    if (strcmp(e->type, "segment") == 0)
+        snprintf(buf, size, "segment %s>%s %s seq %" PRId64 " ack %" PRId64 " len %" PRId64 " (%s)",
+                 str_of(o, "from"), str_of(o, "to"), str_of(o, "flags"), int_of(o, "seq"),
+                 int_of(o, "ack"), int_of(o, "len"), str_of(o, "fate"));
+    else if (strcmp(e->type, "timer") == 0)
+        snprintf(buf, size, "%s timer %s %s", str_of(o, "host"), str_of(o, "timer"), str_of(o, "conn"));
+    else
+        snprintf(buf, size, "%s", e->identity);
+}
+
+/* A run of at least SUMMARY_MIN events only one run has, some of them repeating a shape
+ * (retransmissions and their timers, say): one line counting the SUMMARY_SHAPES most frequent
+ * shapes (ties: the earlier first), then how many other events, from the first to the last.
+ * Returns how many events past ops[k] it covered, 0 when the run is not one. */
+enum { SUMMARY_MIN = 4, SUMMARY_SHAPES = 4, SUMMARY_TRACKED = 64 };
+static size_t report_repeating(struct report *rep, const struct run *r, const struct op *ops,
+                               size_t k, size_t n, enum op_kind kind)
+{
+    static char shapes[SUMMARY_TRACKED][512];
+    size_t counts[SUMMARY_TRACKED] = { 0 }, distinct = 0, len = 0, first = 0, last = 0, other = 0;
+    for (; k + len < n && ops[k + len].kind == kind; len++) {
+        size_t i = kind == OP_ONLY_A ? ops[k + len].a : ops[k + len].b;
+        char s[512];
+        shape_of(&r->ev[i], s, sizeof s);
+        size_t j = 0;
+        while (j < distinct && strcmp(shapes[j], s) != 0) j++;
+        if (j == distinct && distinct < SUMMARY_TRACKED) snprintf(shapes[distinct++], sizeof s, "%s", s);
+        if (j < distinct) counts[j]++;
+        else other++;
+        if (len == 0) first = i;
+        last = i;
+    }
+    if (len < SUMMARY_MIN || distinct + other == len) return 0;
+    char line[4096];
+    int used = snprintf(line, sizeof line, "%s from %s s to %s s:",
+                        kind == OP_ONLY_A ? "missing now" : "new", secs(r->ev[first].t_us).s,
+                        secs(r->ev[last].t_us).s);
+    for (size_t shown = 0; shown < SUMMARY_SHAPES && shown < distinct; shown++) {
+        size_t top = 0;
+        for (size_t j = 1; j < distinct; j++)
+            if (counts[j] > counts[top]) top = j;
+        if (used > 0 && (size_t)used < sizeof line)
+            used += snprintf(line + used, sizeof line - (size_t)used, "%s %zu x %s",
+                             shown ? ";" : "", counts[top], shapes[top]);
+        counts[top] = 0;
+    }
+    for (size_t j = 0; j < distinct; j++) other += counts[j];
+    if (other && used > 0 && (size_t)used < sizeof line)
+        snprintf(line + used, sizeof line - (size_t)used, "; %zu other event%s", other,
+                 other == 1 ? "" : "s");
+    say(rep, "%s", line);
+    return len - 1;
+}
+
 /* An event only one run has, and the ones just like it right after it: one line. */
 static size_t report_only(struct report *rep, const struct run *r, const struct op *ops, size_t k,
                           size_t n, enum op_kind kind)
 {
+    size_t repeating = report_repeating(rep, r, ops, k, n, kind);
+    if (repeating) return repeating;
     size_t at = kind == OP_ONLY_A ? ops[k].a : ops[k].b, more = 0;
     while (k + more + 1 < n && ops[k + more + 1].kind == kind) {
         size_t next = kind == OP_ONLY_A ? ops[k + more + 1].a : ops[k + more + 1].b;
@@ -614,6 +675,15 @@ static size_t report_pcap(struct report *rep, const struct run *a, const struct 
     char da[160], db[160], na[160], nb[160];
     for (size_t k = 0; k < n; k++) {
         if (packet_equal(packet_at(a, k), packet_at(b, k))) continue;
+        if (k + 1 < n && (!packet_at(a, k) || !packet_at(b, k))) {
+            /* one capture ended: the rest is one block, named by its first packet */
+            bool gone = packet_at(a, k) != NULL;
+            decode(packet_at(gone ? a : b, k), da, sizeof da);
+            say(rep, "capture.pcap packets %zu to %zu: %s; the first %s %s", k + 1, n,
+                gone ? "no packets now" : "new", gone ? "was" : "is", da);
+            differing += n - k;
+            break;
+        }
         decode(packet_at(a, k), da, sizeof da);
         decode(packet_at(b, k), db, sizeof db);
         size_t last = k;

@@ -69,8 +69,9 @@ static const char *cause_of(const struct pcbtrack_entry *before, enum stack_tcp_
         if (rst_now && closing_now && before->rst_sent) return "close / snd RST";
         if (rst_now && before->rst_sent) return "abort / snd RST";
         if (closing_now) return "close";
-        /* lwIP's tcp_slowtmr drops a pcb after TCP_SYNMAXRTX / TCP_MAXRTX retransmissions */
-        if (before && before->nrtx > 0) return "rtx give-up";
+        /* lwIP's tcp_slowtmr drops a pcb after TCP_SYNMAXRTX / TCP_MAXRTX retransmissions; a
+         * SYN_RCVD pcb that retransmitted fewer times met TCP_SYN_RCVD_TIMEOUT instead */
+        if (before && before->rtx_exhausted) return "rtx give-up";
         switch (from) {
         case STACK_TIME_WAIT: return "2MSL timeout";
         case STACK_LAST_ACK: return "rcv ACK of FIN";
@@ -148,6 +149,7 @@ static void visit(void *ctx, const struct stack_pcb *pcb)
         e->state = pcb->state;
     }
     e->nrtx = pcb->nrtx;
+    e->rtx_exhausted = pcb->rtx_exhausted;
     e->seen_walk = t->walk;
 }
 

@@ -23,6 +23,7 @@ struct pcbtrack_entry {
     enum stack_tcp_state state;
     bool live;                      /* false: a free slot */
     uint8_t nrtx;                   /* > 0: it was retransmitting when last seen */
+    bool rtx_exhausted;             /* ... and had retransmitted as often as lwIP allows */
     uint64_t seen_walk;             /* the last walk that saw it */
     /* Hints for the cause of a disappearance: when an RST for it was sent or received. lwIP
      * handles a packet at the virtual instant it arrives, so an RST explains a disappearance

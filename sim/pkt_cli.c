@@ -16,68 +16,30 @@ enum { PKT_EXIT_OK = 0, PKT_EXIT_FAILED = 1, PKT_EXIT_USAGE = 2 };
 
 #define PKT_MAX_FILES 64
 
-struct pkt_cli_options {
-    bool check;
-    const char *out_dir;
-    uint64_t seed;
-    struct pkt_run_options run;
-    const char *files[PKT_MAX_FILES];
-    int file_count;
-};
-
 static bool ends_with_pkt(const char *s)
 {
     size_t n = strlen(s);
     return n > 4 && strcmp(s + n - 4, ".pkt") == 0;
 }
 
-bool pkt_cli_handles(int argc, char **argv)
-{
-    if (argc < 3 || (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "check") != 0)) return false;
-    for (int i = 2; i < argc; i++)
-        if (argv[i][0] != '-' && ends_with_pkt(argv[i])) return true;
-    return false;
-}
+bool pkt_cli_is_script(const char *arg) { return arg[0] != '-' && ends_with_pkt(arg); }
 
 static int usage(const char *fmt, const char *arg)
 {
     fprintf(stderr, "tcpsim: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(see 'tcpsim --help' and docs/packetdrill.md)\n");
+    fprintf(stderr, "\n" PKT_CLI_SEE "\n");
     return PKT_EXIT_USAGE;
 }
 
-static int parse_options(int argc, char **argv, struct pkt_cli_options *o)
+/* Every argument a script, at most PKT_MAX_FILES of them, one for run. */
+static int check_files(const struct pkt_cli_request *o)
 {
-    *o = (struct pkt_cli_options){ .check = strcmp(argv[1], "check") == 0, .out_dir = "out",
-                                   .seed = 1 };
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--strict") == 0 || strcmp(a, "--lenient") == 0) {
-            o->run.strict = a[2] == 's';
-        } else if (strcmp(a, "--out") == 0 || strcmp(a, "--seed") == 0) {
-            if (i + 1 >= argc || !argv[i + 1][0]) return usage("%s expects a value", a);
-            const char *v = argv[++i];
-            if (a[2] == 'o') {
-                o->out_dir = v;
-                continue;
-            }
-            char *end;
-            errno = 0;
-            unsigned long long seed = strtoull(v, &end, 10);
-            if (errno || *end || v[0] < '0' || v[0] > '9')
-                return usage("--seed expects an unsigned 64-bit integer, got '%s'", v);
-            o->seed = seed;
-        } else if (a[0] == '-') {
-            return usage("unexpected '%s'", a);
-        } else if (!ends_with_pkt(a)) {
+    for (int i = 0; i < o->file_count; i++) {
+        if (!ends_with_pkt(o->files[i]))
             return usage("'%s': expected a .pkt script (scenarios and scripts run separately)",
-                         a);
-        } else if (o->file_count == PKT_MAX_FILES) {
-            return usage("too many scripts (at most 64): '%s'", a);
-        } else {
-            o->files[o->file_count++] = a;
-        }
+                         o->files[i]);
+        if (i == PKT_MAX_FILES) return usage("too many scripts (at most 64): '%s'", o->files[i]);
     }
     if (!o->check && o->file_count > 1) return usage("run: one script at a time (got '%s' too)",
                                                     o->files[1]);
@@ -150,13 +112,14 @@ static void print_notices(const struct pkt_script *s)
 }
 
 /* Runs into dir; 0 pass, 1 mismatch, 2 output error (err filled). */
-static int run_into(const struct pkt_script *s, const struct pkt_cli_options *o, const char *dir,
+static int run_into(const struct pkt_script *s, const struct pkt_cli_request *o, const char *dir,
                     char **report, size_t *report_len, char *err, size_t err_size)
 {
     struct world_config cfg = pkt_world_config(s, o->seed);
     struct world *w = world_new(&cfg);
     struct pkt_runner *r = NULL;
-    if (!add_outputs(w, dir, err, err_size) || !(r = pkt_runner_new(s, &o->run, w, err, err_size))) {
+    struct pkt_run_options run = { .strict = o->strict };
+    if (!add_outputs(w, dir, err, err_size) || !(r = pkt_runner_new(s, &run, w, err, err_size))) {
         world_free(w);
         return PKT_EXIT_USAGE;
     }
@@ -173,7 +136,7 @@ static int run_into(const struct pkt_script *s, const struct pkt_cli_options *o,
     return rc != PKT_EXIT_OK ? rc : passed ? PKT_EXIT_OK : PKT_EXIT_FAILED;
 }
 
-static int run_script(const struct pkt_script *s, const struct pkt_cli_options *o)
+static int run_script(const struct pkt_script *s, const struct pkt_cli_request *o)
 {
     char tmp[4096], final[4096], err[8800] = "";
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", o->out_dir, s->id);
@@ -199,35 +162,34 @@ static int run_script(const struct pkt_script *s, const struct pkt_cli_options *
         remove_outputs(tmp);
     } else {
         printf("%-40s %s%s\n", s->id, rc == PKT_EXIT_OK ? "ok" : "FAILED",
-               o->run.strict ? " (strict)" : "");
+               o->strict ? " (strict)" : "");
         fflush(stdout);
     }
     if (rc == PKT_EXIT_FAILED && report) {
         fputs(report, stderr);
         fprintf(stderr, "replay: tcpsim check %s --seed %llu%s\n", s->file,
-                (unsigned long long)o->seed, o->run.strict ? " --strict" : "");
+                (unsigned long long)o->seed, o->strict ? " --strict" : "");
     }
     free(report);
     return rc;
 }
 
-int pkt_cli_main(int argc, char **argv)
+int pkt_cli_run(const struct pkt_cli_request *req)
 {
-    struct pkt_cli_options o;
-    int rc = parse_options(argc, argv, &o);
+    int rc = check_files(req);
     if (rc != PKT_EXIT_OK) return rc;
     struct pkt_script *scripts[PKT_MAX_FILES];
-    for (int i = 0; i < o.file_count; i++) {
+    for (int i = 0; i < req->file_count; i++) {
         char err[1024];
-        if (!(scripts[i] = pkt_load(o.files[i], err, sizeof err))) {
+        if (!(scripts[i] = pkt_load(req->files[i], err, sizeof err))) {
             fprintf(stderr, "%s\n", err);
             for (int j = 0; j < i; j++) pkt_script_free(scripts[j]);
             return PKT_EXIT_USAGE;
         }
     }
     int worst = PKT_EXIT_OK;
-    for (int i = 0; i < o.file_count; i++) {
-        rc = run_script(scripts[i], &o);
+    for (int i = 0; i < req->file_count; i++) {
+        rc = run_script(scripts[i], req);
         if (rc > worst) worst = rc;
         pkt_script_free(scripts[i]);
     }

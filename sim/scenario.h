@@ -116,9 +116,10 @@ enum event_kind {
 
 #define INJECT_OPTIONS_MAX 40
 
-/* A crafted TCP segment: from host `host`'s address to host `peer`'s. */
+/* A crafted TCP segment: from host `host`'s address (or src_ip, host -1) to host `peer`'s. */
 struct inject_spec {
     uint8_t flags;                          /* TCP_* bits */
+    uint32_t src_ip;                        /* a third address no host owns, or 0 */
     char fd_proc[SCENARIO_NAME_MAX];        /* conn <proc>:<fd>: ports and ISNs of its latest */
     char fd_name[SCENARIO_NAME_MAX];        /* connection ("" when ports are given) ... */
     int fd_host;                            /* ... the host of that process */

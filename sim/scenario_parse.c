@@ -1021,6 +1021,10 @@ static bool parse_host(struct parser *p, const struct word *kw)
             return fail_word(p, aw, "duplicate address %s (host '%s', line %d), expected a "
                                     "different address", aw->v, s->hosts[i].name,
                              s->hosts[i].pos.line);
+    for (size_t i = 0; i < s->event_count; i++)
+        if (s->events[i].kind == EVENT_INJECT && s->events[i].inject.src_ip == h.ip)
+            return fail_word(p, aw, "address %s is an inject's third address (line %d), expected "
+                                    "an address no inject uses", aw->v, s->events[i].pos.line);
     if (!end_of_line(p, "end of line")) return false;
     s->hosts[s->host_count++] = h;
     return true;
@@ -1655,7 +1659,8 @@ static bool parse_inject_conn(struct parser *p, struct scenario_event *e, const 
     struct match m;
     match_init(&m);
     const struct word *w = peek(p);
-    bool ok = take_conn(p, e->host, e->peer, &m);
+    bool third = e->host < 0;       /* a third address: the connection is one of b's */
+    bool ok = take_conn(p, third ? e->peer : e->host, third ? -1 : e->peer, &m);
     if (ok && m.conn) ok = fail_word(p, w, "'%s' is a pattern, expected <process>:<fd> (a live "
                                            "connection)", show_word(p, w).s);
     free(m.conn);
@@ -1762,17 +1767,68 @@ static bool parse_inject_option(struct parser *p, struct scenario_event *e, int 
     return false;
 }
 
+/* The source of a third-address inject, "<ip>" in "<ip>><b>": an address no host owns on host
+ * b's /24 (the subnet of every host's netif), neither its network nor broadcast address nor
+ * the router's. It becomes a passive peer on the link (world_add_peer). */
+static bool third_address_at(struct parser *p, size_t off, const char *s, size_t len, int to,
+                             uint32_t *ip)
+{
+    const char *what = "a host name or an address no host owns, like 10.0.0.9";
+    if (!ip_in(s, len, ip)) return fail_at(p, off, "found '%s', expected %s", show(s, len).s, what);
+    const struct scenario_host *b = &p->s->hosts[to];
+    char net[16];
+    ip4_str(b->ip & 0xffffff00u, net);
+    for (size_t i = 0; i < p->s->host_count; i++)
+        if (p->s->hosts[i].ip == *ip)
+            return fail_at(p, off, "'%s' is the address of host '%s', expected its name (%s>%s) "
+                           "or an address no host owns", show(s, len).s, p->s->hosts[i].name,
+                           p->s->hosts[i].name, b->name);
+    uint32_t last = *ip & 0xffu;
+    if ((*ip & 0xffffff00u) != (b->ip & 0xffffff00u) || last == 0 || last == 255 ||
+        *ip == WORLD_ROUTER_IP)
+        return fail_at(p, off, "'%s' is not an address a peer can have on %s's subnet %s/24, "
+                       "expected one of .1 to .253 that no host owns", show(s, len).s, b->name,
+                       net);
+    size_t endpoints = p->s->host_count + 1;
+    for (size_t i = 0; i + 1 < p->s->event_count; i++) {   /* the last event is this one */
+        const struct scenario_event *o = &p->s->events[i];
+        if (o->kind != EVENT_INJECT || !o->inject.src_ip) continue;
+        if (o->inject.src_ip == *ip) return true;
+        endpoints++;
+    }
+    if (endpoints > LINK_MAX_ENDPOINTS)
+        return fail_at(p, off, "a third address too many, expected hosts and inject addresses "
+                       "together at most %d", LINK_MAX_ENDPOINTS);
+    return true;
+}
+
+/* "<a>><b>" between two hosts, or "<ip>><b>" from a third address (e->inject.src_ip). */
+static bool take_inject_direction(struct parser *p, struct scenario_event *e)
+{
+    const struct word *w = peek(p);
+    bool both;
+    if (!w || w->quoted || !(w->v[0] >= '0' && w->v[0] <= '9'))
+        return take_direction(p, false, &e->host, &e->peer, &both);
+    take(p, "a direction");
+    const char *s = raw(p, w), *gt = memchr(s, '>', w->len);
+    if (!gt) return fail_word(p, w, "found '%s', expected a direction like 10.0.0.9>server",
+                              show_word(p, w).s);
+    size_t al = (size_t)(gt - s), bo = al + 1;
+    e->host = -1;
+    return host_at(p, w->off + bo, s + bo, w->len - bo, &e->peer) &&
+           third_address_at(p, w->off, s, al, e->peer, &e->inject.src_ip);
+}
+
 /* inject <a>><b> <flags> (conn <proc>:<fd> | ports <s>><d>) [seq] [ack] [win] [mss] [options]
- * [payload]. */
+ * [payload]; <a> may be a third address. */
 static bool parse_inject(struct parser *p, struct scenario_event *e)
 {
     static const char *const names[IW_COUNT] = { "conn", "ports", "seq", "ack", "win", "mss",
                                                  "options", "payload" };
-    bool both, seen[IW_COUNT] = { false };
+    bool seen[IW_COUNT] = { false };
     e->kind = EVENT_INJECT;
     e->inject.fd_host = -1;
-    if (!take_direction(p, false, &e->host, &e->peer, &both) ||
-        !take_segment_flags(p, &e->inject.flags))
+    if (!take_inject_direction(p, e) || !take_segment_flags(p, &e->inject.flags))
         return false;
     while (peek(p)) {
         const struct word *o = peek(p);

@@ -332,9 +332,11 @@ static void remove_link_rule(struct world *w, struct event_ctx *c)
 static size_t fd_conns(void *arg, int host, const char *proc, const char *fd,
                        char (*out)[MATCH_CONN_MAX], size_t max);
 
-/* The ports of the latest connection of inject's <proc>:<fd>, seen from host `from`. */
-static bool inject_ports(struct scenario_runner *r, const struct inject_spec *in, uint32_t from_ip,
-                         uint16_t *src, uint16_t *dst, char *why, size_t size)
+/* The ports of the latest connection of inject's <proc>:<fd>, seen from the end that is not
+ * host `to_ip` (whose address the segment carries, or a third address spoofing it); that
+ * end's address in *end_ip, for its ISN. */
+static bool inject_ports(struct scenario_runner *r, const struct inject_spec *in, uint32_t to_ip,
+                         uint16_t *src, uint16_t *dst, uint32_t *end_ip, char *why, size_t size)
 {
     char conns[MATCH_FD_CONNS_MAX][MATCH_CONN_MAX];
     size_t n = fd_conns(r, in->fd_host, in->fd_proc, in->fd_name, conns, MATCH_FD_CONNS_MAX);
@@ -349,31 +351,34 @@ static bool inject_ports(struct scenario_runner *r, const struct inject_spec *in
         return false;
     }
     uint32_t local = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
-    *src = (uint16_t)(local == from_ip ? lport : rport);
-    *dst = (uint16_t)(local == from_ip ? rport : lport);
+    uint32_t remote = b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+    *src = (uint16_t)(local != to_ip ? lport : rport);
+    *dst = (uint16_t)(local != to_ip ? rport : lport);
+    *end_ip = local != to_ip ? local : remote;
     return true;
 }
 
 /* inject: builds the segment now (a live connection's ports and ISNs) and puts it on the link
- * as the source host's; when it cannot, a link event says why. */
+ * as the source host's (or third address's); when it cannot, a link event says why. */
 static void inject_segment(struct scenario_runner *r, const struct scenario_event *ev)
 {
     const struct inject_spec *in = &ev->inject;
     struct tcp_segment_spec spec = {
-        .src_ip = r->s->hosts[ev->host].ip, .dst_ip = r->s->hosts[ev->peer].ip,
+        .src_ip = ev->host >= 0 ? r->s->hosts[ev->host].ip : in->src_ip,
+        .dst_ip = r->s->hosts[ev->peer].ip,
         .src_port = in->src_port, .dst_port = in->dst_port, .seq = in->seq, .ack = in->ack,
         .flags = in->flags, .win = in->win, .options = in->options,
         .options_len = in->options_len, .payload = (const uint8_t *)in->payload,
         .payload_len = in->payload_len,
     };
     char why[160] = "";
-    bool ok = !in->fd_proc[0] || inject_ports(r, in, spec.src_ip, &spec.src_port, &spec.dst_port,
-                                              why, sizeof why);
-    uint32_t isn;
+    uint32_t isn, end = spec.src_ip;
+    bool ok = !in->fd_proc[0] || inject_ports(r, in, spec.dst_ip, &spec.src_port, &spec.dst_port,
+                                              &end, why, sizeof why);
     if (ok && in->fd_proc[0]) {
         const struct trace *t = world_trace(r->w);
-        if (trace_isn(t, spec.src_ip, spec.src_port, spec.dst_ip, spec.dst_port, &isn)) spec.seq += isn;
-        if (trace_isn(t, spec.dst_ip, spec.dst_port, spec.src_ip, spec.src_port, &isn)) spec.ack += isn;
+        if (trace_isn(t, end, spec.src_port, spec.dst_ip, spec.dst_port, &isn)) spec.seq += isn;
+        if (trace_isn(t, spec.dst_ip, spec.dst_port, end, spec.src_port, &isn)) spec.ack += isn;
     }
     uint8_t pkt[8192];   /* headers, 40 option bytes and a payload of one scenario line */
     size_t len = ok ? packet_build_tcp(&spec, pkt, sizeof pkt) : 0;
@@ -447,6 +452,38 @@ static int add_hosts(struct scenario_runner *r, char *err, size_t err_size)
     return 0;
 }
 
+/* A third address's segments arrive here and go no further: it answers nothing. */
+static void third_address_receive(void *ctx, const uint8_t *pkt, size_t len)
+{
+    (void)ctx;
+    (void)pkt;
+    (void)len;
+}
+
+/* Whether an inject before event i came from the same third address. */
+static bool seen_before(const struct scenario *s, size_t i)
+{
+    uint32_t ip = s->events[i].inject.src_ip;
+    for (size_t j = 0; j < i; j++)
+        if (s->events[j].kind == EVENT_INJECT && s->events[j].inject.src_ip == ip) return true;
+    return false;
+}
+
+/* Every inject's third address becomes a passive peer named after it (once). */
+static int add_third_addresses(struct scenario_runner *r, char *err, size_t err_size)
+{
+    for (size_t i = 0; i < r->s->event_count; i++) {
+        const struct scenario_event *ev = &r->s->events[i];
+        char ip[16];
+        if (ev->kind != EVENT_INJECT || !ev->inject.src_ip || seen_before(r->s, i)) continue;
+        ip4_str(ev->inject.src_ip, ip);
+        if (!world_add_peer(r->w, ip, ip, third_address_receive, NULL))
+            return fail_at(err, err_size, &ev->pos, "cannot add %s to the link: %d endpoints at "
+                           "most", ip, LINK_MAX_ENDPOINTS);
+    }
+    return 0;
+}
+
 static int schedule_events(struct scenario_runner *r, char *err, size_t err_size)
 {
     r->events = xcalloc(r->s->event_count, sizeof *r->events);
@@ -470,7 +507,7 @@ struct scenario_runner *scenario_runner_new(const struct scenario *s, struct wor
     size_t total = 0;
     for (size_t i = 0; i < s->proc_count; i++) total += s->procs[i].count ? s->procs[i].count : 1;
     r->instances = xcalloc(total, sizeof *r->instances);
-    if (add_hosts(r, err, err_size) != 0) {
+    if (add_hosts(r, err, err_size) != 0 || add_third_addresses(r, err, err_size) != 0) {
         scenario_runner_free(r);
         return NULL;
     }

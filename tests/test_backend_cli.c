@@ -46,6 +46,17 @@ static void test_too_many_processes_are_unsupported_on_linux(void **state)
     assert_non_null(strstr(out, "unsupported on linux: 2006 processes"));
 }
 
+/* Crafted segments, also from a third address, are the lwIP backend's alone for now. */
+static void test_inject_from_a_third_address_is_unsupported_on_linux(void **state)
+{
+    (void)state;
+    char out[4096];
+    assert_int_equal(run("run tests/scenarios/inject-third-address.scn --backend linux "
+                         "--out /tmp/tcpsim-backend-x", out, sizeof out), 2);
+    assert_non_null(strstr(out, "unsupported on linux: line 36: inject is not implemented by the "
+                                "Linux backend's relay yet"));
+}
+
 static void test_explain_shows_the_three_columns(void **state)
 {
     (void)state;
@@ -61,6 +72,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_backend_is_a_usage_error),
         cmocka_unit_test(test_too_many_processes_are_unsupported_on_linux),
+        cmocka_unit_test(test_inject_from_a_third_address_is_unsupported_on_linux),
         cmocka_unit_test(test_explain_shows_the_three_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

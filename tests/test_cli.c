@@ -36,6 +36,42 @@ static void test_usage_errors_exit_2_with_a_message(void **state)
     assert_int_equal(run("list extra"), 2);
 }
 
+/* One dispatch path: .pkt scripts and diff are entries of the command table, --strict and
+ * --lenient options of the option table. Each option applies to scenarios, scripts or both,
+ * and is "unexpected" for the other kind with the message it always had. */
+static void test_scripts_and_diff_go_through_the_command_table(void **state)
+{
+    (void)state;
+    char args[512], path[512];
+    const char *pkt = "scenarios/pkt/close-in-syn-sent.pkt";
+    snprintf(args, sizeof args, "run --strict %s --out=%s/pkt", pkt, tmpdir);   /* --out=DIR too */
+    assert_int_equal(run(args), 0);
+    snprintf(path, sizeof path, "%s/pkt/close-in-syn-sent/timeline.txt", tmpdir);
+    assert_true(exists(path));
+    snprintf(args, sizeof args, "check %s --backend linux", pkt);
+    assert_int_equal(run(args), 2);
+    assert_err_contains("tcpsim: unexpected '--backend'\n(see 'tcpsim --help' and docs/packetdrill.md)\n");
+    snprintf(args, sizeof args, "check %s --seed abc", pkt);
+    assert_int_equal(run(args), 2);
+    assert_err_contains("--seed expects an unsigned 64-bit integer, got 'abc'\n(see 'tcpsim --help' "
+                        "and docs/packetdrill.md)");
+    snprintf(args, sizeof args, "run %s %s", pkt, pkt);
+    assert_int_equal(run(args), 2);
+    assert_err_contains("run: one script at a time");
+    snprintf(args, sizeof args, "check %s graceful-close", pkt);
+    assert_int_equal(run(args), 2);
+    assert_err_contains("'graceful-close': expected a .pkt script (scenarios and scripts run separately)");
+    assert_int_equal(run("run graceful-close --lenient"), 2);
+    assert_err_contains("tcpsim: unexpected '--lenient'\n(see 'tcpsim --help')\n");
+    assert_int_equal(run("list --strict"), 2);
+    assert_err_contains("unexpected '--strict'");
+    assert_int_equal(run("diff a"), 2);
+    assert_err_contains("tcpsim diff: expects two runs, got 1 argument\nusage: tcpsim diff");
+    assert_int_equal(run("diff --help"), 0);
+    assert_int_equal(run("diff x y --out z"), 2);                  /* diff takes no options */
+    assert_err_contains("tcpsim diff: expects two runs, got 4 arguments");
+}
+
 static void test_help_and_list_succeed(void **state)
 {
     (void)state;
@@ -147,6 +183,14 @@ static void test_inject_scenario_passes(void **state)
 {
     (void)state;
     assert_scenario_passes("tests/scenarios/inject-segments.scn");
+}
+
+/* Crafted segments from an address no host owns: a passive peer on the link that lwIP answers
+ * (a SYN-ACK from the listener, an RST from a closed port) and a spoofed RST that it ignores. */
+static void test_inject_from_third_address_passes(void **state)
+{
+    (void)state;
+    assert_scenario_passes("tests/scenarios/inject-third-address.scn");
 }
 
 static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
@@ -330,6 +374,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage_errors_exit_2_with_a_message),
         cmocka_unit_test(test_help_and_list_succeed),
+        cmocka_unit_test(test_scripts_and_diff_go_through_the_command_table),
         cmocka_unit_test(test_run_writes_the_timeline_and_nothing_partial),
         cmocka_unit_test(test_unwritable_output_directory_exits_2),
         cmocka_unit_test(test_two_runs_give_byte_identical_outputs),
@@ -337,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_wrong_time_expectations_fail_one_line_each),
         cmocka_unit_test(test_more_steps_scenario_passes),
         cmocka_unit_test(test_inject_scenario_passes),
+        cmocka_unit_test(test_inject_from_third_address_passes),
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),

@@ -106,6 +106,29 @@ static void test_missing_and_new_events_are_named(void **state)
     assert_report_has("new: client state 10.0.0.1:1>10.0.0.2:7 CLOSED -> LISTEN (c) at 0.007000 s\n");
 }
 
+#define TIMER(t, n) \
+    "{\"t_us\":" #t ",\"type\":\"timer\",\"host\":\"client\",\"conn\":\"10.0.0.1:1>10.0.0.2:7\"," \
+    "\"timer\":\"rto\",\"count\":" #n ",\"waited_us\":" #t "}\n"
+
+/* Fewer retransmissions (a smaller TCP_MAXRTX): the timers and segments that are gone repeat two
+ * shapes, so they read as one line counting each, not one line per event. */
+static void test_missing_retransmissions_read_as_one_line(void **state)
+{
+    (void)state;
+    const char *a = HEADER SEG(10, "client", "server", "P.", 1, 100)
+        TIMER(3000, 1) SEG(3000, "client", "server", "P.", 1, 100)
+        TIMER(9000, 2) SEG(9000, "client", "server", "P.", 1, 100)
+        TIMER(21000, 3) SEG(21000, "client", "server", "P.", 1, 100)
+        STATE(45000, "ESTABLISHED", "CLOSED");
+    const char *b = HEADER SEG(10, "client", "server", "P.", 1, 100)
+        STATE(45000, "ESTABLISHED", "CLOSED");
+    assert_int_equal(diff_texts(a, b), DIFF_DIFFERENT);
+    assert_report_has("missing now from 0.003000 s to 0.021000 s: 3 x client timer rto "
+                      "10.0.0.1:1>10.0.0.2:7; 3 x segment client>server P. seq 1 ack 1 len 100 "
+                      "(delivered)\n");
+    assert_null(strstr(report, "\nmissing now: "));      /* no line per event */
+}
+
 static void test_unreadable_runs_are_bad_input(void **state)
 {
     (void)state;
@@ -124,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_a_shorter_time_wait_reads_as_its_length),
         cmocka_unit_test(test_a_changed_segment_names_its_number_and_flags),
         cmocka_unit_test(test_missing_and_new_events_are_named),
+        cmocka_unit_test(test_missing_retransmissions_read_as_one_line),
         cmocka_unit_test(test_unreadable_runs_are_bad_input),
     };
     return cmocka_run_group_tests_name("diff", tests, setup, teardown);

@@ -14,6 +14,7 @@
 #include "proc.h"
 #include "scenario.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -808,6 +809,77 @@ static void test_new_steps_and_inject(void **state)
     scenario_free(s);
 }
 
+static void test_inject_from_third_address(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok(HEADER
+        "process client on client\n socket s\nend\n"
+        "at 1s inject 10.0.0.9>server S ports 5000>8400 seq 7\n"
+        "at 2s inject 10.0.0.9>client R. conn client:s seq 1\n");
+    const struct scenario_event *e = s->events;
+    assert_int_equal(e[0].host, -1);
+    assert_int_equal(e[0].peer, 1);
+    assert_int_equal(e[0].inject.src_ip, 0x0a000009u);
+    assert_int_equal(e[0].inject.dst_port, 8400);
+    assert_int_equal(e[1].peer, 0);
+    assert_string_equal(e[1].inject.fd_proc, "client");     /* one of b's processes */
+    assert_int_equal(e[1].inject.fd_host, 0);
+    scenario_free(s);
+}
+
+/* ---- the documentation: every keyword the parser knows is in docs/scenario-format.md ---- */
+
+static char *read_whole(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = calloc(1, 1 << 20);
+    assert_non_null(text);
+    fread(text, 1, (1 << 20) - 1, f);
+    fclose(f);
+    return text;
+}
+
+/* Whether word occurs in text with no letter, digit, '_' or '-' on either side. */
+static bool has_word(const char *text, const char *word, size_t len)
+{
+    for (const char *at = text; (at = strstr(at, word)) != NULL; at++) {
+        char before = at == text ? ' ' : at[-1], after = at[len];
+        if (!isalnum((unsigned char)before) && before != '_' && before != '-' &&
+            !isalnum((unsigned char)after) && after != '_')
+            return true;
+    }
+    return false;
+}
+
+/* The keyword tables are the parser's `static const char *const <name>[...] = { "...", ... }`
+ * arrays: every string in them (statements, steps, events, options, quantifiers, states, ...)
+ * must appear in the format's documentation. */
+static void test_every_keyword_of_the_parser_is_documented(void **state)
+{
+    (void)state;
+    char *src = read_whole("sim/scenario_parse.c"), *doc = read_whole("docs/scenario-format.md");
+    size_t checked = 0;
+    for (char *t = src; (t = strstr(t, "static const char *const ")) != NULL; t++) {
+        char *open = strstr(t, "] = {"), *end = open ? strstr(open, "};") : NULL;
+        if (!open || !end || memchr(t, ';', (size_t)(open - t))) continue;
+        for (char *q = open; (q = memchr(q, '"', (size_t)(end - q))) != NULL;) {
+            char *close = strchr(q + 1, '"');
+            char word[64];
+            size_t len = (size_t)(close - q - 1);
+            assert_true(len < sizeof word);
+            memcpy(word, q + 1, len);
+            word[len] = '\0';
+            if (!has_word(doc, word, len)) fail_msg("keyword '%s' is not in docs/scenario-format.md", word);
+            checked++;
+            q = close + 1;
+        }
+    }
+    assert_true(checked > 100);
+    free(src);
+    free(doc);
+}
+
 /* ---- bad inputs: every file of tests/bad with its exact message ---- */
 
 struct bad_case {
@@ -816,6 +888,42 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    { "inject-third-address-off-subnet.scn",
+      "10:14: error: '10.1.0.9' is not an address a peer can have on server's "
+      "subnet 10.0.0.0/24, expected one of .1 to .253 that no host owns" },
+    { "inject-third-address-malformed.scn",
+      "10:14: error: found '10.0.0.300', expected a host name or an address "
+      "no host owns, like 10.0.0.9" },
+    { "inject-third-address-of-a-host.scn",
+      "10:14: error: '10.0.0.1' is the address of host 'client', expected its "
+      "name (client>server) or an address no host owns" },
+    { "inject-third-address-broadcast.scn",
+      "10:14: error: '10.0.0.255' is not an address a peer can have on "
+      "server's subnet 10.0.0.0/24, expected one of .1 to .253 that no host "
+      "owns" },
+    { "inject-third-address-to-address.scn",
+      "10:23: error: unknown host '10.0.0.2', expected a host declared "
+      "earlier with 'host'" },
+    { "host-takes-inject-address.scn",
+      "7:13: error: address 10.0.0.9 is an inject's third address (line 6), "
+      "expected an address no inject uses" },
+    { "poll-bad-events.scn",
+      "8:10: error: found 'err', expected in, out or inout" },
+    { "getsockopt-unknown-option.scn",
+      "8:16: error: found 'rcvbuf', expected 'error'" },
+    { "recv-text-on-send.scn",
+      "8:18: error: a text after 'send ... ->', expected a number (only recv "
+      "expects a text)" },
+    { "remove-unknown-rule.scn",
+      "10:33: error: no rule 'drop-everything' on this direction, expected "
+      "the name of a rule added earlier on this direction (as the timeline "
+      "names it, e.g. drop-all)" },
+    { "time-over-a-day.scn",
+      "10:4: error: '25h' is out of range, expected a time like 250ms (us, "
+      "ms, s, min or h; at most 24 hours)" },
+    { "nth-zero.scn",
+      "10:36: error: '0' is out of range, expected a match number "
+      "1..1000000000" },
     { "inject-without-connection.scn",
       "9:35: error: end of line, expected conn <process>:<fd> or ports "
       "<src>><dst> (the connection the segment belongs to)" },
@@ -1120,6 +1228,8 @@ int main(void)
         cmocka_unit_test(test_every_statement_expectations),
         cmocka_unit_test(test_time_and_matching_expectations),
         cmocka_unit_test(test_new_steps_and_inject),
+        cmocka_unit_test(test_inject_from_third_address),
+        cmocka_unit_test(test_every_keyword_of_the_parser_is_documented),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_differs_no),
         cmocka_unit_test(test_crlf_tabs_and_comments),

@@ -86,7 +86,11 @@ static void check_scenario(const struct scenario *s)
             CHECK(in->options_len <= INJECT_OPTIONS_MAX && in->options_len % 4 == 0);
             CHECK(in->fd_proc[0] ? in->fd_host >= 0 && in->fd_name[0] && !in->src_port
                                  : in->src_port && in->dst_port);
-            CHECK(e->host >= 0 && e->peer >= 0 && e->host != e->peer);
+            /* from a host, or (host -1) from a third address on b's /24 that no host owns */
+            CHECK(e->peer >= 0 && e->host != e->peer);
+            CHECK(e->host >= 0 ? !in->src_ip
+                               : (in->src_ip & 0xffffff00u) == (s->hosts[e->peer].ip & 0xffffff00u));
+            for (size_t h = 0; h < s->host_count; h++) CHECK(s->hosts[h].ip != in->src_ip);
         }
     }
     for (size_t i = 0; i < s->expect_count; i++) {
