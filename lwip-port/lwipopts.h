@@ -81,6 +81,10 @@
 #define PBUF_POOL_SIZE                  8192
 #define MEMP_NUM_PBUF                   1024
 
+/* ---- the Internet checksum: lwIP's sum, eight bytes a step (lwip-port/chksum.c) ---- */
+unsigned short port_chksum(const void *dataptr, int len);
+#define LWIP_CHKSUM                     port_chksum
+
 /* ---- statistics: the simulator reads pool usage for leak and exhaustion checks ---- */
 #define LWIP_STATS                      1
 #define LWIP_STATS_DISPLAY              0
