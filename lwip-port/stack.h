@@ -145,6 +145,9 @@ struct lwip_stack {
     /* The write room of a socket (see struct stack_write_room). Never blocks, changes
      * nothing. Returns 0, or -1 when s is not a socket. */
     int (*write_room)(int s, struct stack_write_room *out);
+    /* The instance is no longer used: frees the port's objects like reset, leaves the rest of
+     * its memory for the next reset to restore. Same precondition as reset. */
+    void (*release)(void);
 };
 
 #endif

@@ -127,7 +127,7 @@ void host_free(struct host *h)
     if (!h) return;
     free_procs(h);
     pcbtrack_free(&h->pcbs);
-    h->stack->reset();
+    h->stack->release();
     free(h);
 }
 
