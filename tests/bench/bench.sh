@@ -42,6 +42,12 @@ repeat() {   # repeat N FIGURE CMD...
   _n=$1; shift; _i=0
   while [ $_i -lt "$_n" ]; do measure "$@"; _i=$((_i + 1)); done
 }
+summarise() {   # raw.tsv -> summary.tsv: figure, metric, min, median, max, runs
+  sort -t "$(printf '\t')" -k1,1 -k2,2 -k3,3g "$1" | awk -F '\t' '
+    function flush() { if (n) printf "%s\t%s\t%s\t%s\t%s\t%d\n", f, m, v[1], v[int((n + 1) / 2)], v[n], n }
+    { if ($1 != f || $2 != m) { flush(); f = $1; m = $2; n = 0 } v[++n] = $3 }
+    END { flush() }'
+}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 nodot() { "$DRIVER" exec env PATH="$NODOT" "$@"; }
 
@@ -85,7 +91,7 @@ if part callgrind; then
   cg() {   # cg FIGURE CMD...: total instructions and the share of each part
     fig=$1; shift
     valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" "$@" >/dev/null 2>&1 || true
-    callgrind_annotate --inclusive=no --threshold=100 "$TMP/cg.out" 2>/dev/null | awk -v fig="$fig" '
+    callgrind_annotate --inclusive=no --auto=no --threshold=100 "$TMP/cg.out" 2>/dev/null | awk -v fig="$fig" '
       /^ *[0-9,]+ .*:/ {
         ir = $1; gsub(",", "", ir); what = $0; sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "", what)
         part = "other"
@@ -95,7 +101,7 @@ if part callgrind; then
         total += ir; sum[part] += ir
       }
       END {
-        printf "%s\tinstr_total\t%d\n", fig, total
+        printf "%s\tinstr_total\t%.0f\n", fig, total
         n = split("lwip simulator tracing other", parts, " ")
         for (i = 1; i <= n; i++) printf "%s\tpct_%s\t%.1f\n", fig, parts[i], total ? 100 * sum[parts[i]] / total : 0
       }' >> "$RAW"
@@ -108,12 +114,9 @@ fi
 
 # ---- summary: min / median / max of every figure and metric ----
 SUMMARY=$OUTDIR/summary.tsv
-sort -t "$(printf '\t')" -k1,1 -k2,2 -k3,3g "$RAW" | awk -F '\t' '
-  function flush() { if (n) printf "%s\t%s\t%s\t%s\t%s\t%d\n", f, m, v[1], v[int((n + 1) / 2)], v[n], n }
-  { if ($1 != f || $2 != m) { flush(); f = $1; m = $2; n = 0 } v[++n] = $3 }
-  END { flush() }' > "$SUMMARY"
+summarise "$RAW" > "$SUMMARY"
 
-med() { awk -F '\t' -v f="$1" -v m="$2" '$1 == f && $2 == m { print $4; exit }' "$SUMMARY"; }
+med() { awk -F '\t' -v f="$1" -v m="$2" '$1 == f && $2 == m { print $4; exit }' "${S:-$SUMMARY}"; }
 mmm() { awk -F '\t' -v f="$1" -v m="$2" -v s="${3:-1}" -v fmt="${4:-%.3f}" '$1 == f && $2 == m {
   printf fmt " / " fmt " / " fmt, $3 * s, $4 * s, $5 * s; exit }' "$SUMMARY"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
@@ -131,7 +134,7 @@ printf '%-44s %s s simulation, %s s with sinks, %s s with Graphviz\n' "catalog, 
 printf '%-44s %s ms, %s page faults\n' "one trivial tcpsim run (connect-refused)" \
   "$(mmm startup wall_s 1000 %.1f)" "$(mmm startup minflt 1 %.0f)"
 lo=$(med loopback gbit_s)
-printf '%-44s %s Gbit/s = %s x loopback\n' "bulk $BULK B, recording off" "$(mmm bulk_off gbit_s)" \
+printf '%-44s %s Gbit/s = %s x loopback\n' "bulk transfer, recording off" "$(mmm bulk_off gbit_s)" \
   "$(ratio "$(med bulk_off gbit_s)" "$lo")"
 printf '%-44s %s MiB\n' "peak RSS of that bulk run" "$(mmm bulk_off peak_rss_kib 0.0009765625 %.0f)"
 printf '%-44s %s Gbit/s = %s x loopback\n' "bulk, full tracing" "$(mmm bulk_full gbit_s)" \
@@ -143,6 +146,7 @@ printf '%-44s %s Gbit/s\n' "memcpy, 64 KiB chunks" "$(mmm memcpy gbit_s)"
 prev=
 for n in $SCALE_NS; do
   w=$(med "scale:$n" wall_s)
+  [ -n "$w" ] || continue
   growth=; [ -n "$prev" ] && growth=" growth x$(ratio "$w" "$prev")"
   printf '%-44s %s s, %s MiB, %s us/conn%s\n' "N=$n connections" "$(mmm "scale:$n" wall_s)" \
     "$(mmm "scale:$n" peak_rss_kib 0.0009765625 %.0f)" "$(mmm "scale:$n" per_conn_us 1 %.0f)" "$growth"
@@ -163,6 +167,49 @@ if grep -q '^cg_' "$SUMMARY"; then
   done
 fi
 
+# ---- the issue's table: before (tests/bench/before.tsv, b94a1dc) and now ----
+cpu_note() { _c=$(med "$1" cpu_s); [ -n "$_c" ] && printf ' (CPU %s)' "$2"; }
+fig_catalog() { printf '%.2f s%s' "$(med catalog wall_s)" "$(cpu_note catalog "$(med catalog cpu_s) s")"; }
+fig_startup() {
+  printf '%.0f ms%s, %.0f page faults' "$(awk -v v="$(med startup wall_s)" 'BEGIN { print v * 1000 }')" \
+    "$(cpu_note startup "$(awk -v v="$(med startup cpu_s)" 'BEGIN { printf "%.0f ms", v * 1000 }')")" "$(med startup minflt)"
+}
+fig_bulk() { printf '%.2f Gbit/s = %s x loopback' "$(med bulk_off gbit_s)" "$(ratio "$(med bulk_off gbit_s)" "$(med loopback gbit_s)")"; }
+fig_rss() { printf '%.0f MiB' "$(awk -v k="$(med bulk_off peak_rss_kib)" 'BEGIN { print k / 1024 }')"; }
+fig_growth() {
+  _prev=; _out=
+  for _n in 1024 2048 4096 8192 16384; do
+    _w=$(med "scale:$_n" wall_s); [ -n "$_w" ] || continue
+    [ -n "$_prev" ] && _out="$_out x$(awk -v a="$_w" -v b="$_prev" 'BEGIN { printf "%.1f", a / b }'),"
+    _prev=$_w
+  done
+  printf '%s' "${_out%,}"
+}
+fig_16k() {
+  _w=$(med scale:16384 wall_s)
+  if [ -n "$_w" ]; then printf '%.0f s, %.0f MiB' "$_w" "$(awk -v k="$(med scale:16384 peak_rss_kib)" 'BEGIN { print k / 1024 }')"
+  else printf 'not measured'; fi
+}
+fig_tracing() { printf 'x%s' "$(ratio "$(med bulk_full wall_s)" "$(med bulk_off wall_s)")"; }
+BEFORE=tests/bench/before.tsv
+if [ -f "$BEFORE" ]; then
+  summarise "$BEFORE" > "$TMP/before.summary"
+  echo
+  echo "issue 11: before (b94a1dc, tests/bench/before.tsv) and now (medians)"
+  printf '| %s | %s | %s | %s |\n' figure before now target
+  printf '|---|---|---|---|\n'
+  row() {   # row LABEL FUNCTION TARGET
+    printf '| %s | %s | %s | %s |\n' "$1" "$(S=$TMP/before.summary $2)" "$(S=$SUMMARY $2)" "$3"
+  }
+  row "tcpsim all, whole catalog, Graphviz off" fig_catalog "<= 0.5 s"
+  row "one trivial tcpsim run (connect-refused)" fig_startup "<= 20 ms"
+  row "bulk, recording off" fig_bulk ">= 0.25 x loopback"
+  row "peak RSS of that bulk run" fig_rss "<= 64 MiB"
+  row "N connections: growth per doubling (1k..16k)" fig_growth "<= x2.3 up to 16k"
+  row "16k connections" fig_16k "<= 10 s, <= 512 MiB"
+  row "full tracing cost vs recording off" fig_tracing "<= x1.5"
+fi
+
 # ---- results.json and the plot ----
 jq -Rn --arg commit "$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
   --arg machine "$(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
@@ -174,6 +221,7 @@ jq -Rn --arg commit "$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
               median: (.[3] | tonumber), max: (.[4] | tonumber), runs: (.[5] | tonumber)}]}' \
   < "$SUMMARY" > "$OUTDIR/results.json"
 for n in $SCALE_NS; do
+  [ -n "$(med "scale:$n" wall_s)" ] || continue
   printf '%s %s %s\n' "$n" "$(med "scale:$n" wall_s)" "$(awk -v k="$(med "scale:$n" peak_rss_kib)" 'BEGIN { print k / 1024 }')"
 done > "$OUTDIR/scale.dat"
 if command -v gnuplot >/dev/null 2>&1 && [ -s "$OUTDIR/scale.dat" ]; then

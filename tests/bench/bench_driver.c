@@ -320,8 +320,11 @@ static int mode_exec(char **argv)
     int status;
     struct rusage ru;
     if (pid < 0 || wait4(pid, &status, 0, &ru) < 0) return 2;
-    printf("wall_s=%.6f peak_rss_kib=%ld minflt=%ld majflt=%ld status=%d\n", now_s() - t0,
-           ru.ru_maxrss, ru.ru_minflt, ru.ru_majflt, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    printf("wall_s=%.6f cpu_s=%.6f peak_rss_kib=%ld minflt=%ld majflt=%ld status=%d\n",
+           now_s() - t0, cpu, ru.ru_maxrss, ru.ru_minflt, ru.ru_majflt,
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return 0;
 }
 
