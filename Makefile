@@ -68,7 +68,8 @@ $(LWIPDIR)/Filelists.mk:
 	$(Q)sh lwip-port/fetch-lwip.sh build/lwip
 
 LWIP_SRCS = $(COREFILES) $(CORE4FILES) $(APIFILES)
-PORT_SRCS = lwip-port/sys_arch.c lwip-port/stack.c lwip-port/chksum.c lwip-port/hugepages.c
+PORT_SRCS = lwip-port/sys_arch.c lwip-port/stack.c lwip-port/observe.c lwip-port/chksum.c \
+            lwip-port/hugepages.c
 LWIP_OBJS = $(patsubst $(LWIPDIR)/%.c,$(B)/lwip-obj/%.o,$(LWIP_SRCS))
 PORT_OBJS = $(patsubst lwip-port/%.c,$(B)/port-obj/%.o,$(PORT_SRCS))
 

@@ -106,6 +106,11 @@ unsigned short port_chksum(const void *dataptr, int len);
 /* ---- hooks: ISNs from the run's seed (port_hooks.h) ---- */
 #define LWIP_HOOK_FILENAME              "port_hooks.h"
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) port_tcp_isn()
+/* ---- observation (lwip-port/observe.h): which pcbs a step touched, which pcbs were freed ---- */
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+                                        port_tcp_inpacket((struct tcp_pcb *)(pcb))
+#define LWIP_TCP_PCB_NUM_EXT_ARGS       3   /* the pcb itself, the simulator's tag, what was
+                                               last reported of it */
 
 /* What the simulator cannot do without, checked here; a user's options (make LWIPOPTS=file)
  * may start from this file, and are checked after all of their own changes instead. */

@@ -15,6 +15,7 @@
 #ifndef TCPSIM_STACK_H
 #define TCPSIM_STACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,8 @@ struct stack_pcb {
     uint32_t local_ip, remote_ip;
     uint16_t local_port, remote_port;
     uint8_t nrtx;               /* retransmissions of the oldest unacked segment (lwIP's nrtx) */
+    const void *handle;         /* identifies the pcb while lwIP keeps it (its address) */
+    uintptr_t tag;              /* what the simulator last stored with pcb_tag (0: nothing) */
 };
 
 enum stack_sockopt {
@@ -148,6 +151,21 @@ struct lwip_stack {
     /* The instance is no longer used: frees the port's objects like reset, leaves the rest of
      * its memory for the next reset to restore. Same precondition as reset. */
     void (*release)(void);
+
+    /* ---- observing only what lwIP touched (lwip-port/observe.h) ----
+     * The pcbs that may have changed since the last call (segments given to them, spawned by a
+     * listener, behind a socket call), and vanished(handle, tag) for every tagged pcb lwIP freed
+     * since. Returns false when that is not enough (lwIP's timers ran in this step, or too much
+     * happened): then nothing was visited and only a pcb_walk tells the truth. */
+    bool (*touched)(void *ctx, void (*visit)(void *ctx, const struct stack_pcb *pcb),
+                    void (*vanished)(void *ctx, const void *handle, uintptr_t tag));
+    /* Store a tag with a pcb (from a visit's handle, during the visit or the step it was seen). */
+    void (*pcb_tag)(const void *handle, uintptr_t tag);
+    /* Sockets whose readiness may have changed since the last call (lwIP's netconn events);
+     * writes at most max, returns how many there were (more than max: look at every socket). */
+    size_t (*socket_events)(int *out, size_t max);
+    /* Allocations refused so far by every pool together (a pool report is due when it moved). */
+    uint64_t (*pool_errors)(void);
 };
 
 #endif
