@@ -323,7 +323,8 @@ struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
     p->main = main;
     p->arg = arg;
     p->fatal_signal = -1;
-    p->fd_limit = p->fd_capacity = HOST_DEFAULT_FD_LIMIT;
+    p->fd_limit = HOST_DEFAULT_FD_LIMIT;
+    p->fd_capacity = HOST_INITIAL_FDS;   /* grows up to the limit as fds are opened */
     p->fds = malloc((size_t)p->fd_capacity * sizeof *p->fds);
     if (!p->fds) sched_out_of_memory();
     for (int i = 0; i < p->fd_capacity; i++) p->fds[i] = (struct fd_entry){ .sock = -1 };
@@ -359,6 +360,7 @@ static void power_off(struct host *h, const char *cause)
         p->exited = true;
         p->coro = NULL;
         for (int fd = 0; fd < p->fd_capacity; fd++) p->fds[fd].sock = -1;
+        p->fd_free_hint = 0;
     }
     forget_waiters(h);
     pcbtrack_forget_all(&h->pcbs, h->name, h->net.trace, cause);

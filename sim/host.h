@@ -36,6 +36,7 @@ struct host_net {
 };
 
 #define HOST_DEFAULT_FD_LIMIT 1024
+#define HOST_INITIAL_FDS 16
 #define HOST_MAX_POOLS 40
 #define HOST_FRESH_WAITERS 64
 #define HOST_DEFAULT_SHUTDOWN_GRACE_US 5000000u   /* SIGTERM, then SIGKILL 5 s later */
@@ -110,7 +111,8 @@ struct proc {
     void (*main)(struct proc *p, void *arg);
     void *arg;
     struct fd_entry *fds;
-    int fd_limit, fd_capacity;
+    int fd_limit, fd_capacity;      /* the table grows up to the limit as fds are opened */
+    int fd_free_hint;               /* every fd below it is in use */
     enum proc_disposition disposition[PROC_SIGNAL_COUNT];
     bool handled_pending[PROC_SIGNAL_COUNT];
     int fatal_signal;               /* -1, or the signal that terminates it at the next check */

@@ -106,6 +106,7 @@ static void emit_change(struct trace *trace, const char *host, const struct pcbt
                         struct conn_key key, enum stack_tcp_state from, enum stack_tcp_state to,
                         const char *cause)
 {
+    if (!trace_active(trace)) return;
     struct trace_event ev = { .type = TRACE_STATE };
     struct trace_state *s = &ev.u.state;
     char lip[16], rip[16];

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -543,6 +544,15 @@ _Noreturn static void out_of_stack_maps(void)
                     "/proc/sys/vm/max_map_count) or run fewer processes");
 }
 
+/* mmap says ENOMEM both at the address-space limit (ulimit -v) and at vm.max_map_count: with
+ * an address-space limit set, memory is what ran out. */
+_Noreturn static void out_of_stack_mapping(void)
+{
+    struct rlimit as;
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) sched_out_of_memory();
+    out_of_stack_maps();
+}
+
 static void coro_start_fired(void *arg)
 {
     struct coro *c = arg;
@@ -564,7 +574,7 @@ struct coro *sched_spawn(const char *name, enum coro_kind kind, void *owner, uin
     c->stack_map_bytes = CORO_STACK_BYTES + page;
     c->stack_map = mmap(NULL, c->stack_map_bytes, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (c->stack_map == MAP_FAILED) out_of_stack_maps();
+    if (c->stack_map == MAP_FAILED) out_of_stack_mapping();
     /* guard page below the stack; splitting the mapping can itself exceed vm.max_map_count */
     if (mprotect(c->stack_map, page, PROT_NONE) != 0) out_of_stack_maps();
     ctx_make(&c->ctx, coro_stack(c), CORO_STACK_BYTES, coro_trampoline);
