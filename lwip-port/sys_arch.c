@@ -245,7 +245,7 @@ u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout_ms)
         }
     }
     /* lwIP's tcpip_timeouts_mbox_fetch runs the timers after this message when the wait
-     * reached their time (sys_timeouts_sleeptime, in sys_now milliseconds). */
+     * lasted until they were due (sys_timeouts_sleeptime, in sys_now milliseconds). */
     if (is_tcpip) observe_step_begin(timeout_ms != 0 && sys_now() - start_ms >= timeout_ms);
     void *m = mbox_take(*mbox);
     if (msg) *msg = m;
