@@ -33,6 +33,12 @@ struct gone_pcb {
 static struct gone_pcb gone[OBSERVE_MAX];
 static size_t gone_len;
 
+/* The state of each pcb when the segment hook gave it a segment in this tcpip step (one message,
+ * so one segment, per step): a look after the step tells a jump made inside one segment. */
+static const struct tcp_pcb *segment_pcbs[OBSERVE_MAX];
+static enum tcp_state segment_from[OBSERVE_MAX];
+static size_t segment_len;
+
 /* Sockets whose netconn reported an event since the last look. */
 static bool socket_marked[NUM_SOCKETS];
 static int socket_list[NUM_SOCKETS];
@@ -41,7 +47,7 @@ static netconn_callback lwip_socket_event;   /* lwIP's own (sockets.c event_call
 
 void observe_reset(void)
 {
-    touched_len = step_len = gone_len = socket_len = 0;
+    touched_len = step_len = gone_len = socket_len = segment_len = 0;
     memset(socket_marked, 0, sizeof socket_marked);
     need_full = true;   /* the first look sees everything */
     timers_step = false;
@@ -70,6 +76,11 @@ static void on_destroy(u8_t id, void *data)
     struct tcp_pcb *pcb = data;
     drop_from(touched, &touched_len, pcb);
     drop_from(step_pcbs, &step_len, pcb);
+    for (size_t i = 0; i < segment_len; i++)
+        if (segment_pcbs[i] == pcb) {
+            segment_pcbs[i] = segment_pcbs[--segment_len];
+            segment_from[i] = segment_from[segment_len];
+        }
     uintptr_t tag = (uintptr_t)pcb->ext_args[EXT_TAG].data;
     if (!tag) return;
     if (gone_len == OBSERVE_MAX) need_full = true;
@@ -103,6 +114,12 @@ static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pc
 s8_t port_tcp_inpacket(struct tcp_pcb *pcb)
 {
     add_to(step_pcbs, &step_len, pcb);
+    bool known = false;
+    for (size_t i = 0; i < segment_len; i++) known |= segment_pcbs[i] == pcb;
+    if (!known && segment_len < OBSERVE_MAX) {   /* (a listening pcb has a state too) */
+        segment_pcbs[segment_len] = pcb;
+        segment_from[segment_len++] = pcb->state;
+    }
     return ERR_OK;
 }
 
@@ -149,13 +166,13 @@ void observe_touch_socket(int s) { add_to(touched, &touched_len, pcb_of_socket(s
 
 void observe_step_begin(bool timers_due)
 {
-    step_len = 0;
+    step_len = segment_len = 0;
     timers_step = timers_due;
 }
 
 void observe_step_done(void)
 {
-    step_len = 0;
+    step_len = segment_len = 0;
     timers_step = false;
 }
 
@@ -202,7 +219,10 @@ struct stack_pcb observe_view(const struct tcp_pcb *pcb)
         .local_port = pcb->local_port,
         .handle = pcb,
         .tag = (uintptr_t)pcb->ext_args[EXT_TAG].data,
+        .segment_from = STACK_TCP_STATE_COUNT,
     };
+    for (size_t i = 0; i < segment_len; i++)
+        if (segment_pcbs[i] == pcb) v.segment_from = observe_state(segment_from[i]);
     if (pcb->state == LISTEN) {
         v.state = STACK_LISTEN;
         return v;

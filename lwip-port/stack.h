@@ -50,6 +50,9 @@ struct stack_pcb {
     uint8_t nrtx;               /* retransmissions of the oldest unacked segment (lwIP's nrtx) */
     const void *handle;         /* identifies the pcb while lwIP keeps it (its address) */
     uintptr_t tag;              /* what the simulator last stored with pcb_tag (0: nothing) */
+    /* The state it was in when lwIP was given a segment for it in the current step (lwIP's
+     * LWIP_HOOK_TCP_INPACKET_PCB, before tcp_process), or STACK_TCP_STATE_COUNT: none. */
+    enum stack_tcp_state segment_from;
 };
 
 enum stack_sockopt {

@@ -152,6 +152,25 @@ static struct conn_key key_of(const struct stack_pcb *pcb)
     return (struct conn_key){ pcb->local_ip, pcb->remote_ip, pcb->local_port, pcb->remote_port };
 }
 
+/* One segment can move a pcb twice: in SYN_RCVD an ACK that also carries FIN (tcp_in.c
+ * tcp_process, case SYN_RCVD: ESTABLISHED, then tcp_receive takes the FIN and tcp_process sets
+ * CLOSE_WAIT). Both transitions are shown, with their causes marked as within one segment. In
+ * SYN_SENT lwIP ignores a FIN on the SYN-ACK (no tcp_receive there), and FIN_WAIT_1 given
+ * FIN+ACK of its FIN goes to TIME_WAIT in one assignment: those stay single transitions. */
+static void emit_steps_of(struct pcbtrack *t, const struct pcbtrack_entry *e, struct conn_key key,
+                          const struct stack_pcb *pcb)
+{
+    if (e->state == STACK_SYN_RCVD && pcb->state == STACK_CLOSE_WAIT &&
+        pcb->segment_from == STACK_SYN_RCVD) {
+        emit_change(t->trace, t->host, e, key, STACK_SYN_RCVD, STACK_ESTABLISHED,
+                    "rcv ACK, same segment as the FIN");
+        emit_change(t->trace, t->host, e, key, STACK_ESTABLISHED, STACK_CLOSE_WAIT,
+                    "rcv FIN / snd ACK, same segment as the ACK");
+        return;
+    }
+    emit_change(t->trace, t->host, e, key, e->state, pcb->state, NULL);
+}
+
 static void visit(void *ctx, const struct stack_pcb *pcb)
 {
     struct pcbtrack *t = ctx;
@@ -164,7 +183,7 @@ static void visit(void *ctx, const struct stack_pcb *pcb)
         e->state = pcb->state;
         emit_change(t->trace, t->host, NULL, key, from, pcb->state, NULL);
     } else if (e->state != pcb->state) {
-        emit_change(t->trace, t->host, e, key, e->state, pcb->state, NULL);
+        emit_steps_of(t, e, key, pcb);
         e->state = pcb->state;
     }
     e->nrtx = pcb->nrtx;
