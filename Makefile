@@ -71,7 +71,8 @@ $(LWIPDIR)/Filelists.mk:
 	$(Q)sh lwip-port/fetch-lwip.sh build/lwip
 
 LWIP_SRCS = $(COREFILES) $(CORE4FILES) $(APIFILES)
-PORT_SRCS = lwip-port/sys_arch.c lwip-port/stack.c
+PORT_SRCS = lwip-port/sys_arch.c lwip-port/stack.c lwip-port/observe.c lwip-port/chksum.c \
+            lwip-port/hugepages.c
 LWIP_OBJS = $(patsubst $(LWIPDIR)/%.c,$(B)/lwip-obj/%.o,$(LWIP_SRCS))
 PORT_OBJS = $(patsubst lwip-port/%.c,$(B)/port-obj/%.o,$(PORT_SRCS))
 
@@ -150,9 +151,22 @@ out/.catalog.stamp: $(B)/tcpsim $(wildcard scenarios/*.scn scenarios/pkt/*.pkt) 
 	$(Q)$(B)/tcpsim all --out out >$(B)/catalog.txt 2>&1; rc=$$?; cat $(B)/catalog.txt; \
 	  test $$rc = 0 && $(B)/tcpsim check scenarios/pkt/*.pkt --out out/pkt && touch $@
 
-# Speed is measured, never asserted: wall time per scenario and for the whole catalog.
-bench: $(B)/tcpsim | deps
-	$(Q)TCPSIM=$(B)/tcpsim sh tests/bench.sh
+# Speed is measured, never asserted (tests/bench/README.md): the catalog, bulk transfer against
+# Linux loopback, N concurrent connections, start-up; min/median/max, a table, out/bench/.
+# QUICK=1: fewer and smaller runs. CALLGRIND=1: instruction counts split lwIP/simulator/tracing.
+# Scale runs above 4000 connections use the instance family built with TCPSIM_CONNS raised.
+BENCH_PACKAGES = gnuplot-nox jq valgrind
+SCALE_B = build/scale
+SCALE_CONNS = 16448
+$(B)/bench_driver: tests/bench/bench_driver.c $(ALL_OBJS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(SIM_STD) $(COMMON_FLAGS) $(WARN) $(SIM_INC) -o $@ $< $(ALL_OBJS) $(LDLIBS) -lpthread
+bench: $(B)/tcpsim $(B)/bench_driver | deps
+	@sh lwip-port/ensure-deps.sh $(BENCH_PACKAGES)
+	$(Q)$(call variant,$(SCALE_B),$(CFLAGS),$(EXTRA_CFLAGS) -DTCPSIM_CONNS=$(SCALE_CONNS)) \
+	  $(SCALE_B)/bench_driver
+	$(Q)TCPSIM=$(B)/tcpsim DRIVER=$(B)/bench_driver SCALE_DRIVER=$(SCALE_B)/bench_driver \
+	  sh tests/bench/bench.sh
 
 # docs/scenarios.md: the summary table of the catalog (a test checks it is current)
 docs: $(B)/tcpsim | deps

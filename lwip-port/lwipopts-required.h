@@ -66,4 +66,18 @@
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) port_tcp_isn()
 #endif
 
+/* Observation: after each step the simulator looks only at the pcbs lwIP touched
+ * (lwip-port/observe.c): the segment hook names the pcb each segment goes to, three pcb ext
+ * args hold the pcb, the simulator's tag and what was last reported of it. */
+#ifndef LWIP_HOOK_TCP_INPACKET_PCB
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+    port_tcp_inpacket((struct tcp_pcb *)(pcb))
+#endif
+#ifndef LWIP_TCP_PCB_NUM_EXT_ARGS
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 3
+#endif
+#if LWIP_TCP_PCB_NUM_EXT_ARGS < 3
+#error "tcpsim needs LWIP_TCP_PCB_NUM_EXT_ARGS 3 (or more): observe.c keeps the pcb, the simulator's tag and its last reported state in pcb ext args"
+#endif
+
 #endif

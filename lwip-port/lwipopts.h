@@ -12,10 +12,22 @@
                                                lock, as most real ports do */
 #define LWIP_TCPIP_CORE_LOCKING_INPUT   0   /* link input only posts to the tcpip mailbox, so the
                                                link (scheduler context) never takes a lock */
-#define TCPIP_MBOX_SIZE                 8192 /* a burst of thousands of SYNs must not be dropped
-                                               at the mailbox: the link already models loss */
+/* TCPSIM_CONNS: the connections (sockets, pcbs) one host can hold; every pool below scales
+ * with it. 4096 by default; the scale build family (`make bench`, build/scale) raises it with
+ * -DTCPSIM_CONNS=N. The cap is 32767: lwIP 2.1.3 counts pool elements and pool statistics in
+ * u16_t (memp_desc.num, STAT_COUNTER without LWIP_STATS_LARGE) and PBUF_POOL_SIZE is 2 x N.
+ * A host holds at most TCPSIM_CONNS - 1 connections next to one listening socket. */
+#ifndef TCPSIM_CONNS
+#define TCPSIM_CONNS                    4096
+#endif
+#if TCPSIM_CONNS < 64 || TCPSIM_CONNS > 32767
+#error "TCPSIM_CONNS must be within 64..32767 (lwIP counts pool elements in u16_t)"
+#endif
+#define TCPIP_MBOX_SIZE                 (2 * TCPSIM_CONNS) /* a burst of thousands of SYNs must
+                                               not be dropped at the mailbox: the link already
+                                               models loss */
 #define DEFAULT_TCP_RECVMBOX_SIZE       128
-#define DEFAULT_ACCEPTMBOX_SIZE         4096
+#define DEFAULT_ACCEPTMBOX_SIZE         TCPSIM_CONNS
 #define TCPIP_THREAD_STACKSIZE          0   /* ignored: coroutine stacks are sized by sim/sched */
 
 /* ---- APIs ---- */
@@ -71,15 +83,19 @@
 
 /* ---- memory: pools big enough for thousands of connections, so that scenarios hit the limit
  * they are about (an fd limit) before an lwIP pool. ---- */
-#define MEM_SIZE                        (4 * 1024 * 1024)
-#define MEMP_NUM_TCP_PCB                4096
+#define MEM_SIZE                        (1024 * TCPSIM_CONNS)   /* 4 MiB by default */
+#define MEMP_NUM_TCP_PCB                TCPSIM_CONNS
 #define MEMP_NUM_TCP_PCB_LISTEN         16
-#define MEMP_NUM_TCP_SEG                8192
-#define MEMP_NUM_NETCONN                4096  /* also the number of sockets (NUM_SOCKETS) */
+#define MEMP_NUM_TCP_SEG                (2 * TCPSIM_CONNS)
+#define MEMP_NUM_NETCONN                TCPSIM_CONNS  /* also the number of sockets (NUM_SOCKETS) */
 #define MEMP_NUM_TCPIP_MSG_API          1024
-#define MEMP_NUM_TCPIP_MSG_INPKT        8192
-#define PBUF_POOL_SIZE                  8192
+#define MEMP_NUM_TCPIP_MSG_INPKT        (2 * TCPSIM_CONNS)
+#define PBUF_POOL_SIZE                  (2 * TCPSIM_CONNS)
 #define MEMP_NUM_PBUF                   1024
+
+/* ---- the Internet checksum: lwIP's sum, eight bytes a step (lwip-port/chksum.c) ---- */
+unsigned short port_chksum(const void *dataptr, int len);
+#define LWIP_CHKSUM                     port_chksum
 
 /* ---- statistics: the simulator reads pool usage for leak and exhaustion checks ---- */
 #define LWIP_STATS                      1
@@ -90,6 +106,11 @@
 /* ---- hooks: ISNs from the run's seed (port_hooks.h) ---- */
 #define LWIP_HOOK_FILENAME              "port_hooks.h"
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) port_tcp_isn()
+/* ---- observation (lwip-port/observe.h): which pcbs a step touched, which pcbs were freed ---- */
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+                                        port_tcp_inpacket((struct tcp_pcb *)(pcb))
+#define LWIP_TCP_PCB_NUM_EXT_ARGS       3   /* the pcb itself, the simulator's tag, what was
+                                               last reported of it */
 
 /* What the simulator cannot do without, checked here; a user's options (make LWIPOPTS=file)
  * may start from this file, and are checked after all of their own changes instead. */

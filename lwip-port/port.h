@@ -9,4 +9,7 @@ void port_sys_free_all(void);     /* free every sys_arch object (reset) */
 /* sys_arch objects (semaphores, mutexes, mailboxes) alive now and at most so far. */
 void port_sys_objects(uint32_t *live, uint32_t *max);
 
+/* Transparent huge pages under [start, start + len) where the kernel allows (hugepages.c). */
+void port_advise_huge(void *start, unsigned long len);
+
 #endif

@@ -8,4 +8,8 @@
  * ISNs while a given seed always gives the same ones. */
 u32_t port_tcp_isn(void);
 
+/* LWIP_HOOK_TCP_INPACKET_PCB: a segment is about to be given to this pcb (observe.c). */
+struct tcp_pcb;
+s8_t port_tcp_inpacket(struct tcp_pcb *pcb);
+
 #endif

@@ -16,6 +16,7 @@
 #include "lwip/stats.h"
 #include "lwip/tcpip.h"
 
+#include "observe.h"
 #include "port.h"
 #include "port_hooks.h"
 #include "sched.h"
@@ -95,6 +96,7 @@ static void stack_reset(void)
     size_t data_bytes = (size_t)(tcpsim_data_end - tcpsim_data_start);
     port_sys_free_all();
     if (!data_snapshot) {
+        port_advise_huge(tcpsim_bss_start, (unsigned long)(tcpsim_bss_end - tcpsim_bss_start));
         data_snapshot = malloc(data_bytes ? data_bytes : 1);
         if (!data_snapshot) sched_panic("out of memory for the instance snapshot");
         copy_raw(data_snapshot, tcpsim_data_start, data_bytes);
@@ -103,6 +105,10 @@ static void stack_reset(void)
     }
     zero_raw(tcpsim_bss_start, (size_t)(tcpsim_bss_end - tcpsim_bss_start));
 }
+
+/* The world is done with the instance: its objects go, its memory stays as it is (the next
+ * reset zeroes it; zeroing it now too would double the cost of every short run). */
+static void stack_release(void) { port_sys_free_all(); }
 
 /* ---- the link netif: bare IPv4 packets, no ARP ---- */
 
@@ -130,6 +136,7 @@ static err_t netif_setup(struct netif *netif)
 static int stack_start(const struct stack_env *e)
 {
     env = *e;
+    observe_reset();
     tcpip_init(NULL, NULL);
     ip4_addr_t ip, mask, gw;
     ip4_addr_set_u32(&ip, lwip_htonl(e->ip));
@@ -192,7 +199,25 @@ static int door_flags(int flags)
            ((flags & STACK_MSG_MORE) ? MSG_MORE : 0);
 }
 
-static int door_socket(int *err) { DOOR_CALL(int, lwip_socket(AF_INET, SOCK_STREAM, 0), err); }
+static int door_socket(int *err)
+{
+    errno = 0;
+    int s = lwip_socket(AF_INET, SOCK_STREAM, 0);
+    *err = s < 0 ? (errno ? errno : EIO) : 0;
+    if (s >= 0) observe_socket_created(s);
+    return s;
+}
+
+/* A door call that may change the pcb behind socket s: it is touched before and after. */
+#define DOOR_TOUCHING_CALL(ret_type, s, call, err)                                                 \
+    do {                                                                                           \
+        observe_touch_socket(s);                                                                   \
+        errno = 0;                                                                                 \
+        ret_type r_ = (call);                                                                      \
+        *(err) = r_ < 0 ? (errno ? errno : EIO) : 0;                                              \
+        observe_touch_socket(s);                                                                   \
+        return r_;                                                                                 \
+    } while (0)
 
 static int door_bind(int s, uint32_t ip, uint16_t port, int *err)
 {
@@ -200,7 +225,14 @@ static int door_bind(int s, uint32_t ip, uint16_t port, int *err)
     DOOR_CALL(int, lwip_bind(s, (struct sockaddr *)&sa, sizeof sa), err);
 }
 
-static int door_listen(int s, int backlog, int *err) { DOOR_CALL(int, lwip_listen(s, backlog), err); }
+static int door_listen(int s, int backlog, int *err)
+{
+    errno = 0;
+    int r = lwip_listen(s, backlog);
+    *err = r < 0 ? (errno ? errno : EIO) : 0;
+    observe_socket_listening(s);
+    return r;
+}
 
 static int door_accept(int s, uint32_t *peer_ip, uint16_t *peer_port, int *err)
 {
@@ -211,27 +243,34 @@ static int door_accept(int s, uint32_t *peer_ip, uint16_t *peer_port, int *err)
     int r = lwip_accept(s, (struct sockaddr *)&sa, &len);
     *err = r < 0 ? (errno ? errno : EIO) : 0;
     if (r >= 0) from_sockaddr(&sa, peer_ip, peer_port);
+    if (r >= 0) observe_touch_socket(r);
     return r;
 }
 
 static int door_connect(int s, uint32_t ip, uint16_t port, int *err)
 {
     struct sockaddr_in sa = to_sockaddr(ip, port);
-    DOOR_CALL(int, lwip_connect(s, (struct sockaddr *)&sa, sizeof sa), err);
+    DOOR_TOUCHING_CALL(int, s, lwip_connect(s, (struct sockaddr *)&sa, sizeof sa), err);
 }
 
 static long door_send(int s, const void *buf, size_t len, int flags, int *err)
 {
-    DOOR_CALL(long, lwip_send(s, buf, len, door_flags(flags)), err);
+    DOOR_TOUCHING_CALL(long, s, lwip_send(s, buf, len, door_flags(flags)), err);
 }
 
 static long door_recv(int s, void *buf, size_t len, int flags, int *err)
 {
-    DOOR_CALL(long, lwip_recv(s, buf, len, door_flags(flags)), err);
+    DOOR_TOUCHING_CALL(long, s, lwip_recv(s, buf, len, door_flags(flags)), err);
 }
 
-static int door_shutdown(int s, int how, int *err) { DOOR_CALL(int, lwip_shutdown(s, how), err); }
-static int door_close(int s, int *err) { DOOR_CALL(int, lwip_close(s), err); }
+static int door_shutdown(int s, int how, int *err)
+{
+    DOOR_TOUCHING_CALL(int, s, lwip_shutdown(s, how), err);
+}
+
+/* The socket is gone after the call: its pcb (if lwIP keeps it, FIN_WAIT_1 say) was touched
+ * before, and a pcb lwIP frees is reported by its destroy callback. */
+static int door_close(int s, int *err) { DOOR_TOUCHING_CALL(int, s, lwip_close(s), err); }
 
 static int door_setsockopt(int s, const struct stack_opt *opt, int *err)
 {
@@ -371,51 +410,18 @@ static int door_write_room(int s, struct stack_write_room *out)
 
 /* ---- observation ---- */
 
-static enum stack_tcp_state door_state(enum tcp_state s)
-{
-    switch (s) {
-    case CLOSED: return STACK_CLOSED;
-    case LISTEN: return STACK_LISTEN;
-    case SYN_SENT: return STACK_SYN_SENT;
-    case SYN_RCVD: return STACK_SYN_RCVD;
-    case ESTABLISHED: return STACK_ESTABLISHED;
-    case FIN_WAIT_1: return STACK_FIN_WAIT_1;
-    case FIN_WAIT_2: return STACK_FIN_WAIT_2;
-    case CLOSE_WAIT: return STACK_CLOSE_WAIT;
-    case CLOSING: return STACK_CLOSING;
-    case LAST_ACK: return STACK_LAST_ACK;
-    case TIME_WAIT: return STACK_TIME_WAIT;
-    }
-    return STACK_CLOSED;
-}
-
 static void visit_list(struct tcp_pcb *list, void *ctx,
                        void (*visit)(void *ctx, const struct stack_pcb *pcb))
 {
     for (struct tcp_pcb *p = list; p; p = p->next) {
-        struct stack_pcb v = {
-            .state = door_state(p->state),
-            .local_ip = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&p->local_ip))),
-            .remote_ip = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&p->remote_ip))),
-            .local_port = p->local_port,
-            .remote_port = p->remote_port,
-            .nrtx = p->nrtx,
-            .rtx_exhausted = p->nrtx >= (p->state == SYN_SENT ? TCP_SYNMAXRTX : TCP_MAXRTX),
-        };
+        struct stack_pcb v = observe_view(p);
         visit(ctx, &v);
     }
 }
 
 static void door_pcb_walk(void *ctx, void (*visit)(void *ctx, const struct stack_pcb *pcb))
 {
-    for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l; l = l->next) {
-        struct stack_pcb v = {
-            .state = STACK_LISTEN,
-            .local_ip = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&l->local_ip))),
-            .local_port = l->local_port,
-        };
-        visit(ctx, &v);
-    }
+    visit_list(tcp_listen_pcbs.pcbs, ctx, visit);
     visit_list(tcp_bound_pcbs, ctx, visit);
     visit_list(tcp_active_pcbs, ctx, visit);
     visit_list(tcp_tw_pcbs, ctx, visit);
@@ -448,6 +454,15 @@ static size_t door_pools(struct stack_pool *out, size_t max)
     return n;
 }
 
+/* Refusals of every pool so far: a look at the pools is needed only when this moved. */
+static uint64_t door_pool_errors(void)
+{
+    uint64_t sum = lwip_stats.mem.err;
+    for (size_t i = 0; i < MEMP_MAX; i++)
+        if (lwip_stats.memp[i]) sum += lwip_stats.memp[i]->err;
+    return sum;
+}
+
 const struct lwip_stack tcpsim_stack = {
     .name = "lwIP " LWIP_VERSION_STRING,
     .reset = stack_reset,
@@ -472,4 +487,9 @@ const struct lwip_stack tcpsim_stack = {
     .pcb_walk = door_pcb_walk,
     .pools = door_pools,
     .write_room = door_write_room,
+    .release = stack_release,
+    .touched = observe_touched,
+    .pcb_tag = observe_pcb_tag,
+    .socket_events = observe_socket_events,
+    .pool_errors = door_pool_errors,
 };

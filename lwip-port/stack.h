@@ -50,6 +50,11 @@ struct stack_pcb {
     uint8_t nrtx;               /* retransmissions of the oldest unacked segment (lwIP's nrtx) */
     bool rtx_exhausted;         /* nrtx reached TCP_SYNMAXRTX (SYN_SENT) or TCP_MAXRTX: lwIP's
                                  * tcp_slowtmr drops the pcb at its next run */
+    const void *handle;         /* identifies the pcb while lwIP keeps it (its address) */
+    uintptr_t tag;              /* what the simulator last stored with pcb_tag (0: nothing) */
+    /* The state it was in when lwIP was given a segment for it in the current step (lwIP's
+     * LWIP_HOOK_TCP_INPACKET_PCB, before tcp_process), or STACK_TCP_STATE_COUNT: none. */
+    enum stack_tcp_state segment_from;
 };
 
 enum stack_sockopt {
@@ -148,6 +153,24 @@ struct lwip_stack {
     /* The write room of a socket (see struct stack_write_room). Never blocks, changes
      * nothing. Returns 0, or -1 when s is not a socket. */
     int (*write_room)(int s, struct stack_write_room *out);
+    /* The instance is no longer used: frees the port's objects like reset, leaves the rest of
+     * its memory for the next reset to restore. Same precondition as reset. */
+    void (*release)(void);
+
+    /* ---- observing only what lwIP touched (lwip-port/observe.h) ----
+     * The pcbs that may have changed since the last call (segments given to them, spawned by a
+     * listener, behind a socket call), and vanished(handle, tag) for every tagged pcb lwIP freed
+     * since. Returns false when that is not enough (lwIP's timers ran in this step, or too much
+     * happened): then nothing was visited and only a pcb_walk tells the truth. */
+    bool (*touched)(void *ctx, void (*visit)(void *ctx, const struct stack_pcb *pcb),
+                    void (*vanished)(void *ctx, const void *handle, uintptr_t tag));
+    /* Store a tag with a pcb (from a visit's handle, during the visit or the step it was seen). */
+    void (*pcb_tag)(const void *handle, uintptr_t tag);
+    /* Sockets whose readiness may have changed since the last call (lwIP's netconn events);
+     * writes at most max, returns how many there were (more than max: look at every socket). */
+    size_t (*socket_events)(int *out, size_t max);
+    /* Allocations refused so far by every pool together (a pool report is due when it moved). */
+    uint64_t (*pool_errors)(void);
 };
 
 #endif

@@ -12,6 +12,7 @@
 #include "lwip/tcpip.h"
 #include "lwip/timeouts.h"
 
+#include "observe.h"
 #include "port.h"
 #include "sched.h"
 
@@ -225,10 +226,12 @@ err_t sys_mbox_trypost_fromisr(sys_mbox_t *mbox, void *msg) { return sys_mbox_tr
 u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout_ms)
 {
     uint64_t start_us = sched_now_us(), deadline_us = deadline_after_ms(timeout_ms);
+    u32_t start_ms = sys_now();
     /* Each message a thread takes is one step of the stack: let observers see the state the
      * previous message left before this one is processed. */
-    port_step();
     bool is_tcpip = sched_current() == tcpip_coro;
+    port_step();
+    if (is_tcpip) observe_step_done();
     while ((*mbox)->len == 0) {
         if (is_tcpip) {
             tcpip_sleeping = true;
@@ -236,8 +239,14 @@ u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout_ms)
         }
         enum wait_result r = sched_wait(&(*mbox)->readers, deadline_us);
         if (is_tcpip) tcpip_sleeping = false;
-        if (r == WAIT_TIMEOUT) return SYS_ARCH_TIMEOUT;
+        if (r == WAIT_TIMEOUT) {
+            if (is_tcpip) observe_step_begin(true);   /* tcpip_thread runs its timers now */
+            return SYS_ARCH_TIMEOUT;
+        }
     }
+    /* lwIP's tcpip_timeouts_mbox_fetch runs the timers after this message when the wait
+     * lasted until they were due (sys_timeouts_sleeptime, in sys_now milliseconds). */
+    if (is_tcpip) observe_step_begin(timeout_ms != 0 && sys_now() - start_ms >= timeout_ms);
     void *m = mbox_take(*mbox);
     if (msg) *msg = m;
     return elapsed_ms_since(start_us);

@@ -17,8 +17,11 @@ struct flow {
     uint32_t incarnation;           /* 0 for the key's first connection, 1 for the next, ... */
     size_t older;                   /* the key's previous incarnation, or NO_OLDER */
     uint64_t sent, received;        /* by the applications */
-    uint8_t *copy;                  /* the bytes sent, for the content check */
-    size_t copy_cap;
+    /* The bytes sent and not yet received (offsets pending_from .. sent), for the content check:
+     * memory in proportion to what is in flight, not to what was ever sent. */
+    uint8_t *pending;
+    size_t pending_len, pending_cap;
+    uint64_t pending_from;
     uint64_t mismatch_at;
     uint64_t on_wire;               /* the sender's TCP sent bytes 1..on_wire */
     uint64_t acked;                 /* the receiver's TCP acknowledged bytes 1..acked */
@@ -42,7 +45,7 @@ struct accounting *accounting_new(void)
 void accounting_free(struct accounting *a)
 {
     if (!a) return;
-    for (size_t i = 0; i < a->count; i++) free(a->flows[i].copy);
+    for (size_t i = 0; i < a->count; i++) free(a->flows[i].pending);
     free(a->flows);
     connmap_free(&a->index);
     free(a);
@@ -75,6 +78,8 @@ static struct flow *new_flow(struct accounting *a, struct conn_key key)
     connmap_put(&a->index, key, a->count++);
     return f;
 }
+
+static uint64_t max_of(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 static struct flow *flow_of(struct accounting *a, struct conn_key key)
 {
@@ -124,27 +129,42 @@ void accounting_sent_on(struct accounting *a, struct conn_key key, uint32_t inca
                         const void *buf, size_t len)
 {
     struct flow *f = incarnation_of(a, key, incarnation);
-    if (f->sent + len > f->copy_cap) {
-        size_t cap = f->copy_cap ? f->copy_cap : 4096;
-        while (cap < f->sent + len) cap *= 2;
-        f->copy = realloc(f->copy, cap);
-        if (!f->copy) sched_out_of_memory();
-        f->copy_cap = cap;
+    uint64_t end = f->sent + len, start = max_of(f->sent, f->received);   /* read already: not kept */
+    f->sent = end;
+    if (start >= end) return;
+    size_t add = (size_t)(end - start);
+    if (f->pending_len == 0) f->pending_from = start;
+    if (f->pending_len + add > f->pending_cap) {
+        size_t cap = f->pending_cap ? f->pending_cap : 4096;
+        while (cap < f->pending_len + add) cap *= 2;
+        f->pending = realloc(f->pending, cap);
+        if (!f->pending) sched_out_of_memory();
+        f->pending_cap = cap;
     }
-    memcpy(f->copy + f->sent, buf, len);
-    f->sent += len;
+    memcpy(f->pending + f->pending_len, (const uint8_t *)buf + (len - add), add);
+    f->pending_len += add;
 }
 
+/* Compares what was read with what was sent at those offsets, then forgets those bytes. */
 void accounting_received_on(struct accounting *a, struct conn_key key, uint32_t incarnation,
                             const void *buf, size_t len)
 {
     struct flow *f = incarnation_of(a, key, incarnation);
     const uint8_t *got = buf;
-    for (size_t i = 0; i < len && f->mismatch_at == NO_MISMATCH; i++) {
-        uint64_t at = f->received + i;
-        if (at >= f->sent || got[i] != f->copy[at]) f->mismatch_at = at;
+    uint64_t end = f->received + len, checked_end = end < f->sent ? end : f->sent;
+    size_t n = checked_end > f->received ? (size_t)(checked_end - f->received) : 0;
+    if (f->mismatch_at == NO_MISMATCH && n && memcmp(got, f->pending, n) != 0) {
+        size_t i = 0;
+        while (got[i] == f->pending[i]) i++;
+        f->mismatch_at = f->received + i;
     }
-    f->received += len;
+    if (f->mismatch_at == NO_MISMATCH && end > f->sent) f->mismatch_at = f->received + n;
+    f->received = end;
+    if (n) {
+        f->pending_len -= n;
+        memmove(f->pending, f->pending + n, f->pending_len);
+        f->pending_from += n;
+    }
 }
 
 void accounting_segment(struct accounting *a, const struct trace_segment *s)

@@ -1,7 +1,8 @@
 /* accounting — where every byte a process sent went.
  *
  * Per direction of every connection the simulator counts the bytes the sending process's
- * send() calls accepted, keeps a copy of them, and compares each chunk the receiving process's
+ * send() calls accepted, keeps a copy of those not read yet (memory in proportion to the bytes
+ * in flight), and compares each chunk the receiving process's
  * recv() returns with what was sent at that offset (the content check). From the segments on
  * the link it knows how far the sender's TCP got and how much the receiver's TCP acknowledged.
  * At the end every byte is either delivered to the peer application with the right content, or

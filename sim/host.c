@@ -63,6 +63,7 @@ static void stack_power_on(struct host *h)
     if (h->stack->start(&env) != 0) sched_panic("host %s: lwIP did not start", h->name);
     h->up = true;
     h->pool_count = h->stack->pools(h->pools_at_power_on, HOST_MAX_POOLS);
+    h->pool_errors_seen = h->stack->pool_errors();
     for (size_t i = 0; i < h->pool_count; i++) h->pool_refused[i] = h->pools_at_power_on[i].errors;
 }
 
@@ -70,6 +71,9 @@ static void stack_power_on(struct host *h)
  * the number refused: what ran out, when, and how full it was. */
 static void report_exhausted_pools(struct host *h)
 {
+    uint64_t errors = h->stack->pool_errors();
+    if (errors == h->pool_errors_seen) return;
+    h->pool_errors_seen = errors;
     struct stack_pool now[HOST_MAX_POOLS];
     size_t n = h->stack->pools(now, HOST_MAX_POOLS);
     for (size_t i = 0; i < n && i < h->pool_count; i++) {
@@ -127,7 +131,8 @@ void host_free(struct host *h)
     if (!h) return;
     free_procs(h);
     pcbtrack_free(&h->pcbs);
-    h->stack->reset();
+    free(h->waiter_of_socket);
+    h->stack->release();
     free(h);
 }
 
@@ -148,12 +153,38 @@ void host_observe(struct host *h)
 
 /* ---- processes waiting for their sockets ---- */
 
+static struct proc **waiter_slot(struct host *h, int sock)
+{
+    if ((size_t)sock >= h->waiter_of_socket_cap) {
+        size_t cap = h->waiter_of_socket_cap ? h->waiter_of_socket_cap : 64;
+        while (cap <= (size_t)sock) cap *= 2;
+        struct proc **grown = realloc(h->waiter_of_socket, cap * sizeof *grown);
+        if (!grown) sched_out_of_memory();
+        for (size_t i = h->waiter_of_socket_cap; i < cap; i++) grown[i] = NULL;
+        h->waiter_of_socket = grown;
+        h->waiter_of_socket_cap = cap;
+    }
+    return &h->waiter_of_socket[sock];
+}
+
 void host_add_waiter(struct host *h, struct proc *p)
 {
     p->waiter_prev = NULL;
     p->waiter_next = h->waiters;
     if (h->waiters) h->waiters->waiter_prev = p;
     h->waiters = p;
+    p->wait_seq = ++h->wait_seq;
+    p->socket_waiter = true;
+    p->checked_every_step = p->wait_writer || p->wait_set;
+    if (p->checked_every_step) {
+        h->every_step_waiters++;
+        return;
+    }
+    struct proc **slot = waiter_slot(h, p->wait_sock);
+    if (*slot) h->poll_every_waiter = true;   /* two waiters on one socket: poll them all */
+    *slot = p;
+    if (h->fresh_count == HOST_FRESH_WAITERS) h->poll_every_waiter = true;
+    else h->fresh_waiters[h->fresh_count++] = p;
 }
 
 void host_remove_waiter(struct host *h, struct proc *p)
@@ -162,15 +193,81 @@ void host_remove_waiter(struct host *h, struct proc *p)
     else if (h->waiters == p) h->waiters = p->waiter_next;
     if (p->waiter_next) p->waiter_next->waiter_prev = p->waiter_prev;
     p->waiter_prev = p->waiter_next = NULL;
+    p->socket_waiter = false;
+    if (p->checked_every_step) {
+        p->checked_every_step = false;
+        h->every_step_waiters--;
+        return;
+    }
+    if ((size_t)p->wait_sock < h->waiter_of_socket_cap &&
+        h->waiter_of_socket[p->wait_sock] == p)
+        h->waiter_of_socket[p->wait_sock] = NULL;
 }
 
-/* O(waiting processes) per step, each a non-blocking look at lwIP (lwip_poll, or a blocked
- * send's write room): cheaper than waking every process to retry its call, and only a
- * socket's own readiness wakes its process. */
-static void wake_ready_waiters(struct host *h)
+static void forget_waiters(struct host *h)
+{
+    for (struct proc *p = h->waiters; p; p = p->waiter_next)
+        p->socket_waiter = p->checked_every_step = false;
+    h->waiters = NULL;
+    for (size_t i = 0; i < h->waiter_of_socket_cap; i++) h->waiter_of_socket[i] = NULL;
+    h->fresh_count = 0;
+    h->every_step_waiters = 0;
+    h->poll_every_waiter = false;
+}
+
+/* O(waiting processes), each a non-blocking look at lwIP (lwip_poll, or a blocked send's
+ * write room): cheaper than waking every process to retry its call, and only a socket's own
+ * readiness wakes its process. */
+static void poll_every_waiter(struct host *h)
 {
     for (struct proc *p = h->waiters; p; p = p->waiter_next)
         if (proc_wait_ready(p)) sched_wake_one(&p->wakeup);
+}
+
+static void add_candidate(struct proc **list, size_t *n, struct proc *p)
+{
+    if (!p || !p->socket_waiter) return;
+    for (size_t i = 0; i < *n; i++)
+        if (list[i] == p) return;
+    list[(*n)++] = p;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    uint64_t x = (*(struct proc *const *)a)->wait_seq, y = (*(struct proc *const *)b)->wait_seq;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Polls only the processes that began waiting since the last step and those whose socket lwIP
+ * reported an event on (lwip_poll's answer changes only with such an event), and wakes the
+ * ready ones in the order of host->waiters (newest first), as polling them all would. While a
+ * process waits that lwIP's socket events do not cover, every waiter is looked at after every
+ * step, as before: a blocked writer (it waits for what makes lwIP call its writer again, an ACK
+ * of new data in sent_tcp, the poll timer in poll_tcp, an error in err_tcp, none of which
+ * signals a socket event while the send buffer stays short) or a poll over a set of sockets. */
+static void wake_ready_waiters(struct host *h)
+{
+    enum { MAX_EVENTS = 64 };
+    int socks[MAX_EVENTS];
+    size_t n = h->stack->socket_events(socks, MAX_EVENTS);
+    if (n > MAX_EVENTS || h->poll_every_waiter || h->every_step_waiters > 0) {
+        h->fresh_count = 0;
+        h->poll_every_waiter = false;
+        poll_every_waiter(h);
+        return;
+    }
+    struct proc *candidates[MAX_EVENTS + HOST_FRESH_WAITERS];
+    size_t count = 0;
+    for (size_t i = 0; i < h->fresh_count; i++) add_candidate(candidates, &count, h->fresh_waiters[i]);
+    h->fresh_count = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((size_t)socks[i] < h->waiter_of_socket_cap)
+            add_candidate(candidates, &count, h->waiter_of_socket[socks[i]]);
+    if (count > 1) qsort(candidates, count, sizeof *candidates, newest_first);
+    for (size_t i = 0; i < count; i++) {
+        struct proc *p = candidates[i];
+        if (proc_wait_ready(p)) sched_wake_one(&p->wakeup);
+    }
 }
 
 void host_step(struct host *h)
@@ -226,7 +323,8 @@ struct proc *host_spawn(struct host *h, const char *name, uint64_t start_us,
     p->main = main;
     p->arg = arg;
     p->fatal_signal = -1;
-    p->fd_limit = p->fd_capacity = HOST_DEFAULT_FD_LIMIT;
+    p->fd_limit = HOST_DEFAULT_FD_LIMIT;
+    p->fd_capacity = HOST_INITIAL_FDS;   /* grows up to the limit as fds are opened */
     p->fds = malloc((size_t)p->fd_capacity * sizeof *p->fds);
     if (!p->fds) sched_out_of_memory();
     for (int i = 0; i < p->fd_capacity; i++) p->fds[i] = (struct fd_entry){ .sock = -1 };
@@ -262,8 +360,9 @@ static void power_off(struct host *h, const char *cause)
         p->exited = true;
         p->coro = NULL;
         for (int fd = 0; fd < p->fd_capacity; fd++) p->fds[fd].sock = -1;
+        p->fd_free_hint = 0;
     }
-    h->waiters = NULL;
+    forget_waiters(h);
     pcbtrack_forget_all(&h->pcbs, h->name, h->net.trace, cause);
 }
 

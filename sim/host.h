@@ -36,7 +36,9 @@ struct host_net {
 };
 
 #define HOST_DEFAULT_FD_LIMIT 1024
+#define HOST_INITIAL_FDS 16
 #define HOST_MAX_POOLS 40
+#define HOST_FRESH_WAITERS 64
 #define HOST_DEFAULT_SHUTDOWN_GRACE_US 5000000u   /* SIGTERM, then SIGKILL 5 s later */
 #define HOST_SHUTDOWN_DOWN_AFTER_US 1000000u      /* interfaces go down 1 s after the last process */
 
@@ -111,7 +113,8 @@ struct proc {
     void (*main)(struct proc *p, void *arg);
     void *arg;
     struct fd_entry *fds;
-    int fd_limit, fd_capacity;
+    int fd_limit, fd_capacity;      /* the table grows up to the limit as fds are opened */
+    int fd_free_hint;               /* every fd below it is in use */
     enum proc_disposition disposition[PROC_SIGNAL_COUNT];
     bool handled_pending[PROC_SIGNAL_COUNT];
     int fatal_signal;               /* -1, or the signal that terminates it at the next check */
@@ -127,6 +130,10 @@ struct proc {
     struct proc_close_job close_job;   /* the lingering close it waits for, if any */
     bool wait_writer;               /* waits as lwIP's blocking writer does (proc.c) */
     struct stack_write_room wait_room;   /* the write room when last looked at */
+    uint64_t wait_seq;              /* when it joined host->waiters (the list is newest first) */
+    bool socket_waiter;             /* in host->waiters now */
+    bool checked_every_step;        /* a writer or a poll set: lwIP's socket events do not say
+                                       when it may wake (host.c wake_ready_waiters) */
 };
 
 /* Whether a waiting process should wake after this step of its host's stack (proc.c). */
@@ -147,6 +154,16 @@ struct host {
     struct pcbtrack pcbs;
     struct proc *procs, *procs_tail;
     struct proc *waiters;           /* processes blocked until a socket is ready */
+    /* Who waits on which lwIP socket, and who began waiting since the last step: after a step
+     * only these and the sockets lwIP reported events on are polled (stack.h socket_events). */
+    struct proc **waiter_of_socket;
+    size_t waiter_of_socket_cap;
+    struct proc *fresh_waiters[HOST_FRESH_WAITERS];
+    size_t fresh_count;
+    bool poll_every_waiter;         /* too much happened for the lists: poll them all once */
+    size_t every_step_waiters;      /* waiters with checked_every_step: poll them all while any */
+    uint64_t wait_seq;
+    uint64_t pool_errors_seen;      /* the stack's pool_errors at the last pool report */
     bool shutting_down, power_off_scheduled;
     struct stack_pool pools_at_power_on[HOST_MAX_POOLS];   /* leak check baseline */
     uint32_t pool_refused[HOST_MAX_POOLS];                 /* refusals already reported */

@@ -107,6 +107,7 @@ static void emit_change(struct trace *trace, const char *host, const struct pcbt
                         struct conn_key key, enum stack_tcp_state from, enum stack_tcp_state to,
                         const char *cause)
 {
+    if (!trace_active(trace)) return;
     struct trace_event ev = { .type = TRACE_STATE };
     struct trace_state *s = &ev.u.state;
     char lip[16], rip[16];
@@ -132,41 +133,187 @@ static bool listener_on(const struct pcbtrack *t, struct conn_key key)
     return l && l->state == STACK_LISTEN;
 }
 
+/* Remember which slot a pcb is in (its tag), so that its disappearance names the slot. */
+static void bind_handle(struct pcbtrack *t, struct pcbtrack_entry *e, const struct stack_pcb *pcb)
+{
+    e->handle = pcb->handle;
+    uintptr_t tag = (uintptr_t)(e - t->slots) + 1;
+    if (pcb->handle && pcb->tag != tag) t->stack->pcb_tag(pcb->handle, tag);
+}
+
+/* The state a pcb that appears comes from: LISTEN when a listener spawned it. */
+static enum stack_tcp_state appeared_from(const struct pcbtrack *t, const struct stack_pcb *pcb,
+                                          struct conn_key key)
+{
+    return pcb->state == STACK_SYN_RCVD && listener_on(t, key) ? STACK_LISTEN : STACK_CLOSED;
+}
+
+static struct conn_key key_of(const struct stack_pcb *pcb)
+{
+    return (struct conn_key){ pcb->local_ip, pcb->remote_ip, pcb->local_port, pcb->remote_port };
+}
+
+/* One segment can move a pcb twice: in SYN_RCVD an ACK that also carries FIN (tcp_in.c
+ * tcp_process, case SYN_RCVD: ESTABLISHED, then tcp_receive takes the FIN and tcp_process sets
+ * CLOSE_WAIT). Both transitions are shown, with their causes marked as within one segment. In
+ * SYN_SENT lwIP ignores a FIN on the SYN-ACK (no tcp_receive there), and FIN_WAIT_1 given
+ * FIN+ACK of its FIN goes to TIME_WAIT in one assignment: those stay single transitions. */
+static void emit_steps_of(struct pcbtrack *t, const struct pcbtrack_entry *e, struct conn_key key,
+                          const struct stack_pcb *pcb)
+{
+    if (e->state == STACK_SYN_RCVD && pcb->state == STACK_CLOSE_WAIT &&
+        pcb->segment_from == STACK_SYN_RCVD) {
+        emit_change(t->trace, t->host, e, key, STACK_SYN_RCVD, STACK_ESTABLISHED,
+                    "rcv ACK, same segment as the FIN");
+        emit_change(t->trace, t->host, e, key, STACK_ESTABLISHED, STACK_CLOSE_WAIT,
+                    "rcv FIN / snd ACK, same segment as the ACK");
+        return;
+    }
+    emit_change(t->trace, t->host, e, key, e->state, pcb->state, NULL);
+}
+
 static void visit(void *ctx, const struct stack_pcb *pcb)
 {
     struct pcbtrack *t = ctx;
     if (pcb->state == STACK_CLOSED) return;
-    struct conn_key key = { pcb->local_ip, pcb->remote_ip, pcb->local_port, pcb->remote_port };
+    struct conn_key key = key_of(pcb);
     struct pcbtrack_entry *e = lookup(t, key);
     if (!e) {
-        enum stack_tcp_state from = pcb->state == STACK_SYN_RCVD && listener_on(t, key)
-                                        ? STACK_LISTEN : STACK_CLOSED;
+        enum stack_tcp_state from = appeared_from(t, pcb, key);
         e = add_slot(t, key);
         e->state = pcb->state;
         emit_change(t->trace, t->host, NULL, key, from, pcb->state, NULL);
     } else if (e->state != pcb->state) {
-        emit_change(t->trace, t->host, e, key, e->state, pcb->state, NULL);
+        emit_steps_of(t, e, key, pcb);
         e->state = pcb->state;
     }
     e->nrtx = pcb->nrtx;
     e->rtx_exhausted = pcb->rtx_exhausted;
     e->seen_walk = t->walk;
+    bind_handle(t, e, pcb);
+}
+
+static void walk_all(struct pcbtrack *t)
+{
+    t->walk++;
+    t->stack->pcb_walk(t, visit);
+    if (t->live_count == 0) return;
+    for (size_t i = 0; i < t->slot_count; i++) {
+        struct pcbtrack_entry *e = &t->slots[i];
+        if (!e->live || e->seen_walk == t->walk) continue;
+        emit_change(t->trace, t->host, e, e->key, e->state, STACK_CLOSED, NULL);
+        drop_slot(t, e);
+    }
+}
+
+/* ---- the quick look: only what the stack touched ---- */
+
+#define TOUCHED_MAX 72
+
+struct touched {
+    struct pcbtrack *t;
+    struct stack_pcb pcbs[TOUCHED_MAX];
+    size_t pcb_count;
+    struct pcbtrack_entry *gone[TOUCHED_MAX];
+    size_t gone_count;
+    bool overflow;
+};
+
+static void touched_pcb(void *ctx, const struct stack_pcb *pcb)
+{
+    struct touched *c = ctx;
+    for (size_t i = 0; i < c->pcb_count; i++)
+        if (c->pcbs[i].handle == pcb->handle) return;
+    if (c->pcb_count == TOUCHED_MAX) c->overflow = true;
+    else c->pcbs[c->pcb_count++] = *pcb;
+}
+
+/* A freed pcb: its slot, if the tag still names a slot holding that pcb. */
+static void touched_vanished(void *ctx, const void *handle, uintptr_t tag)
+{
+    struct touched *c = ctx;
+    struct pcbtrack *t = c->t;
+    if (tag == 0 || tag > t->slot_count) return;
+    struct pcbtrack_entry *e = &t->slots[tag - 1];
+    if (!e->live || e->handle != handle) return;
+    if (c->gone_count == TOUCHED_MAX) c->overflow = true;
+    else c->gone[c->gone_count++] = e;
+}
+
+/* The tracked slot of a touched pcb that is CLOSED but still held by lwIP. */
+static struct pcbtrack_entry *closed_slot(const struct pcbtrack *t, const struct stack_pcb *pcb)
+{
+    if (pcb->tag == 0 || pcb->tag > t->slot_count) return NULL;
+    struct pcbtrack_entry *e = &t->slots[pcb->tag - 1];
+    return e->live && e->handle == pcb->handle ? e : NULL;
+}
+
+/* How many state events the touched pcbs make (what a whole walk would emit for them), not
+ * counting the freed ones. */
+static size_t count_changes(const struct touched *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->pcb_count; i++) {
+        const struct stack_pcb *pcb = &c->pcbs[i];
+        if (pcb->state == STACK_CLOSED) {
+            n += closed_slot(c->t, pcb) != NULL;
+            continue;
+        }
+        const struct pcbtrack_entry *e = lookup(c->t, key_of(pcb));
+        n += !e || e->state != pcb->state;
+    }
+    return n;
+}
+
+static int slot_order(const void *a, const void *b)
+{
+    const struct pcbtrack_entry *x = *(struct pcbtrack_entry *const *)a,
+                                *y = *(struct pcbtrack_entry *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* At most one change of a pcb lwIP still holds, or none and freed pcbs: apply them (and the
+ * retransmission counts) as the walk would, which reports freed pcbs in slot order. */
+static void apply_touched(struct touched *c)
+{
+    struct pcbtrack *t = c->t;
+    for (size_t i = 0; i < c->pcb_count; i++) {
+        const struct stack_pcb *pcb = &c->pcbs[i];
+        if (pcb->state != STACK_CLOSED) {
+            visit(t, pcb);
+            continue;
+        }
+        struct pcbtrack_entry *e = closed_slot(t, pcb);
+        if (!e) continue;
+        emit_change(t->trace, t->host, e, e->key, e->state, STACK_CLOSED, NULL);
+        drop_slot(t, e);
+        t->stack->pcb_tag(pcb->handle, 0);
+    }
+    if (c->gone_count > 1) qsort(c->gone, c->gone_count, sizeof *c->gone, slot_order);
+    for (size_t i = 0; i < c->gone_count; i++) {
+        struct pcbtrack_entry *e = c->gone[i];
+        emit_change(t->trace, t->host, e, e->key, e->state, STACK_CLOSED, NULL);
+        drop_slot(t, e);
+    }
 }
 
 void pcbtrack_update(struct pcbtrack *t, const struct lwip_stack *stack, const char *host,
                      struct trace *trace)
 {
-    t->walk++;
     t->host = host;
     t->trace = trace;
-    stack->pcb_walk(t, visit);
-    if (t->live_count == 0) return;
-    for (size_t i = 0; i < t->slot_count; i++) {
-        struct pcbtrack_entry *e = &t->slots[i];
-        if (!e->live || e->seen_walk == t->walk) continue;
-        emit_change(trace, host, e, e->key, e->state, STACK_CLOSED, NULL);
-        drop_slot(t, e);
-    }
+    t->stack = stack;
+    struct touched c;
+    c.t = t;
+    c.pcb_count = c.gone_count = 0;
+    c.overflow = false;
+    bool quick = stack->touched(&c, touched_pcb, touched_vanished) && !t->walk_next;
+    t->walk_next = false;
+    size_t changes = quick && !c.overflow ? count_changes(&c) : SIZE_MAX;
+    if (changes > 1 || (changes == 1 && c.gone_count > 0))
+        walk_all(t);
+    else
+        apply_touched(&c);
 }
 
 void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *trace,
@@ -182,6 +329,10 @@ void pcbtrack_forget_all(struct pcbtrack *t, const char *host, struct trace *tra
 
 void pcbtrack_note_rst(struct pcbtrack *t, struct conn_key key, bool sent)
 {
+    /* lwIP's tcp_abandon unlinks the pcb, sends the RST and only then frees it (the destroy
+     * callback comes after the packet): the look before the RST walks the lists, where the pcb
+     * is already missing, as it always was. */
+    if (sent) t->walk_next = true;
     struct pcbtrack_entry *e = lookup(t, key);
     if (!e) return;
     e->rst_sent = sent;

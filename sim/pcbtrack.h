@@ -7,10 +7,13 @@
  * pcb that disappeared (lwIP frees pcbs silently). Bound-but-unconnected pcbs (state CLOSED)
  * are not shown.
  *
- * Cost: O(pcbs) per step, one hash lookup per pcb; what was seen lives in persistent slots
- * indexed by 4-tuple, so a step that changes nothing rebuilds nothing (lwIP reorders its active
- * list on every segment, so positions cannot be compared). The host skips the walk entirely
- * when its stack has not run since the last one. */
+ * Cost: O(touched pcbs) per look. The stack names the pcbs a step may have changed and the
+ * pcbs it freed (stack.h `touched`, lwip-port/observe.h); when exactly one thing changed it is
+ * emitted at once. When more changed, or the stack cannot tell (lwIP's timers ran: they walk
+ * every pcb themselves), the whole walk runs as before, one hash lookup per pcb, so that several
+ * changes come out in the walk's order (lwIP's list order, then slot order). What was seen lives
+ * in persistent slots indexed by 4-tuple; each pcb carries its slot as a tag, so a freed pcb is
+ * known without a walk. */
 #ifndef TCPSIM_PCBTRACK_H
 #define TCPSIM_PCBTRACK_H
 
@@ -31,6 +34,7 @@ struct pcbtrack_entry {
     bool rst_sent, rst_rcvd;
     uint64_t rst_at_us;
     bool closed;                    /* its socket was closed (by the process or its exit) */
+    const void *handle;             /* the pcb last seen under this key */
 };
 
 struct pcbtrack {
@@ -43,6 +47,8 @@ struct pcbtrack {
     uint64_t walk;                  /* walks so far */
     const char *host;               /* during a walk */
     struct trace *trace;
+    const struct lwip_stack *stack; /* during a walk */
+    bool walk_next;                 /* the next look walks every pcb (an RST is leaving) */
 };
 
 void pcbtrack_init(struct pcbtrack *t);

@@ -51,21 +51,44 @@ static void check_fatal_signal(struct proc *p)
 
 /* ---- fds ---- */
 
-static int fd_alloc(struct proc *p, int sock)
+/* The lowest free fd below the limit, or -1. Every fd below fd_free_hint is in use (POSIX hands
+ * out the lowest free fd; the hint keeps a process with thousands of fds from rescanning them).
+ * Entries past fd_capacity are free and not allocated yet. */
+static int fd_lowest_free(struct proc *p)
 {
-    for (int fd = FIRST_FD; fd < p->fd_limit && fd < p->fd_capacity; fd++)
-        if (p->fds[fd].sock < 0) {
-            p->fds[fd] = (struct fd_entry){ .sock = sock };
-            return fd;
-        }
-    return -1;
+    int fd = p->fd_free_hint > FIRST_FD ? p->fd_free_hint : FIRST_FD;
+    while (fd < p->fd_limit && fd < p->fd_capacity && p->fds[fd].sock >= 0) fd++;
+    p->fd_free_hint = fd;
+    return fd < p->fd_limit ? fd : -1;
 }
 
-static bool fd_available(const struct proc *p)
+static void fd_grow(struct proc *p, int need)
 {
-    for (int fd = FIRST_FD; fd < p->fd_limit && fd < p->fd_capacity; fd++)
-        if (p->fds[fd].sock < 0) return true;
-    return false;
+    int cap = p->fd_capacity;
+    while (cap < need) cap *= 2;
+    struct fd_entry *grown = realloc(p->fds, (size_t)cap * sizeof *grown);
+    if (!grown) sched_out_of_memory();
+    for (int fd = p->fd_capacity; fd < cap; fd++) grown[fd] = (struct fd_entry){ .sock = -1 };
+    p->fds = grown;
+    p->fd_capacity = cap;
+}
+
+static int fd_alloc(struct proc *p, int sock)
+{
+    int fd = fd_lowest_free(p);
+    if (fd < 0) return -1;
+    if (fd >= p->fd_capacity) fd_grow(p, fd + 1);
+    p->fds[fd] = (struct fd_entry){ .sock = sock };
+    p->fd_free_hint = fd + 1;
+    return fd;
+}
+
+static bool fd_available(struct proc *p) { return fd_lowest_free(p) >= 0; }
+
+static void fd_release(struct proc *p, int fd)
+{
+    p->fds[fd] = (struct fd_entry){ .sock = -1 };
+    if (fd < p->fd_free_hint) p->fd_free_hint = fd;
 }
 
 /* The entry behind fd, or NULL (the caller reports EBADF). */
@@ -200,6 +223,8 @@ static long call_end(const struct call *c, long ret, int err, long bytes)
             e->key_known = true;
         }
     }
+    errno = ret < 0 ? err : 0;
+    if (!trace_active(p->host->net.trace)) return ret;
     struct trace_event ev = { .type = TRACE_CALL };
     struct trace_call *t = &ev.u.call;
     t->host = p->host->name;
@@ -637,7 +662,7 @@ int proc_close(struct proc *p, int fd)
     listener_linger_off(p, e);
     struct fd_entry closing = *e;
     bool lingers = close_will_linger(p, &closing);
-    *e = (struct fd_entry){ .sock = -1 };   /* POSIX: the fd is released even if close fails */
+    fd_release(p, fd);   /* POSIX: the fd is released even if close fails */
     int ret = lingers ? close_lingering(p, &closing, &err) : close_socket(p, &closing, &err);
     return (int)call_end(&c, ret, err, -1);
 }
@@ -713,13 +738,6 @@ int proc_set_fd_limit(struct proc *p, int limit)
     if (limit < FIRST_FD) {
         errno = EINVAL;
         return -1;
-    }
-    if (limit > p->fd_capacity) {
-        struct fd_entry *grown = realloc(p->fds, (size_t)limit * sizeof *grown);
-        if (!grown) sched_out_of_memory();
-        for (int fd = p->fd_capacity; fd < limit; fd++) grown[fd] = (struct fd_entry){ .sock = -1 };
-        p->fds = grown;
-        p->fd_capacity = limit;
     }
     p->fd_limit = limit;
     return 0;
@@ -966,7 +984,7 @@ static void close_all_fds(struct proc *p)
     for (int fd = FIRST_FD; fd < p->fd_capacity; fd++) {
         struct fd_entry closing = p->fds[fd];
         if (closing.sock < 0) continue;
-        p->fds[fd] = (struct fd_entry){ .sock = -1 };
+        fd_release(p, fd);
         int ignored;
         listener_linger_off(p, &closing);
         close_socket(p, &closing, &ignored);

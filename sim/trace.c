@@ -23,6 +23,7 @@ struct trace {
     trace_annotate_fn *annotate;
     void *annotate_ctx;
     bool annotating;                /* events the annotator emits are not annotated again */
+    bool not_recording;             /* trace_set_recording(false): events only go to sinks */
 };
 
 struct trace *trace_new(void)
@@ -98,11 +99,16 @@ static void annotate(struct trace *t, struct trace_event *ev, bool after)
     t->annotating = false;
 }
 
+void trace_set_recording(struct trace *t, bool on) { t->not_recording = !on; }
+
+/* Events before trace_begin are always kept: the sinks get them after the header. */
+bool trace_active(const struct trace *t) { return !t->not_recording || t->sink_count || !t->begun; }
+
 void trace_emit(struct trace *t, struct trace_event *ev)
 {
     ev->t_us = t->clock ? t->clock(t->clock_ctx) : sched_now_us();
     annotate(t, ev, false);
-    record(t, ev);
+    if (!t->not_recording || !t->begun) record(t, ev);
     if (t->begun)
         for (size_t i = 0; i < t->sink_count; i++) t->sinks[i]->event(t->sinks[i], ev);
     annotate(t, ev, true);
@@ -153,12 +159,14 @@ static bool emit_packet(struct trace *t, const char *from, const char *to, const
     s->win = info.win;
     s->delivered = fate.delivered;
     s->arrive_us = fate.delivered ? fate.arrive_us : 0;
-    if (fate.delivered) snprintf(s->fate, sizeof s->fate, "delivered");
-    else snprintf(s->fate, sizeof s->fate, "dropped:%s", fate.reason);
-    s->injected = injected;
-    s->packet = pkt;
-    s->packet_len = len;
-    trace_emit(t, &ev);
+    if (trace_active(t)) {   /* nothing to format when nobody listens */
+        if (fate.delivered) snprintf(s->fate, sizeof s->fate, "delivered");
+        else snprintf(s->fate, sizeof s->fate, "dropped:%s", fate.reason);
+        s->injected = injected;
+        s->packet = pkt;
+        s->packet_len = len;
+        trace_emit(t, &ev);
+    }
     if (out) *out = *s;
     return true;
 }

@@ -199,6 +199,12 @@ void trace_begin(struct trace *t, const struct trace_header *header);
  * the wall clock). */
 void trace_set_clock(struct trace *t, uint64_t (*now_us)(void *ctx), void *ctx);
 void trace_emit(struct trace *t, struct trace_event *ev);
+/* The C API's switch (default on): off, events reach the sinks but are not kept in memory, so
+ * trace_events returns only those emitted before the run began (a long run stays small). */
+void trace_set_recording(struct trace *t, bool on);
+/* Something listens (recording on, a sink, or the run not begun): false lets emitters skip
+ * formatting an event nobody would see. */
+bool trace_active(const struct trace *t);
 /* A packet put on the link: decoded, numbered relative to its ISNs, and emitted. When it is
  * TCP and `out` is not NULL, the segment event is copied there (and true returned). */
 bool trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,

@@ -16,6 +16,9 @@
  * edges in event order, no pointers or hash order), so identical runs give identical bytes. Like
  * timeline.txt the file is written to <path>.tmp and renamed by finish, so a failed run never
  * leaves a partial graph. trace_dot_render_svg runs Graphviz on it the same way. */
+/* <spawn.h> first: it includes libc's <sched.h>, whose sched_yield sim/sched.h renames. */
+#include <spawn.h>
+
 #include "trace.h"
 
 #include "outfile.h"
@@ -572,51 +575,31 @@ static int wait_child(pid_t pid)
 }
 
 /* Starts `dot -Tsvg dot_path -o out` with stdout on /dev/null and stderr into *err_fd.
- * Returns 0, or the errno of what failed (ENOENT from exec: no dot on PATH). fork and exec
- * rather than posix_spawn: <spawn.h> needs <sched.h>, which sim/sched.h shadows here. The
- * child reports a failed exec through a close-on-exec pipe, so the parent can tell "dot is
- * not installed" from "dot failed". */
+ * Returns 0, or the errno of what failed (ENOENT: no dot on PATH). posix_spawnp, not fork: a
+ * forked child shares the simulator's pages copy-on-write, so the next power-on reset of the
+ * lwIP instances (tens of MB) would fault on every page; glibc's posix_spawn shares nothing and
+ * reports a failed exec as its own result. */
 static int spawn_dot(const char *dot_path, const char *out, pid_t *pid, int *err_fd)
 {
-    int errpipe[2], execpipe[2];
+    int errpipe[2];
     if (pipe(errpipe) != 0) return errno;
-    if (pipe(execpipe) != 0) {
-        int e = errno;
-        close(errpipe[0]);
-        close(errpipe[1]);
-        return e;
-    }
-    fcntl(execpipe[1], F_SETFD, FD_CLOEXEC);
     char *argv[] = { (char *)"dot", (char *)"-Tsvg", (char *)dot_path, (char *)"-o", (char *)out,
                      NULL };
-    *pid = fork();
-    if (*pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, STDOUT_FILENO);
-        dup2(errpipe[1], STDERR_FILENO);
-        close(errpipe[0]);
-        close(execpipe[0]);
-        execvp("dot", argv);
-        int e = errno;
-        if (write(execpipe[1], &e, sizeof e) != sizeof e) {}   /* nothing more to do if it fails */
-        _exit(127);
+    posix_spawn_file_actions_t fa;
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc == 0) {
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, errpipe[1], STDERR_FILENO);
+        posix_spawn_file_actions_addclose(&fa, errpipe[0]);
+        posix_spawn_file_actions_addclose(&fa, errpipe[1]);
+        extern char **environ;
+        rc = posix_spawnp(pid, "dot", &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
     }
-    int fork_errno = errno;
     close(errpipe[1]);
-    close(execpipe[1]);
-    if (*pid < 0) {
+    if (rc != 0) {
         close(errpipe[0]);
-        close(execpipe[0]);
-        return fork_errno;
-    }
-    int exec_errno = 0;
-    ssize_t n;
-    while ((n = read(execpipe[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {}
-    close(execpipe[0]);
-    if (n == (ssize_t)sizeof exec_errno) {     /* exec failed: reap the child, report why */
-        close(errpipe[0]);
-        wait_child(*pid);
-        return exec_errno;
+        return rc;
     }
     *err_fd = errpipe[0];
     return 0;

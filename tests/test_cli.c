@@ -193,6 +193,14 @@ static void test_inject_from_third_address_passes(void **state)
     assert_scenario_passes("tests/scenarios/inject-third-address.scn");
 }
 
+/* SYN_RCVD given an ACK that carries FIN: ESTABLISHED, then CLOSE_WAIT, both within the one
+ * segment, in that order (the scenario's expect states line asserts the exact sequence). */
+static void test_two_transitions_within_one_segment_are_both_shown(void **state)
+{
+    (void)state;
+    assert_scenario_passes("tests/scenarios/two-transitions-one-segment.scn");
+}
+
 static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
 {
     (void)state;
@@ -383,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_more_steps_scenario_passes),
         cmocka_unit_test(test_inject_scenario_passes),
         cmocka_unit_test(test_inject_from_third_address_passes),
+        cmocka_unit_test(test_two_transitions_within_one_segment_are_both_shown),
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),
