@@ -16,8 +16,11 @@
 #                   fetched once into build/lwip)
 
 # Every core by default (the machines this runs on have two); `make -jN` on the command line
-# still decides. The recipes order their work by prerequisites only, so any -j is safe.
+# still decides. The recipes order their work by prerequisites only, so any -j is safe. Only the
+# top-level make sets it: sub-makes share its job slots.
+ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
 PREFIX ?= /usr/local
 include mk/lwipopts.mk   # LWIPOPTS=file: B defaults to build-<hash>
 B ?= build
