@@ -50,6 +50,9 @@ check)
   [ -d "$store" ] || echo "linux: no signatures stored for kernel $kernel yet: every scenario is 'new' (make linux-record)"
   run_all "$out/check"
   status=$?
+  for u in "$store"/*.unstable; do
+    [ -e "$u" ] && echo "linux: WARNING: $(basename "$u" .unstable) NOT COMPARED: its signature is not reproducible on this kernel (docs/linux-backend.md, Reproducibility)"
+  done
   leftovers || status=1
   [ $status = 0 ] && echo "linux: ok: kernel $kernel, signatures as stored" || echo "linux: FAILED (see CHANGED above)"
   exit $status
@@ -58,7 +61,9 @@ record|store)
   i=1
   while [ "$mode" = record ] && [ $i -le "$runs" ]; do
     echo "linux: run $i of $runs"
-    run_all "$out/run$i" || { echo "linux: run $i failed" >&2; exit 1; }
+    run_all "$out/run$i"
+    # 1: signatures differ from the stored ones, which this run replaces; more: it failed
+    [ $? -le 1 ] || { echo "linux: run $i failed" >&2; exit 1; }
     i=$((i + 1))
   done
   leftovers || exit 1

@@ -79,7 +79,6 @@ segments client>server client3.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-76
   F.   seq 76 ack 1 len 0 delivered
-  F.   seq 76 ack 1 len 0 delivered
 segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
 segments server>client 10.0.0.2:8400>client3.s
