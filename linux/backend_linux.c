@@ -565,6 +565,8 @@ static void reap(struct lrun *r, bool block)
     }
 }
 
+static void realtime_child(const struct lrun *r);
+
 /* The start barrier: the child's set-up calls are done before anything else happens. */
 static void wait_ready(struct lrun *r, struct linst *in)
 {
@@ -597,6 +599,7 @@ static void start_instance(void *arg)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        realtime_child(r);
         if (lnx_ns_enter(&r->hosts[in->host].ns) != 0 || dup2(r->rec_wr, REC_FD) != REC_FD) _exit(126);
         close_range(3, REC_FD - 1, 0);
         close_range(REC_FD + 1, ~0u, 0);
@@ -991,13 +994,26 @@ static int setup(struct lrun *r, char *err, size_t err_size)
     return 0;
 }
 
-/* The run's processes (this one, the children it forks, the commands it runs) get a real-time
- * priority when the system allows it: the other work of a busy machine then cannot delay a
- * process between two calls, which would change what is on the wire. */
+/* The run's processes get a real-time priority when the system allows it: the other work of
+ * a busy machine then cannot delay a process between two calls, which would change what is on
+ * the wire. This process, the relay, is above the scenario's processes: it forwards a frame
+ * as soon as it is due even while they run (exits and kills of several processes at once kept
+ * it off both CPUs for milliseconds, and the kernel's tail loss probe, about 2 * SRTT + 2
+ * jiffies, retransmitted a FIN; docs/linux-backend.md, Reproducibility). */
+#define RELAY_PRIORITY 20
+#define PROCESS_PRIORITY 10
+
 static bool realtime_on(void)
 {
-    struct sched_param p = { .sched_priority = 10 };
+    struct sched_param p = { .sched_priority = RELAY_PRIORITY };
     return sched_setscheduler(0, SCHED_FIFO, &p) == 0;
+}
+
+/* In a forked scenario process: below the relay. */
+static void realtime_child(const struct lrun *r)
+{
+    struct sched_param p = { .sched_priority = PROCESS_PRIORITY };
+    if (r->realtime) sched_setscheduler(0, SCHED_FIFO, &p);
 }
 
 static void realtime_off(void)
@@ -1011,7 +1027,7 @@ static void collect_notes(struct lrun *r)
     note(r, "backend linux: real processes in network namespaces, a relay for the link; times "
          "are wall-clock, as tcpsim observed each event");
     note(r, "kernel %s  config fnv1a64 %s", lnx_kernel_release(), lnx_kernel_config_hash());
-    note(r, "scheduling: %s", r->realtime ? "SCHED_FIFO priority 10 (every process of the run)"
+    note(r, "scheduling: %s", r->realtime ? "SCHED_FIFO: the relay priority 20, the scenario's processes 10"
                                           : "normal (SCHED_FIFO refused): a busy machine may change the timing");
     note_tcp_sysctls(r);
 }
