@@ -996,30 +996,67 @@ static int setup(struct lrun *r, char *err, size_t err_size)
 
 /* The run's processes get a real-time priority when the system allows it: the other work of
  * a busy machine then cannot delay a process between two calls, which would change what is on
- * the wire. This process, the relay, is above the scenario's processes: it forwards a frame
- * as soon as it is due even while they run (exits and kills of several processes at once kept
- * it off both CPUs for milliseconds, and the kernel's tail loss probe, about 2 * SRTT + 2
- * jiffies, retransmitted a FIN; docs/linux-backend.md, Reproducibility). */
+ * the wire. This process, the relay, is above the scenario's processes and, with two CPUs or
+ * more, has a CPU to itself while the processes share another one: the relay forwards a frame
+ * as soon as it is due even while processes run (exits of several processes at once kept it
+ * from running for milliseconds, and the kernel's tail loss probe, about 2 * SRTT + 2 ms,
+ * retransmitted a FIN), and its own work never slows a process down (that moved a client's
+ * exit after the peer's greeting). Scenario processes on one CPU at one FIFO priority run
+ * until they block, one at a time. docs/linux-backend.md, Reproducibility. */
 #define RELAY_PRIORITY 20
 #define PROCESS_PRIORITY 10
+
+static int relay_cpu = -1, process_cpu = -1;
+
+static void pin(int cpu)
+{
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+/* The two highest CPUs this process may use: the relay's and the processes'. */
+static void choose_cpus(void)
+{
+    cpu_set_t set;
+    relay_cpu = process_cpu = -1;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return;
+    for (int cpu = CPU_SETSIZE - 1; cpu >= 0 && process_cpu < 0; cpu--) {
+        if (!CPU_ISSET(cpu, &set)) continue;
+        if (relay_cpu < 0) relay_cpu = cpu;
+        else process_cpu = cpu;
+    }
+    if (process_cpu < 0) relay_cpu = -1;
+}
+
+static cpu_set_t saved_affinity;
 
 static bool realtime_on(void)
 {
     struct sched_param p = { .sched_priority = RELAY_PRIORITY };
-    return sched_setscheduler(0, SCHED_FIFO, &p) == 0;
+    if (sched_setscheduler(0, SCHED_FIFO, &p) != 0) return false;
+    sched_getaffinity(0, sizeof saved_affinity, &saved_affinity);
+    choose_cpus();
+    pin(relay_cpu);
+    return true;
 }
 
-/* In a forked scenario process: below the relay. */
+/* In a forked scenario process: below the relay, on the processes' CPU. */
 static void realtime_child(const struct lrun *r)
 {
     struct sched_param p = { .sched_priority = PROCESS_PRIORITY };
-    if (r->realtime) sched_setscheduler(0, SCHED_FIFO, &p);
+    if (!r->realtime) return;
+    sched_setscheduler(0, SCHED_FIFO, &p);
+    pin(process_cpu);
 }
 
 static void realtime_off(void)
 {
     struct sched_param p = { .sched_priority = 0 };
     sched_setscheduler(0, SCHED_OTHER, &p);
+    if (relay_cpu >= 0) sched_setaffinity(0, sizeof saved_affinity, &saved_affinity);
 }
 
 static void collect_notes(struct lrun *r)
@@ -1027,8 +1064,13 @@ static void collect_notes(struct lrun *r)
     note(r, "backend linux: real processes in network namespaces, a relay for the link; times "
          "are wall-clock, as tcpsim observed each event");
     note(r, "kernel %s  config fnv1a64 %s", lnx_kernel_release(), lnx_kernel_config_hash());
-    note(r, "scheduling: %s", r->realtime ? "SCHED_FIFO: the relay priority 20, the scenario's processes 10"
-                                          : "normal (SCHED_FIFO refused): a busy machine may change the timing");
+    if (!r->realtime)
+        note(r, "scheduling: normal (SCHED_FIFO refused): a busy machine may change the timing");
+    else if (relay_cpu < 0)
+        note(r, "scheduling: SCHED_FIFO: the relay priority 20, the scenario's processes 10 (one CPU)");
+    else
+        note(r, "scheduling: SCHED_FIFO: the relay priority 20 on CPU %d, the scenario's processes 10 on CPU %d",
+             relay_cpu, process_cpu);
     note_tcp_sysctls(r);
 }
 

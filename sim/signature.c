@@ -101,7 +101,8 @@ static void add_segment(struct builder *b, const struct trace_segment *s)
  * segments in a row are one line, "data <first>-<end>", retransmissions included (how the
  * bytes were cut into segments, and how often they were retransmitted before a deadline, is
  * timing); bare RSTs in a row (answers to segments for a socket that is gone, one per
- * segment that arrived) are one line "R". SYN, FIN and RST+ACK are printed exactly. */
+ * segment that arrived) are one line "R". SYN, FIN and RST+ACK are printed exactly, except
+ * that the data a FIN carries joins the range (print_fin_with_data). */
 struct seg_printer {
     bool in_data, last_bare_rst;
     uint32_t first, end;
@@ -114,8 +115,31 @@ static void flush_data(FILE *f, struct seg_printer *p)
     p->in_data = false;
 }
 
+static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e);
+
+/* A FIN that carries data: the data joins the range, the FIN is printed as if it came alone
+ * ("F." at the sequence number after the data). Whether close() found the last bytes still
+ * queued (Nagle, autocorking, an ACK not yet back) is timing, like the rest of the cutting. */
+static void print_fin_with_data(FILE *f, struct seg_printer *p, const struct entry *e)
+{
+    struct entry data = *e, fin = *e;
+    data.flags = (uint8_t)(e->flags & ~(TCP_FIN | TCP_PSH));
+    print_segment(f, p, &data);
+    char flags[8];
+    fin.flags = (uint8_t)(e->flags & ~TCP_PSH);
+    fin.tcp_seq = e->tcp_seq + e->len;
+    fin.len = 0;
+    snprintf(fin.line, sizeof fin.line, "%-4s seq %u ack %u len 0 %s",
+             packet_flags_str(fin.flags, flags), fin.tcp_seq, fin.ack, fin.fate);
+    print_segment(f, p, &fin);
+}
+
 static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e)
 {
+    if ((e->flags & (TCP_SYN | TCP_FIN | TCP_RST)) == TCP_FIN && e->len > 0) {
+        print_fin_with_data(f, p, e);
+        return;
+    }
     bool control = e->flags & (TCP_SYN | TCP_FIN | TCP_RST);
     if (!control && e->len == 0) return;
     if (!control) {

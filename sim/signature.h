@@ -7,7 +7,8 @@
  *                                   (flags, seq/ack relative to the ISNs, length, fate); the
  *                                   data in a row as one range "data 1-10001"; bare RSTs in a
  *                                   row as one "R"; pure ACKs left out (their number and
- *                                   timing are the delayed-ACK timer's, not the behaviour's)
+ *                                   timing are the delayed-ACK timer's, not the behaviour's);
+ *                                   data a FIN carries joins the range, the FIN is "F." alone
  *   calls <host>/<proc>             each socket call: name, arguments (not accept's: the peer's
  *                                   port), result and errno (a run of successful recv calls on
  *                                   one fd is one line: the bytes)
