@@ -207,6 +207,26 @@ static void add_call(struct builder *b, const struct trace_call *c, struct recv_
     add(b, section, line);
 }
 
+/* A reset answering data that reached a socket its application had closed: the kernel names
+ * it TCP_ABORT_ON_DATA while the orphan is still a full socket in FIN_WAIT ("in TCP_CLOSE",
+ * the state it is put in) and TCP_TIMEWAIT_SOCKET once it became a timewait socket. The
+ * segment on the wire, the calls and the states are the same either way; which one answers
+ * depends on whether the peer's ACK of the FIN came alone before its data or with it, i.e. on
+ * the peer's delayed-ACK timing. One name for both (docs/linux-backend.md, The signature). */
+static void orphan_reset(char *text, size_t size)
+{
+    static const char *const as[] = { " in TCP_CLOSE: TCP_ABORT_ON_DATA",
+                                      " in TCP_TIME_WAIT: TCP_TIMEWAIT_SOCKET" };
+    for (size_t i = 0; i < sizeof as / sizeof as[0]; i++) {
+        size_t n = strlen(text), m = strlen(as[i]);
+        if (n >= m && strcmp(text + n - m, as[i]) == 0) {
+            snprintf(text + n - m, size - (n - m), " closed by its application: "
+                     "TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET");
+            return;
+        }
+    }
+}
+
 static void add_event(struct builder *b, const struct trace_event *ev, struct recv_run *runs,
                       size_t run_count)
 {
@@ -243,6 +263,7 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
     case TRACE_LINK:
         snprintf(section, sizeof section, "link %s", ev->u.link.event);
         normalise(b, ev->u.link.detail, text, sizeof text);
+        if (strcmp(ev->u.link.event, "rst-sent") == 0) orphan_reset(text, sizeof text);
         add(b, section, text);
         return;
     case TRACE_EXPECT:

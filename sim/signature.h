@@ -15,7 +15,9 @@
  *   process <host>/<proc>           start, signals (not the ignored ones: Linux cannot show
  *                                   those), how it ended
  *   states <host> <conn>            each state change of that endpoint
- *   link <event>, host <name>       link rules, resets sent/received and their reasons, the
+ *   link <event>, host <name>       link rules, resets sent/received and their reasons
+ *                                   (TCP_ABORT_ON_DATA and TCP_TIMEWAIT_SOCKET, an orphan
+ *                                   answering data in FIN_WAIT or TIME_WAIT, are one), the
  *                                   sockets left at the end (a link section is a sorted set
  *                                   of distinct lines: they come from several connections),
  *                                   host events
