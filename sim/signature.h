@@ -17,7 +17,9 @@
  *   states <host> <conn>            each state change of that endpoint
  *   link <event>, host <name>       link rules, resets sent/received and their reasons
  *                                   (TCP_ABORT_ON_DATA and TCP_TIMEWAIT_SOCKET, an orphan
- *                                   answering data in FIN_WAIT or TIME_WAIT, are one), the
+ *                                   answering data in FIN_WAIT or TIME_WAIT, are one; a
+ *                                   NO_SOCKET reset of a connection also reset for another
+ *                                   reason is left out, as its bare R is in the segments), the
  *                                   sockets left at the end (a link section is a sorted set
  *                                   of distinct lines: they come from several connections),
  *                                   host events

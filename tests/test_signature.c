@@ -120,6 +120,25 @@ static void test_an_orphans_two_reset_reasons_are_one(void **state)
     free(y);
 }
 
+/* A NO_SOCKET answer after a reset with a reason of its own is one more bare R: left out. */
+static void test_extra_no_socket_resets_are_left_out(void **state)
+{
+    (void)state;
+    struct trace_event ev[3] = { { .type = TRACE_LINK }, { .type = TRACE_LINK }, { .type = TRACE_LINK } };
+    ev[0].u.link.event = ev[1].u.link.event = ev[2].u.link.event = "rst-sent";
+    snprintf(ev[0].u.link.detail, sizeof ev[0].u.link.detail,
+             "client 10.0.0.1:40000>10.0.0.2:7000 in TCP_CLOSE: TCP_ABORT_ON_CLOSE");
+    snprintf(ev[1].u.link.detail, sizeof ev[1].u.link.detail,
+             "client 10.0.0.1:40000>10.0.0.2:7000 in UNKNOWN: NO_SOCKET");
+    snprintf(ev[2].u.link.detail, sizeof ev[2].u.link.detail,
+             "server 10.0.0.2:7000>10.0.0.1:40000 in UNKNOWN: NO_SOCKET");
+    char *x = signature_make(ev, 3, labels, 1, NULL, 0);
+    assert_string_equal(x, "link rst-sent\n"
+                           "  client client.s>10.0.0.2:7000 in TCP_CLOSE: TCP_ABORT_ON_CLOSE\n"
+                           "  server 10.0.0.2:7000>client.s in UNKNOWN: NO_SOCKET\n");
+    free(x);
+}
+
 static void test_recv_runs_are_merged_and_errors_named(void **state)
 {
     (void)state;
@@ -162,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_data_in_a_row_is_one_range_and_pure_acks_are_left_out),
         cmocka_unit_test(test_data_a_fin_carries_joins_the_range),
         cmocka_unit_test(test_an_orphans_two_reset_reasons_are_one),
+        cmocka_unit_test(test_extra_no_socket_resets_are_left_out),
         cmocka_unit_test(test_recv_runs_are_merged_and_errors_named),
         cmocka_unit_test(test_diff_and_call_comparison_name_what_changed),
     };
