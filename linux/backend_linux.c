@@ -997,12 +997,12 @@ static int setup(struct lrun *r, char *err, size_t err_size)
 /* The run's processes get a real-time priority when the system allows it: the other work of
  * a busy machine then cannot delay a process between two calls, which would change what is on
  * the wire. This process, the relay, is above the scenario's processes and, with two CPUs or
- * more, has a CPU to itself while the processes share another one: the relay forwards a frame
- * as soon as it is due even while processes run (exits of several processes at once kept it
- * from running for milliseconds, and the kernel's tail loss probe, about 2 * SRTT + 2 ms,
- * retransmitted a FIN), and its own work never slows a process down (that moved a client's
- * exit after the peer's greeting). Scenario processes on one CPU at one FIFO priority run
- * until they block, one at a time. docs/linux-backend.md, Reproducibility. */
+ * more, pinned to one of them: it forwards a frame as soon as it is due even while processes
+ * run (exits of several processes at once kept it from running for milliseconds, and the
+ * kernel's tail loss probe, about 2 * SRTT + 2 ms, retransmitted a FIN). The processes are not
+ * pinned: one it preempts moves to another CPU, and two of them run in parallel (all of them
+ * on one CPU, one process's exit held the next one's wake-up for 2 to 4 ms and turned
+ * simultaneous-close into a plain close). docs/linux-backend.md, Reproducibility. */
 #define RELAY_PRIORITY 20
 #define PROCESS_PRIORITY 10
 
@@ -1043,13 +1043,13 @@ static bool realtime_on(void)
     return true;
 }
 
-/* In a forked scenario process: below the relay, on the processes' CPU. */
+/* In a forked scenario process: below the relay, on any CPU the run may use. */
 static void realtime_child(const struct lrun *r)
 {
     struct sched_param p = { .sched_priority = PROCESS_PRIORITY };
     if (!r->realtime) return;
     sched_setscheduler(0, SCHED_FIFO, &p);
-    pin(process_cpu);
+    if (relay_cpu >= 0) sched_setaffinity(0, sizeof saved_affinity, &saved_affinity);
 }
 
 static void realtime_off(void)
@@ -1069,8 +1069,8 @@ static void collect_notes(struct lrun *r)
     else if (relay_cpu < 0)
         note(r, "scheduling: SCHED_FIFO: the relay priority 20, the scenario's processes 10 (one CPU)");
     else
-        note(r, "scheduling: SCHED_FIFO: the relay priority 20 on CPU %d, the scenario's processes 10 on CPU %d",
-             relay_cpu, process_cpu);
+        note(r, "scheduling: SCHED_FIFO: the relay priority 20 on CPU %d, the scenario's processes 10",
+             relay_cpu);
     note_tcp_sysctls(r);
 }
 
