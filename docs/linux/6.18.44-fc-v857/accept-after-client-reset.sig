@@ -45,9 +45,7 @@ link rst-received
   server 10.0.0.2:8401>client2.s
 link rst-sent
   client client.s>10.0.0.2:8400 in TCP_CLOSE: TCP_STATE
-  client client.s>10.0.0.2:8400 in UNKNOWN: NO_SOCKET
   client client2.s>10.0.0.2:8401 in TCP_CLOSE: TCP_STATE
-  client client2.s>10.0.0.2:8401 in UNKNOWN: NO_SOCKET
 link socket-at-end
   client client3.s>10.0.0.2:8400 TIME-WAIT
 process client/client

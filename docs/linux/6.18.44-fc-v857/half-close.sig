@@ -73,8 +73,8 @@ segments client>server slowclient.s>10.0.0.2:8401
   F.   seq 16 ack 1 len 0 delivered
 segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
-  data 1-19377
-  FP.  seq 19377 ack 16 len 624 delivered
+  data 1-20001
+  F.   seq 20001 ack 16 len 0 delivered
 segments server>client 10.0.0.2:8401>slowclient.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-2001
