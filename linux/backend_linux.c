@@ -8,6 +8,7 @@
 #include "backend_linux.h"
 
 #include "lnx_child.h"
+#include "lnx_diag.h"
 #include "lnx_kernel.h"
 #include "lnx_ns.h"
 
@@ -40,6 +41,11 @@
 #define HORIZON_SLACK_US 30000000ull
 #define HORIZON_MAX_US 300000000ull
 #define BARRIER_TIMEOUT_US 5000000ull
+/* The end check (a sock_diag dump per host: ~4 ms here, it walks the kernel's whole
+ * established hash) holds the relay, so it runs only after the link has been silent this
+ * long: longer than the kernel's shortest retransmission timer, the tail loss probe's
+ * max(2 * SRTT, 10 ms), so no exchange is in flight that a late frame could change. */
+#define END_QUIET_US 20000ull
 #define REC_FD 1000                 /* the records pipe in a child */
 #define MAX_NOTES 128
 
@@ -47,6 +53,7 @@ struct lhost {
     const struct scenario_host *sh;
     struct lnx_ns ns;
     int pkt_fd;
+    int diag_fd;                    /* its sockets, asked without a fork (lnx_diag) */
     bool up;
     int boots;
     uint64_t quiet_from_us, quiet_to_us;    /* a teardown in progress: its resets die */
@@ -89,6 +96,7 @@ struct lrun {
     size_t label_count;
     size_t pending;                 /* world events and process starts yet to fire */
     uint64_t last_activity_us, horizon_us;
+    uint64_t link_busy_until_us;    /* the last arrival the link has scheduled */
     char *notes[MAX_NOTES];
     size_t note_count;
     char sysctl_file[4200];
@@ -240,6 +248,11 @@ static void send_frame(struct lrun *r, int to, const uint8_t *pkt, size_t len)
 
 static void link_deliver(void *ctx, int to, const uint8_t *pkt, size_t len) { send_frame(ctx, to, pkt, len); }
 
+static void link_busy_until(struct lrun *r, uint64_t t)
+{
+    if (t > r->link_busy_until_us) r->link_busy_until_us = t;
+}
+
 struct icmp_delivery {
     struct lrun *run;
     int to;
@@ -267,9 +280,11 @@ static void answer_unreachable(struct lrun *r, int from, const uint8_t *pkt, siz
               ip4_str(WORLD_ROUTER_IP, router), r->hosts[from].sh->name,
               code == ICMP_NET_UNREACHABLE ? "network" : "host");
     sched_at(sched_now_us() + r->sc->link.delay_us, icmp_arrive, d);
+    link_busy_until(r, sched_now_us() + r->sc->link.delay_us);
 }
 
 static void emit_kevent(struct lrun *r, const struct lnx_kevent *k);
+static void advance(struct lrun *r);
 
 /* The waiting SYN_SENT event of (saddr, daddr, dport), if any, gets its local port and is
  * emitted. */
@@ -295,6 +310,7 @@ static void relay_packet(struct lrun *r, int from, uint8_t *ip, size_t len)
     /* veth leaves the TCP checksum to an offload that never comes */
     if (info.proto == PACKET_TCP) packet_fix_tcp_checksum(ip, len);
     int to = host_by_ip(r, info.dst_ip);
+    advance(r);   /* the link's delay counts from now, not from the loop's last turn */
     struct link_fate fate;
     bool unreachable = to >= 0 && r->unreach[from][to].on;
     if (unreachable) fate = (struct link_fate){ .reason = "unreachable", .rule_id = -1 };
@@ -302,6 +318,8 @@ static void relay_packet(struct lrun *r, int from, uint8_t *ip, size_t len)
     else fate = link_send_packet(r->link, from, to, ip, len, &info);
     trace_packet(r->trace, r->hosts[from].sh->name, to >= 0 ? r->hosts[to].sh->name : "?", ip, len,
                  fate, NULL);
+    link_busy_until(r, fate.delivered ? fate.arrive_us : sched_now_us());
+    if (fate.duplicated) link_busy_until(r, fate.duplicate_arrive_us);
     if (unreachable) answer_unreachable(r, from, ip, len, r->unreach[from][to].code);
     if (fate.duplicated)
         emit_link(r, "duplicate", NULL, 0, "%s>%s: the link delivers a second copy at %llu us",
@@ -343,8 +361,19 @@ static int host_up(struct lrun *r, int h, char *err, size_t err_size)
     host->pkt_fd = lnx_ns_plug(&r->wire, &host->ns, wname, host->sh->ip, h + 1, peers, n, err,
                                err_size);
     if (host->pkt_fd < 0 || apply_sysctls(r, h, err, err_size) != 0) return -1;
+    if ((host->diag_fd = lnx_diag_open(&host->ns)) < 0) {
+        snprintf(err, err_size, "sock_diag netlink socket in the namespace of %s", host->sh->name);
+        return -1;
+    }
     host->up = true;
     return 0;
+}
+
+static void close_host_fds(struct lhost *host)
+{
+    if (host->pkt_fd >= 0) close(host->pkt_fd);
+    if (host->diag_fd >= 0) close(host->diag_fd);
+    host->pkt_fd = host->diag_fd = -1;
 }
 
 static void signal_host_processes(struct lrun *r, int h, int sig)
@@ -370,8 +399,7 @@ static void host_power_off(struct lrun *r, int h)
     signal_host_processes(r, h, SIGCONT);
     for (size_t i = 0; i < r->inst_count; i++)
         if (r->inst[i].host == h && r->inst[i].started && !r->inst[i].ended) reap(r, true);
-    if (host->pkt_fd >= 0) close(host->pkt_fd);
-    host->pkt_fd = -1;
+    close_host_fds(host);
     lnx_ns_free(&host->ns);
     host->quiet_to_us = now_us(r);
 }
@@ -537,6 +565,8 @@ static void reap(struct lrun *r, bool block)
     }
 }
 
+static void realtime_child(const struct lrun *r);
+
 /* The start barrier: the child's set-up calls are done before anything else happens. */
 static void wait_ready(struct lrun *r, struct linst *in)
 {
@@ -569,6 +599,7 @@ static void start_instance(void *arg)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        realtime_child(r);
         if (lnx_ns_enter(&r->hosts[in->host].ns) != 0 || dup2(r->rec_wr, REC_FD) != REC_FD) _exit(126);
         close_range(3, REC_FD - 1, 0);
         close_range(REC_FD + 1, ~0u, 0);
@@ -802,22 +833,26 @@ static bool all_ended(const struct lrun *r)
     return r->pending == 0;
 }
 
-/* The TCP sockets of every host that is up, "host local>peer STATE" per line. */
+/* The TCP sockets of every host that is up, "host local>peer STATE" per line (as ss -tan
+ * writes the addresses). Asked over sock_diag: a fork of `ss` here would hold the relay. */
 static size_t list_sockets(struct lrun *r, char lines[][200], size_t max, bool *only_time_wait)
 {
     size_t n = 0;
     *only_time_wait = true;
     for (size_t h = 0; h < r->host_count; h++) {
         if (!r->hosts[h].up) continue;
-        char out[8192];
-        const char *const argv[] = { "ss", "-Htan", NULL };
-        if (lnx_ns_run(&r->hosts[h].ns, argv, out, sizeof out) != 0) continue;
-        for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-            char state[32], local[64], peer[64];
-            if (sscanf(line, "%31s %*s %*s %63s %63s", state, local, peer) != 3) continue;
-            if (strcmp(state, "TIME-WAIT") != 0) *only_time_wait = false;
-            if (n < max) snprintf(lines[n++], 200, "%s %s>%s %s", r->hosts[h].sh->name, local, peer, state);
+        struct lnx_sock socks[64];
+        int count = lnx_diag_tcp(r->hosts[h].diag_fd, socks, 64);
+        for (int i = 0; i < count && i < 64; i++) {
+            const struct lnx_sock *k = &socks[i];
+            char a[16], b[16], peer_port[8] = "*";
+            if (k->dst_port) snprintf(peer_port, sizeof peer_port, "%u", k->dst_port);
+            if (strcmp(k->state, "TIME-WAIT") != 0) *only_time_wait = false;
+            if (n < max)
+                snprintf(lines[n++], 200, "%s %s:%u>%s:%s %s", r->hosts[h].sh->name,
+                         ip4_str(k->src_ip, a), k->src_port, ip4_str(k->dst_ip, b), peer_port, k->state);
         }
+        if (count < 0 || count > 64) *only_time_wait = false;   /* not known: not the end yet */
     }
     return n;
 }
@@ -825,7 +860,7 @@ static size_t list_sockets(struct lrun *r, char lines[][200], size_t max, bool *
 static bool finished(struct lrun *r, uint64_t *next_check)
 {
     uint64_t t = now_us(r);
-    if (!all_ended(r) || t < *next_check) return false;
+    if (!all_ended(r) || t < *next_check || t < r->link_busy_until_us + END_QUIET_US) return false;
     *next_check = t + 200000;
     char lines[64][200];
     bool only_tw;
@@ -886,8 +921,7 @@ static void teardown(struct lrun *r)
         }
     for (size_t h = 0; h < r->host_count; h++) {
         lnx_ns_kill_sockets(&r->hosts[h].ns);
-        if (r->hosts[h].pkt_fd >= 0) close(r->hosts[h].pkt_fd);
-        r->hosts[h].pkt_fd = -1;
+        close_host_fds(&r->hosts[h]);
         lnx_ns_free(&r->hosts[h].ns);
     }
     lnx_ns_free(&r->wire);
@@ -960,19 +994,69 @@ static int setup(struct lrun *r, char *err, size_t err_size)
     return 0;
 }
 
-/* The run's processes (this one, the children it forks, the commands it runs) get a real-time
- * priority when the system allows it: the other work of a busy machine then cannot delay a
- * process between two calls, which would change what is on the wire. */
+/* The run's processes get a real-time priority when the system allows it: the other work of
+ * a busy machine then cannot delay a process between two calls, which would change what is on
+ * the wire. This process, the relay, is above the scenario's processes and, with two CPUs or
+ * more, pinned to one of them: it forwards a frame as soon as it is due even while processes
+ * run (exits of several processes at once kept it from running for milliseconds, and the
+ * kernel's tail loss probe, about 2 * SRTT + 2 ms, retransmitted a FIN). The processes are not
+ * pinned: one it preempts moves to another CPU, and two of them run in parallel (all of them
+ * on one CPU, one process's exit held the next one's wake-up for 2 to 4 ms and turned
+ * simultaneous-close into a plain close). docs/linux-backend.md, Reproducibility. */
+#define RELAY_PRIORITY 20
+#define PROCESS_PRIORITY 10
+
+static int relay_cpu = -1, process_cpu = -1;
+
+static void pin(int cpu)
+{
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
+/* The two highest CPUs this process may use: the relay's and the processes'. */
+static void choose_cpus(void)
+{
+    cpu_set_t set;
+    relay_cpu = process_cpu = -1;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return;
+    for (int cpu = CPU_SETSIZE - 1; cpu >= 0 && process_cpu < 0; cpu--) {
+        if (!CPU_ISSET(cpu, &set)) continue;
+        if (relay_cpu < 0) relay_cpu = cpu;
+        else process_cpu = cpu;
+    }
+    if (process_cpu < 0) relay_cpu = -1;
+}
+
+static cpu_set_t saved_affinity;
+
 static bool realtime_on(void)
 {
-    struct sched_param p = { .sched_priority = 10 };
-    return sched_setscheduler(0, SCHED_FIFO, &p) == 0;
+    struct sched_param p = { .sched_priority = RELAY_PRIORITY };
+    if (sched_setscheduler(0, SCHED_FIFO, &p) != 0) return false;
+    sched_getaffinity(0, sizeof saved_affinity, &saved_affinity);
+    choose_cpus();
+    pin(relay_cpu);
+    return true;
+}
+
+/* In a forked scenario process: below the relay, on any CPU the run may use. */
+static void realtime_child(const struct lrun *r)
+{
+    struct sched_param p = { .sched_priority = PROCESS_PRIORITY };
+    if (!r->realtime) return;
+    sched_setscheduler(0, SCHED_FIFO, &p);
+    if (relay_cpu >= 0) sched_setaffinity(0, sizeof saved_affinity, &saved_affinity);
 }
 
 static void realtime_off(void)
 {
     struct sched_param p = { .sched_priority = 0 };
     sched_setscheduler(0, SCHED_OTHER, &p);
+    if (relay_cpu >= 0) sched_setaffinity(0, sizeof saved_affinity, &saved_affinity);
 }
 
 static void collect_notes(struct lrun *r)
@@ -980,8 +1064,13 @@ static void collect_notes(struct lrun *r)
     note(r, "backend linux: real processes in network namespaces, a relay for the link; times "
          "are wall-clock, as tcpsim observed each event");
     note(r, "kernel %s  config fnv1a64 %s", lnx_kernel_release(), lnx_kernel_config_hash());
-    note(r, "scheduling: %s", r->realtime ? "SCHED_FIFO priority 10 (every process of the run)"
-                                          : "normal (SCHED_FIFO refused): a busy machine may change the timing");
+    if (!r->realtime)
+        note(r, "scheduling: normal (SCHED_FIFO refused): a busy machine may change the timing");
+    else if (relay_cpu < 0)
+        note(r, "scheduling: SCHED_FIFO: the relay priority 20, the scenario's processes 10 (one CPU)");
+    else
+        note(r, "scheduling: SCHED_FIFO: the relay priority 20 on CPU %d, the scenario's processes 10",
+             relay_cpu);
     note_tcp_sysctls(r);
 }
 
@@ -1125,7 +1214,7 @@ static int linux_run(const struct scenario *sc, const struct backend_options *o,
     r->rec_rd = r->rec_wr = -1;
     r->wire = (struct lnx_ns){ .fd = -1 };
     for (size_t h = 0; h < sc->host_count; h++)
-        r->hosts[h] = (struct lhost){ .sh = &sc->hosts[h], .ns = { .fd = -1 }, .pkt_fd = -1 };
+        r->hosts[h] = (struct lhost){ .sh = &sc->hosts[h], .ns = { .fd = -1 }, .pkt_fd = -1, .diag_fd = -1 };
     sysctl_file(r);
     struct sigaction sa = { .sa_handler = on_interrupt }, ign = { .sa_handler = SIG_IGN };
     struct sigaction old_int, old_term, old_pipe;

@@ -101,7 +101,8 @@ static void add_segment(struct builder *b, const struct trace_segment *s)
  * segments in a row are one line, "data <first>-<end>", retransmissions included (how the
  * bytes were cut into segments, and how often they were retransmitted before a deadline, is
  * timing); bare RSTs in a row (answers to segments for a socket that is gone, one per
- * segment that arrived) are one line "R". SYN, FIN and RST+ACK are printed exactly. */
+ * segment that arrived) are one line "R". SYN, FIN and RST+ACK are printed exactly, except
+ * that the data a FIN carries joins the range (print_fin_with_data). */
 struct seg_printer {
     bool in_data, last_bare_rst;
     uint32_t first, end;
@@ -114,8 +115,31 @@ static void flush_data(FILE *f, struct seg_printer *p)
     p->in_data = false;
 }
 
+static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e);
+
+/* A FIN that carries data: the data joins the range, the FIN is printed as if it came alone
+ * ("F." at the sequence number after the data). Whether close() found the last bytes still
+ * queued (Nagle, autocorking, an ACK not yet back) is timing, like the rest of the cutting. */
+static void print_fin_with_data(FILE *f, struct seg_printer *p, const struct entry *e)
+{
+    struct entry data = *e, fin = *e;
+    data.flags = (uint8_t)(e->flags & ~(TCP_FIN | TCP_PSH));
+    print_segment(f, p, &data);
+    char flags[8];
+    fin.flags = (uint8_t)(e->flags & ~TCP_PSH);
+    fin.tcp_seq = e->tcp_seq + e->len;
+    fin.len = 0;
+    snprintf(fin.line, sizeof fin.line, "%-4s seq %u ack %u len 0 %s",
+             packet_flags_str(fin.flags, flags), fin.tcp_seq, fin.ack, fin.fate);
+    print_segment(f, p, &fin);
+}
+
 static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e)
 {
+    if ((e->flags & (TCP_SYN | TCP_FIN | TCP_RST)) == TCP_FIN && e->len > 0) {
+        print_fin_with_data(f, p, e);
+        return;
+    }
     bool control = e->flags & (TCP_SYN | TCP_FIN | TCP_RST);
     if (!control && e->len == 0) return;
     if (!control) {
@@ -183,6 +207,26 @@ static void add_call(struct builder *b, const struct trace_call *c, struct recv_
     add(b, section, line);
 }
 
+/* A reset answering data that reached a socket its application had closed: the kernel names
+ * it TCP_ABORT_ON_DATA while the orphan is still a full socket in FIN_WAIT ("in TCP_CLOSE",
+ * the state it is put in) and TCP_TIMEWAIT_SOCKET once it became a timewait socket. The
+ * segment on the wire, the calls and the states are the same either way; which one answers
+ * depends on whether the peer's ACK of the FIN came alone before its data or with it, i.e. on
+ * the peer's delayed-ACK timing. One name for both (docs/linux-backend.md, The signature). */
+static void orphan_reset(char *text, size_t size)
+{
+    static const char *const as[] = { " in TCP_CLOSE: TCP_ABORT_ON_DATA",
+                                      " in TCP_TIME_WAIT: TCP_TIMEWAIT_SOCKET" };
+    for (size_t i = 0; i < sizeof as / sizeof as[0]; i++) {
+        size_t n = strlen(text), m = strlen(as[i]);
+        if (n >= m && strcmp(text + n - m, as[i]) == 0) {
+            snprintf(text + n - m, size - (n - m), " closed by its application: "
+                     "TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET");
+            return;
+        }
+    }
+}
+
 static void add_event(struct builder *b, const struct trace_event *ev, struct recv_run *runs,
                       size_t run_count)
 {
@@ -219,6 +263,7 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
     case TRACE_LINK:
         snprintf(section, sizeof section, "link %s", ev->u.link.event);
         normalise(b, ev->u.link.detail, text, sizeof text);
+        if (strcmp(ev->u.link.event, "rst-sent") == 0) orphan_reset(text, sizeof text);
         add(b, section, text);
         return;
     case TRACE_EXPECT:
@@ -242,6 +287,31 @@ static int by_section(const void *a, const void *b)
     int c = strcmp(x->section, y->section);
     if (c == 0 && strncmp(x->section, "link ", 5) == 0) c = strcmp(x->line, y->line);
     return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* "<host> <conn>": the length of a rst-sent line's first two words. */
+static size_t host_and_conn(const char *line)
+{
+    const char *space = strchr(line, ' ');
+    space = space ? strchr(space + 1, ' ') : NULL;
+    return space ? (size_t)(space - line) : strlen(line);
+}
+
+/* A NO_SOCKET reset of a connection the same host also reset for a reason of its own: one
+ * more answer from a socket that is gone, how many of those a race lets through is timing
+ * (as the bare Rs in a row of the segments). */
+static bool extra_no_socket(const struct builder *b, size_t i)
+{
+    static const char no_socket[] = " in UNKNOWN: NO_SOCKET";
+    const struct entry *e = &b->e[i];
+    size_t n = strlen(e->line), m = sizeof no_socket - 1, k = host_and_conn(e->line);
+    if (strcmp(e->section, "link rst-sent") != 0 || n < m || strcmp(e->line + n - m, no_socket) != 0)
+        return false;
+    for (size_t j = 0; j < b->len; j++)
+        if (j != i && strcmp(b->e[j].section, e->section) == 0 && host_and_conn(b->e[j].line) == k &&
+            strncmp(b->e[j].line, e->line, k) == 0 && strcmp(b->e[j].line, e->line) != 0)
+            return true;
+    return false;
 }
 
 char *signature_make(const struct trace_event *ev, size_t n, const struct sig_label *labels,
@@ -274,7 +344,7 @@ char *signature_make(const struct trace_event *ev, size_t n, const struct sig_la
                              strcmp(b.e[i].section, b.e[i - 1].section) == 0 &&
                              strcmp(b.e[i].line, b.e[i - 1].line) == 0;
         if (b.e[i].segment) print_segment(f, &segs, &b.e[i]);
-        else if (!repeated_link) fprintf(f, "  %s\n", b.e[i].line);
+        else if (!repeated_link && !extra_no_socket(&b, i)) fprintf(f, "  %s\n", b.e[i].line);
     }
     flush_data(f, &segs);
     fclose(f);

@@ -7,14 +7,19 @@
  *                                   (flags, seq/ack relative to the ISNs, length, fate); the
  *                                   data in a row as one range "data 1-10001"; bare RSTs in a
  *                                   row as one "R"; pure ACKs left out (their number and
- *                                   timing are the delayed-ACK timer's, not the behaviour's)
+ *                                   timing are the delayed-ACK timer's, not the behaviour's);
+ *                                   data a FIN carries joins the range, the FIN is "F." alone
  *   calls <host>/<proc>             each socket call: name, arguments (not accept's: the peer's
  *                                   port), result and errno (a run of successful recv calls on
  *                                   one fd is one line: the bytes)
  *   process <host>/<proc>           start, signals (not the ignored ones: Linux cannot show
  *                                   those), how it ended
  *   states <host> <conn>            each state change of that endpoint
- *   link <event>, host <name>       link rules, resets sent/received and their reasons, the
+ *   link <event>, host <name>       link rules, resets sent/received and their reasons
+ *                                   (TCP_ABORT_ON_DATA and TCP_TIMEWAIT_SOCKET, an orphan
+ *                                   answering data in FIN_WAIT or TIME_WAIT, are one; a
+ *                                   NO_SOCKET reset of a connection also reset for another
+ *                                   reason is left out, as its bare R is in the segments), the
  *                                   sockets left at the end (a link section is a sorted set
  *                                   of distinct lines: they come from several connections),
  *                                   host events

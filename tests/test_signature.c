@@ -76,6 +76,69 @@ static void test_data_in_a_row_is_one_range_and_pure_acks_are_left_out(void **st
     free(sig);
 }
 
+/* A FIN on the last data (FP.) and a FIN after it give the same signature: whether close()
+ * found the last bytes still queued is timing. */
+static void test_data_a_fin_carries_joins_the_range(void **state)
+{
+    (void)state;
+    struct trace_event piggy[] = {
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x18, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x19, 101),
+    };
+    struct trace_event alone[] = {
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x18, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x18, 101),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x11, 201),
+    };
+    piggy[0].u.segment.len = piggy[1].u.segment.len = 100;
+    alone[0].u.segment.len = alone[1].u.segment.len = 100;
+    char *x = signature_make(piggy, 2, labels, 1, NULL, 0), *y = signature_make(alone, 3, labels, 1, NULL, 0);
+    assert_string_equal(x, "segments client>server client.s>10.0.0.2:7000\n"
+                           "  data 1-201\n"
+                           "  F.   seq 201 ack 0 len 0 delivered\n");
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+}
+
+/* An orphan answering data: the same reset whether it was still in FIN_WAIT or a timewait
+ * socket (the peer's delayed-ACK timing decides). */
+static void test_an_orphans_two_reset_reasons_are_one(void **state)
+{
+    (void)state;
+    struct trace_event ev[2] = { { .type = TRACE_LINK }, { .type = TRACE_LINK } };
+    ev[0].u.link.event = ev[1].u.link.event = "rst-sent";
+    snprintf(ev[0].u.link.detail, sizeof ev[0].u.link.detail,
+             "client 10.0.0.1:40000>10.0.0.2:7000 in TCP_CLOSE: TCP_ABORT_ON_DATA");
+    snprintf(ev[1].u.link.detail, sizeof ev[1].u.link.detail,
+             "client 10.0.0.1:40000>10.0.0.2:7000 in TCP_TIME_WAIT: TCP_TIMEWAIT_SOCKET");
+    char *x = signature_make(&ev[0], 1, labels, 1, NULL, 0), *y = signature_make(&ev[1], 1, labels, 1, NULL, 0);
+    assert_string_equal(x, "link rst-sent\n  client client.s>10.0.0.2:7000 closed by its application: "
+                           "TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET\n");
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+}
+
+/* A NO_SOCKET answer after a reset with a reason of its own is one more bare R: left out. */
+static void test_extra_no_socket_resets_are_left_out(void **state)
+{
+    (void)state;
+    struct trace_event ev[3] = { { .type = TRACE_LINK }, { .type = TRACE_LINK }, { .type = TRACE_LINK } };
+    ev[0].u.link.event = ev[1].u.link.event = ev[2].u.link.event = "rst-sent";
+    snprintf(ev[0].u.link.detail, sizeof ev[0].u.link.detail,
+             "client 10.0.0.1:40000>10.0.0.2:7000 in TCP_CLOSE: TCP_ABORT_ON_CLOSE");
+    snprintf(ev[1].u.link.detail, sizeof ev[1].u.link.detail,
+             "client 10.0.0.1:40000>10.0.0.2:7000 in UNKNOWN: NO_SOCKET");
+    snprintf(ev[2].u.link.detail, sizeof ev[2].u.link.detail,
+             "server 10.0.0.2:7000>10.0.0.1:40000 in UNKNOWN: NO_SOCKET");
+    char *x = signature_make(ev, 3, labels, 1, NULL, 0);
+    assert_string_equal(x, "link rst-sent\n"
+                           "  client client.s>10.0.0.2:7000 in TCP_CLOSE: TCP_ABORT_ON_CLOSE\n"
+                           "  server 10.0.0.2:7000>client.s in UNKNOWN: NO_SOCKET\n");
+    free(x);
+}
+
 static void test_recv_runs_are_merged_and_errors_named(void **state)
 {
     (void)state;
@@ -116,6 +179,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interleaving_does_not_change_the_signature),
         cmocka_unit_test(test_data_in_a_row_is_one_range_and_pure_acks_are_left_out),
+        cmocka_unit_test(test_data_a_fin_carries_joins_the_range),
+        cmocka_unit_test(test_an_orphans_two_reset_reasons_are_one),
+        cmocka_unit_test(test_extra_no_socket_resets_are_left_out),
         cmocka_unit_test(test_recv_runs_are_merged_and_errors_named),
         cmocka_unit_test(test_diff_and_call_comparison_name_what_changed),
     };

@@ -45,9 +45,7 @@ link rst-received
   server 10.0.0.2:8401>client2.s
 link rst-sent
   client client.s>10.0.0.2:8400 in TCP_CLOSE: TCP_STATE
-  client client.s>10.0.0.2:8400 in UNKNOWN: NO_SOCKET
   client client2.s>10.0.0.2:8401 in TCP_CLOSE: TCP_STATE
-  client client2.s>10.0.0.2:8401 in UNKNOWN: NO_SOCKET
 link socket-at-end
   client client3.s>10.0.0.2:8400 TIME-WAIT
 process client/client
@@ -78,7 +76,6 @@ segments client>server client2.s>10.0.0.2:8401
 segments client>server client3.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
   data 1-76
-  F.   seq 76 ack 1 len 0 delivered
   F.   seq 76 ack 1 len 0 delivered
 segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered

@@ -110,9 +110,9 @@ link rst-received
   server 10.0.0.2:8401>exitclient.s
   server 10.0.0.2:8402>ignclient.s
 link rst-sent
-  client client.s>10.0.0.2:8400 in TCP_CLOSE: TCP_ABORT_ON_DATA
-  client exitclient.s>10.0.0.2:8401 in TCP_CLOSE: TCP_ABORT_ON_DATA
-  client ignclient.s>10.0.0.2:8402 in TCP_CLOSE: TCP_ABORT_ON_DATA
+  client client.s>10.0.0.2:8400 closed by its application: TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET
+  client exitclient.s>10.0.0.2:8401 closed by its application: TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET
+  client ignclient.s>10.0.0.2:8402 closed by its application: TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET
 process client/client
   start 0
   exit 0
@@ -135,18 +135,18 @@ process server/server
   killed 141
 segments client>server client.s>10.0.0.2:8400
   S    seq 0 ack 0 len 0 delivered
-  data 1-1549
-  FP.  seq 1549 ack 1 len 452 delivered
+  data 1-2001
+  F.   seq 2001 ack 1 len 0 delivered
   R    (a socket that is gone answers)
 segments client>server exitclient.s>10.0.0.2:8401
   S    seq 0 ack 0 len 0 delivered
-  data 1-1549
-  FP.  seq 1549 ack 1 len 452 delivered
+  data 1-2001
+  F.   seq 2001 ack 1 len 0 delivered
   R    (a socket that is gone answers)
 segments client>server ignclient.s>10.0.0.2:8402
   S    seq 0 ack 0 len 0 delivered
-  data 1-1549
-  FP.  seq 1549 ack 1 len 452 delivered
+  data 1-2001
+  F.   seq 2001 ack 1 len 0 delivered
   R    (a socket that is gone answers)
 segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered

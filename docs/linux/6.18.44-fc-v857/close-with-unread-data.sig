@@ -39,7 +39,6 @@ link rst-received
 link rst-sent
   server 10.0.0.2:8400>client.s in TCP_CLOSE: TCP_ABORT_ON_CLOSE
   server 10.0.0.2:8401>client2.s in TCP_CLOSE: TCP_ABORT_ON_CLOSE
-  server 10.0.0.2:8401>client2.s in UNKNOWN: NO_SOCKET
 process client/client
   start 0
   exit 0

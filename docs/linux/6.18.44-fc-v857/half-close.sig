@@ -48,10 +48,9 @@ host client
   up
 host server
   up
-link rst-sent
-  server 10.0.0.2:8401>slowclient.s in UNKNOWN: NO_SOCKET
 link socket-at-end
   client client.s>10.0.0.2:8400 TIME-WAIT
+  client slowclient.s>10.0.0.2:8401 TIME-WAIT
 process client/client
   start 0
   exit 0
@@ -74,14 +73,12 @@ segments client>server slowclient.s>10.0.0.2:8401
   F.   seq 16 ack 1 len 0 delivered
 segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
-  data 1-19377
-  FP.  seq 19377 ack 16 len 624 delivered
+  data 1-20001
+  F.   seq 20001 ack 16 len 0 delivered
 segments server>client 10.0.0.2:8401>slowclient.s
   S.   seq 0 ack 1 len 0 delivered
   data 1-2001
   F.   seq 2001 ack 17 len 0 delivered
-  F.   seq 2001 ack 17 len 0 delivered
-  R    (a socket that is gone answers)
 states client client.s>10.0.0.2:8400
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED

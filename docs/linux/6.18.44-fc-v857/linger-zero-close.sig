@@ -41,7 +41,6 @@ link rst-received
 link rst-sent
   client client.s>10.0.0.2:8400 in TCP_CLOSE: TCP_STATE
   client client2.s>10.0.0.2:8401 in TCP_CLOSE: TCP_STATE
-  client client2.s>10.0.0.2:8401 in UNKNOWN: NO_SOCKET
 process client/client
   start 0
   exit 0

@@ -66,7 +66,6 @@ link rst-received
   client client_plain.s>10.0.0.2:8400
 link rst-sent
   server 10.0.0.2:8400>client_plain.s in TCP_CLOSE: TCP_ABORT_ON_CLOSE
-  server 10.0.0.2:8400>client_plain.s in UNKNOWN: NO_SOCKET
 link socket-at-end
   server 10.0.0.2:8401>client_drain.s TIME-WAIT
   server 10.0.0.2:8402>client_slow.s TIME-WAIT

@@ -56,9 +56,9 @@ link rst-received
   client client2.s>10.0.0.2:8401
   client client3.s>10.0.0.2:8402
 link rst-sent
-  server 10.0.0.2:8400>client.s in TCP_CLOSE: TCP_ABORT_ON_DATA
-  server 10.0.0.2:8401>client2.s in TCP_CLOSE: TCP_ABORT_ON_DATA
-  server 10.0.0.2:8402>client3.s in TCP_CLOSE: TCP_ABORT_ON_DATA
+  server 10.0.0.2:8400>client.s closed by its application: TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET
+  server 10.0.0.2:8401>client2.s closed by its application: TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET
+  server 10.0.0.2:8402>client3.s closed by its application: TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET
 process client/client
   start 0
   signal SIGPIPE terminate
