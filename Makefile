@@ -291,8 +291,8 @@ determinism: | deps
 
 # Swarm testing (docs/swarm.md): random valid scenarios from a fixed seed range, run and checked
 # under ASan+UBSan on every core; failures are written, shrunk and listed with their replay
-# command. Measured: 500 seeds cost 239 s of CPU (user + sys) in the ASan+UBSan build, so the
-# default 600 seeds take about 2.5 minutes on 2 idle cores (plus the ASan build if not made yet).
+# command. Measured: 1500 seeds cost 962 s of CPU (user + sys) in the ASan+UBSan build, so the
+# default 600 seeds take about 3.2 minutes on 2 idle cores (plus the ASan build if not made yet).
 SWARM_SEEDS ?= 1..600
 swarm: | deps
 	$(Q)$(ASAN_MAKE) $(ASAN_B)/tcpsim
