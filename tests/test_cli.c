@@ -201,6 +201,14 @@ static void test_two_transitions_within_one_segment_are_both_shown(void **state)
     assert_scenario_passes("tests/scenarios/two-transitions-one-segment.scn");
 }
 
+/* SYN_SENT given a SYN-ACK that carries FIN: ESTABLISHED only; lwIP's SYN_SENT case never calls
+ * tcp_receive, so the FIN is not taken and no CLOSE_WAIT follows (exact sequence asserted). */
+static void test_syn_ack_carrying_fin_is_one_transition(void **state)
+{
+    (void)state;
+    assert_scenario_passes("tests/scenarios/syn-ack-carrying-fin.scn");
+}
+
 static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
 {
     (void)state;
@@ -392,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_inject_scenario_passes),
         cmocka_unit_test(test_inject_from_third_address_passes),
         cmocka_unit_test(test_two_transitions_within_one_segment_are_both_shown),
+        cmocka_unit_test(test_syn_ack_carrying_fin_is_one_transition),
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),
