@@ -224,7 +224,8 @@ struct scenario_expect {
     long len;                   /* SEGMENT: payload length, -1 any (also in m.len) */
     long count;                 /* SEGMENT: how many, -1 = at least one; RECEIVED: bytes;
                                  * PROCESS: exit status */
-    char *conn;                 /* STATES: pattern, '*' matches any run of characters */
+    char *conn;                 /* STATES: pattern, '*' matches any run of characters; NULL
+                                 * when m names the connection as <proc>:<fd> */
     enum stack_tcp_state *states;
     size_t state_count;
     int signal;                 /* PROCESS (killed) / SIGNAL */

@@ -2367,11 +2367,9 @@ static bool parse_expect_states(struct parser *p, struct scenario_expect *x)
                        "FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT";
     x->kind = EXPECT_STATES;
     if (!take_host(p, &x->host)) return false;
-    const char *pattern = "a connection pattern like 10.0.0.1:*>10.0.0.2:8400";
-    const struct word *cw = take(p, pattern);
-    if (!cw) return false;
-    if (!cw->v[0]) return fail_word(p, cw, "empty pattern, expected %s", pattern);
-    if (!(x->conn = dup_bytes(p, cw->v, strlen(cw->v)))) return false;
+    if (!take_conn(p, x->host, -1, &x->m)) return false;
+    x->conn = x->m.conn;   /* a pattern; or else x->m names <proc>:<fd> */
+    x->m.conn = NULL;
     size_t left = p->nwords - p->next;
     if (left == 0) return take(p, what) != NULL;
     if (!(x->states = calloc(left, sizeof *x->states))) return out_of_memory(p);

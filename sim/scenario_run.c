@@ -640,6 +640,17 @@ static void endpoint_states(const struct trace_event *ev, size_t n, const char *
     }
 }
 
+/* Whether an `expect states` line is about endpoint conn: its pattern matches, or conn is one
+ * of the connections of its <proc>:<fd>. */
+static bool states_endpoint_wanted(const struct scenario_expect *x, const char *conn,
+                                   char (*fd_conn)[MATCH_CONN_MAX], size_t fd_conn_count)
+{
+    if (x->conn) return expect_pattern_match(x->conn, conn);
+    for (size_t i = 0; i < fd_conn_count; i++)
+        if (strcmp(fd_conn[i], conn) == 0) return true;
+    return false;
+}
+
 static struct verdict check_states(const struct scenario_runner *r, const struct scenario_expect *x)
 {
     char want[512] = "", got[512];
@@ -651,9 +662,15 @@ static struct verdict check_states(const struct scenario_runner *r, const struct
     const struct trace_event *ev = trace_events(world_trace(r->w), &n);
     const char *host = host_name_at(r, x->host);
     struct verdict v = { .ok = true };
+    /* <proc>:<fd>: the connections that fd had */
+    char fd_conn[MATCH_FD_CONNS_MAX][MATCH_CONN_MAX];
+    size_t fd_conn_count = x->conn ? 0
+                                   : fd_conns((void *)r, x->m.fd_host, x->m.fd_proc, x->m.fd_name,
+                                              fd_conn, MATCH_FD_CONNS_MAX);
     for (size_t i = 0; i < n; i++) {
         const struct trace_state *s = &ev[i].u.state;
-        if (ev[i].type != TRACE_STATE || strcmp(s->host, host) != 0 || !expect_pattern_match(x->conn, s->conn))
+        if (ev[i].type != TRACE_STATE || strcmp(s->host, host) != 0 ||
+            !states_endpoint_wanted(x, s->conn, fd_conn, fd_conn_count))
             continue;
         bool first_sight = true;   /* judge each endpoint once, at its first event */
         for (size_t j = 0; j < i && first_sight; j++)
@@ -669,7 +686,9 @@ static struct verdict check_states(const struct scenario_runner *r, const struct
     }
     if (endpoints == 0) {
         v.ok = false;
-        snprintf(v.got, sizeof v.got, "no endpoint of %s matches %s", host, x->conn);
+        if (x->conn) snprintf(v.got, sizeof v.got, "no endpoint of %s matches %s", host, x->conn);
+        else snprintf(v.got, sizeof v.got, "%s:%s had no connection on %s", x->m.fd_proc,
+                      x->m.fd_name, host);
     } else if (v.ok) {
         snprintf(v.got, sizeof v.got, "%zu endpoint%s went %.150s", endpoints,
                  endpoints == 1 ? "" : "s", want);

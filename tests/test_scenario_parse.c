@@ -1041,6 +1041,9 @@ static const struct bad_case bad_cases[] = {
       "text" },
     /* found by make fuzz (regressions) */
     { "explain-extra-word.scn", "5:19: error: unexpected 'extra', expected end of line" },
+    { "expect-states-unknown-fd.scn",
+      "7:19: error: fd 't' is not defined in process 'p', expected an fd named by its socket "
+      "or accept steps" },
 };
 #define BAD_CASE_COUNT (sizeof bad_cases / sizeof bad_cases[0])
 
@@ -1113,6 +1116,7 @@ BAD(empty_file, "empty.scn")
 BAD(control_character, "control-character.scn")
 BAD(invalid_utf8, "invalid-utf8.scn")
 BAD(explain_with_extra_word, "explain-extra-word.scn")          /* fuzz: leaked the paragraph */
+BAD(expect_states_unknown_fd, "expect-states-unknown-fd.scn")
 
 static void test_every_bad_file_is_checked(void **state)
 {
@@ -1296,6 +1300,7 @@ int main(void)
         cmocka_unit_test(test_rejects_control_character),
         cmocka_unit_test(test_rejects_invalid_utf8),
         cmocka_unit_test(test_rejects_explain_with_extra_word),
+        cmocka_unit_test(test_rejects_expect_states_unknown_fd),
         cmocka_unit_test(test_every_bad_file_is_checked),
         cmocka_unit_test(test_rejects_a_line_of_a_megabyte),
         cmocka_unit_test(test_one_mebibyte_is_the_largest_file),
