@@ -478,9 +478,14 @@ static void on_segment(struct reasons *r, struct trace *t, struct trace_segment 
     advance(e, now);
     if (!e->host) e->host = s->from;
     uint32_t space = seq_space(s);
-    if (s->injected)
-        ;   /* crafted (world_inject, a script's `<` line): no lwIP rule or timer sent it */
-    else if (s->flags & TCP_RST)
+    if (s->injected) {
+        /* crafted (world_inject, a script's `<` line): no lwIP rule or timer sent it, so it is
+         * not part of what the sender's TCP sent (a later real segment with the same sequence
+         * numbers is not a retransmission); the receiver did get it. */
+        if (s->delivered) expect_arrival(endpoint_of(r, reversed(sender_key(s))), s);
+        return;
+    }
+    if (s->flags & TCP_RST)
         rst_reason(r, e, s->from, now, s->reason, sizeof s->reason);
     else if (space > 0 && e->sent_any && s->seq < e->snd_max && !(e->got_any && e->last.win == 0))
         on_retransmission(t, e, s->from, s, now);

@@ -209,6 +209,24 @@ static void test_syn_ack_carrying_fin_is_one_transition(void **state)
     assert_scenario_passes("tests/scenarios/syn-ack-carrying-fin.scn");
 }
 
+/* FIN_WAIT_1 given FIN + the ACK of its FIN: TIME_WAIT in one transition (the states line). The
+ * crafted segment is not counted as sent by the server's TCP: the server's own FIN with the same
+ * numbers, a second later, is an original, not "retransmission #1". */
+static void test_fin_ack_into_fin_wait_1_is_one_transition(void **state)
+{
+    (void)state;
+    assert_scenario_passes("tests/scenarios/fin-ack-into-fin-wait-1.scn");
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "grep -c retransmission %s/pass/fin-ack-into-fin-wait-1/timeline.txt",
+             tmpdir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int n = -1;
+    assert_int_equal(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    assert_int_equal(n, 0);
+}
+
 static void test_bad_scenario_file_exits_2_and_writes_nothing(void **state)
 {
     (void)state;
@@ -401,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_inject_from_third_address_passes),
         cmocka_unit_test(test_two_transitions_within_one_segment_are_both_shown),
         cmocka_unit_test(test_syn_ack_carrying_fin_is_one_transition),
+        cmocka_unit_test(test_fin_ack_into_fin_wait_1_is_one_transition),
         cmocka_unit_test(test_bad_scenario_file_exits_2_and_writes_nothing),
         cmocka_unit_test(test_missing_scenario_file_exits_2),
         cmocka_unit_test(test_explain_and_list_show_the_catalog),
