@@ -253,29 +253,29 @@ test-asan:
 	  || { cat $(ASAN_B)/catalog.log; exit 1; }
 	@echo 'test-asan: ok'
 
-# Every test binary under memcheck, and every tcpsim they start (through $$TCPSIM). Errors and
-# definite leaks fail (status 99); memory still reachable at exit does not. valgrind is
+# Errors and definite leaks fail memcheck (status 99); memory still reachable at exit does not. valgrind is
 # installed before the build (build/valgrind, the default flags): sched.c registers its
 # coroutine stacks with Valgrind only when <valgrind/valgrind.h> is there at compile time.
 VALGRIND_B = build/valgrind
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
   --errors-for-leak-kinds=definite
-# The catalog runs once under memcheck, after the suite. The tests named here start tcpsim
-# without memcheck: test_catalog, test_captures, test_golden and test_browser run that same
-# catalog again for its verdicts and output bytes (the determinism gate shows the bytes do not
-# depend on the build), and test_runaway's runs go to a quarter of a million events each (ten
-# minutes apiece under memcheck); test-asan runs all of them under ASan.
-VALGRIND_PLAIN_CHILDREN = test_catalog test_captures test_golden test_browser test_runaway
+# Memcheck over the test suite, and over the tcpsim command once per kind of input
+# (tests/valgrind-cli.sh: the catalog, scripts, test scenarios, diff, swarm, a bad input),
+# the two side by side. The tcpsim children of the suite's tests run without memcheck: they
+# check verdicts, messages and output bytes, which the determinism gate shows do not depend on
+# the build, and test-asan runs every one of them under ASan. Under memcheck they took most of
+# CI's half hour (test_cli alone 460 s, test_runaway's quarter-million-event runs ten minutes
+# each), for inputs valgrind-cli.sh already covers.
 test-valgrind:
 	@sh lwip-port/ensure-deps.sh valgrind
 	$(Q)$(call variant,$(VALGRIND_B),$(CFLAGS),$(EXTRA_CFLAGS)) valgrind-run
 valgrind-run: $(TEST_BINS) $(B)/tcpsim | test-deps
-	$(Q)TCPSIM='$(VALGRIND) $(B)/tcpsim' TEST_RUNNER='$(VALGRIND)' \
-	  TCPSIM_PLAIN='$(B)/tcpsim' PLAIN_CHILD_TESTS='$(VALGRIND_PLAIN_CHILDREN)' \
-	  sh tests/run-tests.sh $(TEST_BINS)
-	@echo '  CATALOG $(VALGRIND) $(B)/tcpsim all --out $(B)/out'
-	$(Q)$(VALGRIND) $(B)/tcpsim all --out $(B)/out >$(B)/catalog.log 2>&1 \
-	  || { cat $(B)/catalog.log; exit 1; }
+	@echo '  MEMCHECK tcpsim (tests/valgrind-cli.sh, beside the suite)'
+	$(Q)sh tests/valgrind-cli.sh '$(VALGRIND)' $(B)/tcpsim $(B)/valgrind-cli >$(B)/valgrind-cli.log 2>&1 & \
+	  cli=$$!; \
+	  TCPSIM=$(B)/tcpsim TEST_RUNNER='$(VALGRIND)' sh tests/run-tests.sh $(TEST_BINS); suite=$$?; \
+	  wait $$cli; clis=$$?; cat $(B)/valgrind-cli.log; \
+	  test $$suite = 0 && test $$clis = 0
 	@echo 'test-valgrind: ok'
 
 # The catalog from -O2, -O0 and sanitizer builds, and twice from one, must be byte-identical;

@@ -631,6 +631,13 @@ int trace_dot_render_svg(const char *dot_path, const char *svg_path, char *err, 
     close(err_fd);
     int status = wait_child(pid);
     int result = 0;
+    if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 127 && !msg[0]) {
+        /* The exec failed in a child that could not say so (under valgrind, posix_spawn is a
+         * fork and exec whose failure comes back as exit status 127): no dot on PATH. */
+        remove(tmp);
+        free(tmp);
+        return 1;
+    }
     if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         if (status != -1 && WIFSIGNALED(status))
             snprintf(err, err_size, "dot -Tsvg %s: killed by signal %d", dot_path, WTERMSIG(status));

@@ -4,12 +4,10 @@
 # Binaries run $JOBS at a time (default: the number of CPUs); their reports come out in the
 # order given, whatever order they finish in, so the log reads the same on every run.
 # Quiet by default: one line per binary with its wall seconds, and the whole output of a
-# binary that failed; V=1 prints every binary's output. $TEST_RUNNER, if set, is a command each binary runs under
-# (make test-valgrind). Binaries named in $PLAIN_CHILD_TESTS get $TCPSIM_PLAIN as $TCPSIM: the
-# tcpsim they start runs without the runner (their subject is the output bytes, which the
-# determinism gate shows to be the same in every build). CMOCKA_MESSAGE_OUTPUT picks cmocka's
-# format and the totals are counted in it: STDOUT (default), TAP, SUBUNIT, or XML (JUnit files
-# in $JUNIT_DIR, default build/junit, one per binary and group: <binary>-<group>.xml).
+# binary that failed; V=1 prints every binary's output. $TEST_RUNNER, if set, is a command
+# each binary runs under (make test-valgrind). CMOCKA_MESSAGE_OUTPUT picks cmocka's format and
+# the totals are counted in it: STDOUT (default), TAP, SUBUNIT, or XML (JUnit files in
+# $JUNIT_DIR, default build/junit, one per binary and group: <binary>-<group>.xml).
 passed=0 failed=0 status=0
 format=$(printf '%s' "${CMOCKA_MESSAGE_OUTPUT:-STDOUT}" | tr '[:lower:]' '[:upper:]')
 junit=${JUNIT_DIR:-build/junit}
@@ -52,7 +50,6 @@ run_one='
     rm -f "$junit/$name"-*.xml
     export CMOCKA_XML_FILE="$junit/$name-%g.xml"
   fi
-  case " ${PLAIN_CHILD_TESTS:-} " in *" $name "*) export TCPSIM="$TCPSIM_PLAIN" ;; esac
   start=$(date +%s)
   ${TEST_RUNNER:-} "$t" >"$results/$i.out" 2>&1
   echo $? >"$results/$i.rc"
