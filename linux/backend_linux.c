@@ -317,7 +317,7 @@ static void relay_packet(struct lrun *r, int from, uint8_t *ip, size_t len)
     else if (to >= 0 && !r->hosts[to].up) fate = (struct link_fate){ .reason = "host down", .rule_id = -1 };
     else fate = link_send_packet(r->link, from, to, ip, len, &info);
     trace_packet(r->trace, r->hosts[from].sh->name, to >= 0 ? r->hosts[to].sh->name : "?", ip, len,
-                 fate, NULL);
+                 fate, STACK_ORIGIN_UNKNOWN, NULL);
     link_busy_until(r, fate.delivered ? fate.arrive_us : sched_now_us());
     if (fate.duplicated) link_busy_until(r, fate.duplicate_arrive_us);
     if (unreachable) answer_unreachable(r, from, ip, len, r->unreach[from][to].code);

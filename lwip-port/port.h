@@ -2,9 +2,12 @@
 #ifndef TCPSIM_PORT_H
 #define TCPSIM_PORT_H
 
+#include <stdbool.h>
+
 void *port_host(void);            /* the env->host cookie of this instance */
 const char *port_host_name(void);
-void port_step(void);             /* tell the simulator the tcpip thread reached a step boundary */
+void port_step(void);
+bool port_on_tcpip_thread(void);  /* the running coroutine is this instance's tcpip thread */             /* tell the simulator the tcpip thread reached a step boundary */
 void port_sys_free_all(void);     /* free every sys_arch object (reset) */
 /* sys_arch objects (semaphores, mutexes, mailboxes) alive now and at most so far. */
 void port_sys_objects(uint32_t *live, uint32_t *max);

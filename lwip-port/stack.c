@@ -5,6 +5,7 @@
  * to lwip_stack_<n> and is the only symbol left global (see lwip-port/README.md). */
 #include "lwip/opt.h"
 #include "lwip/init.h"
+#include "lwip/ip.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/memp.h"
 #include "lwip/netif.h"
@@ -123,6 +124,30 @@ static err_t netif_output_to_link(struct netif *netif, struct pbuf *p, const ip4
     return ERR_OK;
 }
 
+/* Link input goes through the tcpip mailbox as lwIP's tcpip_input would post it, but into
+ * ip_input through this wrapper, so that what lwIP sends while it handles the packet is known
+ * to answer it (stack_origin). ip_input never blocks: the flag cannot leak into a timer. */
+static bool handling_input;
+
+static err_t ip_input_marked(struct pbuf *p, struct netif *inp)
+{
+    handling_input = true;
+    err_t err = ip_input(p, inp);
+    handling_input = false;
+    return err;
+}
+
+static err_t netif_input_marked(struct pbuf *p, struct netif *inp)
+{
+    return tcpip_inpkt(p, inp, ip_input_marked);
+}
+
+static enum stack_origin stack_origin(void)
+{
+    if (!port_on_tcpip_thread()) return STACK_ORIGIN_CALL;
+    return handling_input ? STACK_ORIGIN_INPUT : STACK_ORIGIN_TIMER;
+}
+
 static err_t netif_setup(struct netif *netif)
 {
     netif->name[0] = 's';
@@ -143,7 +168,7 @@ static int stack_start(const struct stack_env *e)
     ip4_addr_set_u32(&mask, lwip_htonl(e->netmask));
     ip4_addr_set_zero(&gw);
     LOCK_TCPIP_CORE();
-    struct netif *n = netif_add(&sim_netif, &ip, &mask, &gw, NULL, netif_setup, tcpip_input);
+    struct netif *n = netif_add(&sim_netif, &ip, &mask, &gw, NULL, netif_setup, netif_input_marked);
     if (n) {
         netif_set_default(n);
         netif_set_up(n);
@@ -492,4 +517,5 @@ const struct lwip_stack tcpsim_stack = {
     .pcb_tag = observe_pcb_tag,
     .socket_events = observe_socket_events,
     .pool_errors = door_pool_errors,
+    .origin = stack_origin,
 };

@@ -35,6 +35,14 @@ struct stack_env {
     void (*fail)(void *host, const char *msg, const char *file, int line);
 };
 
+/* What lwIP was doing when a packet left it: the answer to a socket call (a process, or the OS
+ * closing a process's descriptors), to a packet from the link, or a timer of the tcpip thread
+ * (tcp_tmr and the other timeouts). UNKNOWN where nobody can tell (the Linux backend). */
+enum stack_origin {
+    STACK_ORIGIN_UNKNOWN, STACK_ORIGIN_CALL, STACK_ORIGIN_INPUT, STACK_ORIGIN_TIMER,
+    STACK_ORIGIN_COUNT
+};
+
 /* lwIP's TCP states, in lwIP's order (tcpbase.h). */
 enum stack_tcp_state {
     STACK_CLOSED, STACK_LISTEN, STACK_SYN_SENT, STACK_SYN_RCVD, STACK_ESTABLISHED,
@@ -171,6 +179,8 @@ struct lwip_stack {
     size_t (*socket_events)(int *out, size_t max);
     /* Allocations refused so far by every pool together (a pool report is due when it moved). */
     uint64_t (*pool_errors)(void);
+    /* What lwIP is doing now (see enum stack_origin); asked while a packet leaves. */
+    enum stack_origin (*origin)(void);
 };
 
 #endif

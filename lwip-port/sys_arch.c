@@ -262,6 +262,8 @@ u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mbox, void **msg)
 
 /* ---- threads ---- */
 
+bool port_on_tcpip_thread(void) { return tcpip_coro && sched_current() == tcpip_coro; }
+
 sys_thread_t sys_thread_new(const char *name, lwip_thread_fn thread, void *arg, int stacksize,
                             int prio)
 {

@@ -239,7 +239,10 @@ void budget_busiest(const struct trace_event *ev, size_t n, char *buf, size_t si
     if (proc != SIZE_MAX)
         snprintf(proc_text, sizeof proc_text, "process %s/%s (%llu calls)", ev[proc].u.call.host,
                  ev[proc].u.call.proc, (unsigned long long)calls);
-    int used = snprintf(buf, size, "busiest %s; %s", conn_text, proc_text);
+    int used = conn == SIZE_MAX && proc == SIZE_MAX
+                   ? snprintf(buf, size, "no segment and no socket call: the budget went to "
+                              "scenario steps (sleeps, signals, repeats)")
+                   : snprintf(buf, size, "busiest %s; %s", conn_text, proc_text);
     if (B.running[0] && used > 0 && (size_t)used < size)
         snprintf(buf + used, size - (size_t)used, "; %s was running", B.running);
 }

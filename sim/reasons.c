@@ -43,7 +43,8 @@ struct endpoint {
     bool sent_any;
     uint32_t snd_max;               /* highest relative seq + length (SYN/FIN count 1) */
     uint32_t last_ack_sent;
-    struct { uint32_t seq; uint64_t at_us; } originals[MAX_ORIGINALS];
+    struct { uint32_t seq; uint64_t at_us; bool used; } originals[MAX_ORIGINALS];   /* used: a
+                                       segment sent at time 0 has at_us 0 */
     unsigned original_next;
     uint32_t rtx_seq;
     unsigned rtx_count, persist_count, keepalive_count;
@@ -229,12 +230,35 @@ static int who_closed(const struct reasons_close *c, char *buf, size_t size)
     return snprintf(buf, size, "%s called close(); ", c->proc);
 }
 
-static bool rst_after_close(const struct endpoint *e, uint64_t now, char *buf, size_t size)
+/* Did e's stack send s in answer to a segment that arrived? The stack says so where it can
+ * (trace_segment.origin); otherwise (the Linux backend) an arrival at that very instant is
+ * taken as the cause. */
+static bool answers_arrival(const struct endpoint *e, const struct trace_segment *s, uint64_t now)
+{
+    switch (s->origin) {
+    case STACK_ORIGIN_INPUT: return true;
+    case STACK_ORIGIN_CALL:
+    case STACK_ORIGIN_TIMER: return false;
+    case STACK_ORIGIN_UNKNOWN:
+    case STACK_ORIGIN_COUNT: break;
+    }
+    return arrived_now(e, now);
+}
+
+/* Sent by one of lwIP's timers, as far as anyone can tell. */
+static bool sent_by_timer(const struct endpoint *e, const struct trace_segment *s, uint64_t now)
+{
+    if (s->origin == STACK_ORIGIN_UNKNOWN) return !arrived_now(e, now);
+    return s->origin == STACK_ORIGIN_TIMER;
+}
+
+static bool rst_after_close(const struct endpoint *e, const struct trace_segment *s, uint64_t now,
+                            char *buf, size_t size)
 {
     char who[120];
     who_closed(&e->close, who, sizeof who);
     if (e->gone && e->state_at_us < now) return false;   /* freed earlier: no pcb now */
-    if (arrived_now(e, now) && e->last.len > 0 && now > e->close_at_us) {
+    if (answers_arrival(e, s, now) && e->last.len > 0 && now > e->close_at_us) {
         /* tcp_in.c tcp_input: data for a pcb with TF_RXCLOSED -> tcp_abort */
         fmt(buf, size, "%u bytes arrived after close(): nobody can read them, so lwIP resets "
             "(tcp_input: TF_RXCLOSED -> tcp_abort)", e->last.len);
@@ -340,9 +364,9 @@ static void rst_answering(const struct reasons *r, const struct endpoint *e, con
 }
 
 static void rst_reason(const struct reasons *r, const struct endpoint *e, const char *host,
-                       uint64_t now, char *buf, size_t size)
+                       const struct trace_segment *s, uint64_t now, char *buf, size_t size)
 {
-    if (e->close_noted && rst_after_close(e, now, buf, size)) return;
+    if (e->close_noted && rst_after_close(e, s, now, buf, size)) return;
     const struct listener_close *lc = listener_closed(r, host, e->key.local_port);
     if (lc && !e->accepted && e->known) {
         char who[120];
@@ -353,7 +377,7 @@ static void rst_reason(const struct reasons *r, const struct endpoint *e, const 
             "accept queue, never accepted (netconn_drain -> tcp_abort)", who);
         return;
     }
-    if (arrived_now(e, now)) {
+    if (answers_arrival(e, s, now)) {
         rst_answering(r, e, host, now, buf, size);
         return;
     }
@@ -384,7 +408,7 @@ static void emit_timer(struct trace *t, const char *host, struct conn_key key, c
 static bool is_original(struct endpoint *e, uint32_t seq, uint64_t *sent_us)
 {
     for (unsigned i = 0; i < MAX_ORIGINALS; i++)
-        if (e->originals[i].at_us && e->originals[i].seq == seq) {
+        if (e->originals[i].used && e->originals[i].seq == seq) {
             *sent_us = e->originals[i].at_us;
             return true;
         }
@@ -394,6 +418,25 @@ static bool is_original(struct endpoint *e, uint32_t seq, uint64_t *sent_us)
 static uint32_t seq_space(const struct trace_segment *s)
 {
     return s->len + ((s->flags & TCP_SYN) ? 1 : 0) + ((s->flags & TCP_FIN) ? 1 : 0);
+}
+
+/* A retransmission no timer sent: lwIP handled the peer's segment, or a socket call. */
+static void rtx_not_by_timer(struct endpoint *e, struct trace_segment *s)
+{
+    if (s->origin == STACK_ORIGIN_CALL)   /* tcp_output from a call sent a requeued segment */
+        fmt(s->reason, sizeof s->reason, "retransmission #%u of seq %u: queued again by an "
+            "RTO (tcp_rexmit_rto), sent by a socket call's tcp_output", e->rtx_count, s->seq);
+    else if (s->flags & TCP_SYN)   /* tcp_in.c tcp_process, SYN_RCVD: a copy of the SYN -> tcp_rexmit */
+        fmt(s->reason, sizeof s->reason, "retransmission #%u of the SYN-ACK: the peer's SYN "
+            "arrived again (tcp_process -> tcp_rexmit)", e->rtx_count);
+    else if (s->origin == STACK_ORIGIN_INPUT && !(e->got_any && e->last.ack == s->seq))
+        /* tcp_out.c tcp_rexmit_rto put every unacknowledged segment back in the queue; an
+         * arriving ACK let tcp_output send the next of them */
+        fmt(s->reason, sizeof s->reason, "retransmission #%u of seq %u: queued again by an "
+            "RTO (tcp_rexmit_rto), sent as an ACK opened the window", e->rtx_count, s->seq);
+    else   /* tcp_in.c tcp_receive: the third duplicate ACK -> tcp_rexmit_fast */
+        fmt(s->reason, sizeof s->reason, "fast retransmission #%u of seq %u (duplicate ACKs)",
+            e->rtx_count, s->seq);
 }
 
 /* A segment that repeats sequence space already sent: RTO or fast retransmit
@@ -410,9 +453,8 @@ static void on_retransmission(struct trace *t, struct endpoint *e, const char *h
     e->rtx_count++;
     e->rtx_prev_us = now;
     char detail[200];
-    if (arrived_now(e, now)) {
-        fmt(s->reason, sizeof s->reason, "fast retransmission #%u of seq %u (duplicate ACKs)",
-            e->rtx_count, s->seq);
+    if (!sent_by_timer(e, s, now)) {
+        rtx_not_by_timer(e, s);
         return;
     }
     fmt(detail, sizeof detail, "retransmission timeout #%u: seq %u unacknowledged for %.3f s "
@@ -428,7 +470,7 @@ static bool on_timer_segment(struct trace *t, struct endpoint *e, const char *ho
 {
     char detail[200];
     bool bare_ack = s->flags == TCP_ACK;
-    if (arrived_now(e, now) || !(s->flags & TCP_ACK) || (s->flags & (TCP_SYN | TCP_RST)))
+    if (!sent_by_timer(e, s, now) || !(s->flags & TCP_ACK) || (s->flags & (TCP_SYN | TCP_RST)))
         return false;
     if (e->got_any && e->last.win == 0 && s->len <= 1 && e->sent_any) {
         /* tcp.c tcp_slowtmr persist timer -> tcp_out.c tcp_zero_window_probe */
@@ -463,7 +505,7 @@ static bool on_timer_segment(struct trace *t, struct endpoint *e, const char *ho
 
 static void remember_original(struct endpoint *e, uint32_t seq, uint64_t now)
 {
-    e->originals[e->original_next] = (__typeof__(e->originals[0])){ seq, now };
+    e->originals[e->original_next] = (__typeof__(e->originals[0])){ seq, now, true };
     e->original_next = (e->original_next + 1) % MAX_ORIGINALS;
 }
 
@@ -486,7 +528,7 @@ static void on_segment(struct reasons *r, struct trace *t, struct trace_segment 
         return;
     }
     if (s->flags & TCP_RST)
-        rst_reason(r, e, s->from, now, s->reason, sizeof s->reason);
+        rst_reason(r, e, s->from, s, now, s->reason, sizeof s->reason);
     else if (space > 0 && e->sent_any && s->seq < e->snd_max && !(e->got_any && e->last.win == 0))
         on_retransmission(t, e, s->from, s, now);
     else

@@ -137,7 +137,7 @@ bool trace_isn(const struct trace *t, uint32_t src_ip, uint16_t src_port, uint32
 
 static bool emit_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
                         size_t len, struct link_fate fate, bool injected,
-                        struct trace_segment *out)
+                        enum stack_origin origin, struct trace_segment *out)
 {
     struct packet_info info;
     if (!packet_decode(pkt, len, &info) || info.proto != PACKET_TCP) return false;
@@ -159,6 +159,7 @@ static bool emit_packet(struct trace *t, const char *from, const char *to, const
     s->win = info.win;
     s->delivered = fate.delivered;
     s->arrive_us = fate.delivered ? fate.arrive_us : 0;
+    s->origin = origin;
     if (trace_active(t)) {   /* nothing to format when nobody listens */
         if (fate.delivered) snprintf(s->fate, sizeof s->fate, "delivered");
         else snprintf(s->fate, sizeof s->fate, "dropped:%s", fate.reason);
@@ -172,15 +173,16 @@ static bool emit_packet(struct trace *t, const char *from, const char *to, const
 }
 
 bool trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
-                  size_t len, struct link_fate fate, struct trace_segment *out)
+                  size_t len, struct link_fate fate, enum stack_origin origin,
+                  struct trace_segment *out)
 {
-    return emit_packet(t, from, to, pkt, len, fate, false, out);
+    return emit_packet(t, from, to, pkt, len, fate, false, origin, out);
 }
 
 bool trace_injected_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
                            size_t len, struct link_fate fate, struct trace_segment *out)
 {
-    return emit_packet(t, from, to, pkt, len, fate, true, out);
+    return emit_packet(t, from, to, pkt, len, fate, true, STACK_ORIGIN_UNKNOWN, out);
 }
 
 int trace_finish(struct trace *t, char *err, size_t err_size)

@@ -34,6 +34,8 @@ struct trace_segment {
     uint64_t arrive_us;             /* when delivered */
     char fate[40];                  /* "delivered" or "dropped:<reason>" */
     bool injected;                  /* crafted and put on the link by world_inject */
+    enum stack_origin origin;       /* what its stack was doing when it left (for reasons.c;
+                                       no sink writes it) */
     const uint8_t *packet;          /* raw IPv4 bytes; only valid while sinks see the event */
     size_t packet_len;
     /* Why it left, when that is worth saying (every RST; retransmissions, probes, delayed
@@ -206,9 +208,11 @@ void trace_set_recording(struct trace *t, bool on);
  * formatting an event nobody would see. */
 bool trace_active(const struct trace *t);
 /* A packet put on the link: decoded, numbered relative to its ISNs, and emitted. When it is
- * TCP and `out` is not NULL, the segment event is copied there (and true returned). */
+ * TCP and `out` is not NULL, the segment event is copied there (and true returned). `origin`:
+ * what the sending stack was doing (lwip_stack.origin), STACK_ORIGIN_UNKNOWN if nobody knows. */
 bool trace_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
-                  size_t len, struct link_fate fate, struct trace_segment *out);
+                  size_t len, struct link_fate fate, enum stack_origin origin,
+                  struct trace_segment *out);
 /* The same for a crafted packet (world_inject): the segment event is marked injected. */
 bool trace_injected_packet(struct trace *t, const char *from, const char *to, const uint8_t *pkt,
                            size_t len, struct link_fate fate, struct trace_segment *out);

@@ -188,7 +188,9 @@ static void route(struct world *w, struct endpoint from, const uint8_t *pkt, siz
     const char *to_name = known ? to.name : "?";
     if (injected)
         trace_injected_packet(w->trace, from.name, to_name, pkt, len, fate, NULL);
-    else if (trace_packet(w->trace, from.name, to_name, pkt, len, fate, &seg)) {
+    else if (trace_packet(w->trace, from.name, to_name, pkt, len, fate,
+                          from.host ? host_stack(from.host)->origin() : STACK_ORIGIN_UNKNOWN,
+                          &seg)) {
         accounting_segment(w->accounting, &seg);
         if (from.host) report_ack_storm(w, from.host, &seg);
     }
