@@ -4,11 +4,11 @@
  * driven by a virtual clock and one seed. Your code runs in simulated processes (coroutines):
  * include <tcpsim/posix.h> in it and its BSD socket calls go to the host's lwIP stack and block
  * in virtual time. Everything that happens is recorded (the trace): read it back as the text
- * timeline, or have the four output files written into a directory (docs/trace-format.md).
+ * timeline, or have the output files written into a directory (docs/trace-format.md).
  *
  *     struct tcpsim_config cfg = tcpsim_config_default();   // seed 1, 1 ms / 100 Mbit/s
  *     struct tcpsim *sim = tcpsim_new(&cfg, err, sizeof err);
- *     struct tcpsim_host *srv = tcpsim_add_host(sim, "server", "10.0.0.2");
+ *     struct tcpsim_host *srv = tcpsim_add_host(sim, "server", "10.0.0.2", err, sizeof err);
  *     tcpsim_spawn(srv, "echo", 0, echo_server, NULL);      // void echo_server(void *arg)
  *     tcpsim_at(sim, 50000, crash_it, srv);                  // world events at virtual times
  *     enum tcpsim_result r = tcpsim_run(sim, TCPSIM_FOREVER);
@@ -49,7 +49,9 @@ struct tcpsim_config {
     uint64_t bandwidth_bps;     /* default 100000000; 0 = no serialisation delay */
     const char *out_dir;        /* NULL (default): nothing written; else an existing directory
                                  * that gets timeline.txt, timeline.jsonl, capture.pcap,
-                                 * states.dot (and states.svg if Graphviz is installed) */
+                                 * capture.pcapng, states.dot, ladder.svg (long runs: its
+                                 * pages ladder-N.svg too) and states.svg if Graphviz is
+                                 * installed */
 };
 
 struct tcpsim_config tcpsim_config_default(void);
