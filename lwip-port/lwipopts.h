@@ -73,6 +73,18 @@
 #define TCP_SND_QUEUELEN                ((4 * (TCP_SND_BUF) + (TCP_MSS - 1)) / (TCP_MSS))
 #define TCP_LISTEN_BACKLOG              1   /* honour listen(fd, backlog) as applications expect */
 #define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1 /* ephemeral ports from the seeded LWIP_RAND */
+/* Ephemeral ports cap the connections one host can open: tcp.c's tcp_new_port hands out
+ * TCP_LOCAL_PORT_RANGE_START .. TCP_LOCAL_PORT_RANGE_END - 1 (it never returns END itself),
+ * 0xc000..0xfffe = 16383 ports by default, and connect fails with ENOBUFS (ERR_BUF) past them.
+ * A build for more connections than that (TCPSIM_CONNS > 16383, the scale family) widens the
+ * range to 0x8000..0xfffe, 32767 ports, the TCPSIM_CONNS cap; tcp.c lets lwipopts.h define the
+ * three macros. The default build keeps lwIP's range, so its ephemeral ports (and the golden
+ * traces) stay. */
+#if TCPSIM_CONNS > 16383
+#define TCP_LOCAL_PORT_RANGE_START      0x8000
+#define TCP_LOCAL_PORT_RANGE_END        0xffff
+#define TCP_ENSURE_LOCAL_PORT_RANGE(port) ((u16_t)(0x8000u | ((port) & 0x7fffu)))
+#endif
 /* TCP_MSL stays at its default 60000 ms: lwIP keeps TIME_WAIT for 2 * TCP_MSL = 120 s
  * (Linux: 60 s). TCP_MAXRTX (12) and TCP_SYNMAXRTX (6) stay at their defaults too. */
 

@@ -3,7 +3,8 @@
  *
  * Blocking here means sched_wait on a wait queue: the calling coroutine (a tcpip thread or a
  * simulated process) gives control back to the scheduler, and the clock can jump. Because only
- * one coroutine runs at a time and none is ever preempted, sys_arch_protect needs no lock.
+ * one coroutine runs at a time and none is ever preempted, SYS_ARCH_PROTECT needs no lock
+ * (arch/sys_arch.h makes it nothing).
  * Every object is kept on a per-instance list so that port_sys_free_all can release them when
  * the instance is reset (world teardown, host reboot). */
 #include "lwip/opt.h"
@@ -98,8 +99,6 @@ void sys_init(void) {}
 
 u32_t sys_now(void) { return (u32_t)(sched_now_us() / 1000u); }
 
-sys_prot_t sys_arch_protect(void) { return 0; }
-void sys_arch_unprotect(sys_prot_t pval) { (void)pval; }
 
 /* ---- semaphores ---- */
 

@@ -135,7 +135,8 @@ void accounting_sent_on(struct accounting *a, struct conn_key key, uint32_t inca
     size_t add = (size_t)(end - start);
     if (f->pending_len == 0) f->pending_from = start;
     if (f->pending_len + add > f->pending_cap) {
-        size_t cap = f->pending_cap ? f->pending_cap : 4096;
+        /* from a small start: thousands of connections sending 100 B each keep 128 B each */
+        size_t cap = f->pending_cap ? f->pending_cap : 64;
         while (cap < f->pending_len + add) cap *= 2;
         f->pending = realloc(f->pending, cap);
         if (!f->pending) sched_out_of_memory();

@@ -143,14 +143,19 @@ printf '%-44s x%s\n' "full tracing cost vs recording off" \
   "$(ratio "$(med bulk_full wall_s)" "$(med bulk_off wall_s)")"
 printf '%-44s %s Gbit/s\n' "Linux loopback TCP, same bytes" "$(mmm loopback gbit_s)"
 printf '%-44s %s Gbit/s\n' "memcpy, 64 KiB chunks" "$(mmm memcpy gbit_s)"
-prev=
+prev=; prev_cpu=
 for n in $SCALE_NS; do
   w=$(med "scale:$n" wall_s)
   [ -n "$w" ] || continue
+  c=$(med "scale:$n" cpu_s)
   growth=; [ -n "$prev" ] && growth=" growth x$(ratio "$w" "$prev")"
-  printf '%-44s %s s, %s MiB, %s us/conn%s\n' "N=$n connections" "$(mmm "scale:$n" wall_s)" \
-    "$(mmm "scale:$n" peak_rss_kib 0.0009765625 %.0f)" "$(mmm "scale:$n" per_conn_us 1 %.0f)" "$growth"
-  prev=$w
+  [ -n "$prev_cpu" ] && [ -n "$c" ] && growth="$growth (CPU x$(ratio "$c" "$prev_cpu"))"
+  # a run that did not end by itself (a refused connect leaves the server in accept) is marked
+  broken=$(awk -F '\t' -v f="scale:$n" '$1 == f && (($2 == "result" && $5 != 0) || ($2 == "connect_failed" && $5 > 0)) { print " INCOMPLETE"; exit }' "$SUMMARY")
+  printf '%-44s %s s (CPU %s s), %s MiB, %s us/conn%s%s\n' "N=$n connections" "$(mmm "scale:$n" wall_s)" \
+    "$(mmm "scale:$n" cpu_s)" "$(mmm "scale:$n" peak_rss_kib 0.0009765625 %.0f)" \
+    "$(mmm "scale:$n" per_conn_us 1 %.0f)" "$growth" "$broken"
+  prev=$w; prev_cpu=$c
 done
 echo
 echo "time compression (simulation alone, longest virtual time first):"
@@ -187,7 +192,8 @@ fig_growth() {
 }
 fig_16k() {
   _w=$(med scale:16384 wall_s)
-  if [ -n "$_w" ]; then printf '%.0f s, %.0f MiB' "$_w" "$(awk -v k="$(med scale:16384 peak_rss_kib)" 'BEGIN { print k / 1024 }')"
+  if [ -n "$_w" ]; then printf '%.0f s%s, %.0f MiB' "$_w" "$(cpu_note scale:16384 "$(awk -v v="$(med scale:16384 cpu_s)" 'BEGIN { printf "%.1f s", v }')")" \
+    "$(awk -v k="$(med scale:16384 peak_rss_kib)" 'BEGIN { print k / 1024 }')"
   else printf 'not measured'; fi
 }
 fig_tracing() { printf 'x%s' "$(ratio "$(med bulk_full wall_s)" "$(med bulk_off wall_s)")"; }
