@@ -10,6 +10,7 @@
 #include "packet.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,12 +176,9 @@ static void call_conn_of(struct call *c, int sock)
 
 static struct call call_begin(struct proc *p, const char *name, int fd)
 {
-    char what[64];
     require_own_coroutine(p, name);
     check_fatal_signal(p);   /* a SIGPIPE raised by the previous call ends the process here */
-    if (fd >= 0) snprintf(what, sizeof what, "%s(fd %d)", name, fd);
-    else snprintf(what, sizeof what, "%s()", name);
-    sched_set_activity(what);
+    sched_set_activity_call(name, fd);
     struct call c = { .p = p, .name = name, .fd = fd, .start_us = sched_now_us() };
     struct fd_entry *e = fd >= FIRST_FD && fd < p->fd_capacity && p->fds[fd].sock >= 0
                              ? &p->fds[fd] : NULL;
@@ -192,6 +190,18 @@ static struct call call_begin(struct proc *p, const char *name, int fd)
         call_conn_of(&c, e->sock);
     }
     return c;
+}
+
+/* The call's arguments as the text timeline shows them; formatted only when a trace listens
+ * (trace_active): with recording off and no sink, this snprintf per call was wasted. */
+static void call_args(struct call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void call_args(struct call *c, const char *fmt, ...)
+{
+    if (!trace_active(c->p->host->net.trace)) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->args, sizeof c->args, fmt, ap);
+    va_end(ap);
 }
 
 /* "10.0.0.1:49153>10.0.0.2:7", a listener "0.0.0.0:7>*", as the state events write it. */
@@ -386,7 +396,7 @@ int proc_socket(struct proc *p)
 int proc_bind(struct proc *p, int fd, const char *ip, uint16_t port)
 {
     struct call c = call_begin(p, "bind", fd);
-    snprintf(c.args, sizeof c.args, "%s:%u", ip ? ip : "0.0.0.0", port);
+    call_args(&c, "%s:%u", ip ? ip : "0.0.0.0", port);
     struct fd_entry *e = fd_entry(p, fd);
     uint32_t addr = 0;
     int err = 0;
@@ -409,7 +419,7 @@ int proc_bind(struct proc *p, int fd, const char *ip, uint16_t port)
 int proc_listen(struct proc *p, int fd, int backlog)
 {
     struct call c = call_begin(p, "listen", fd);
-    snprintf(c.args, sizeof c.args, "%d", backlog);
+    call_args(&c, "%d", backlog);
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
@@ -440,7 +450,7 @@ int proc_accept(struct proc *p, int fd)
     }
     if (ns < 0) return (int)call_end(&c, -1, err, -1);
     char ipbuf[16];
-    snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(peer_ip, ipbuf), peer_port);
+    call_args(&c, "%s:%u", ip4_str(peer_ip, ipbuf), peer_port);
     int nfd = fd_alloc(p, make_nonblocking(p, ns));
     p->fds[nfd].connected = true;
     fd_key(p, &p->fds[nfd]);
@@ -455,7 +465,7 @@ int proc_accept(struct proc *p, int fd)
 int proc_connect(struct proc *p, int fd, const char *ip, uint16_t port)
 {
     struct call c = call_begin(p, "connect", fd);
-    snprintf(c.args, sizeof c.args, "%s:%u", ip ? ip : "?", port);
+    call_args(&c, "%s:%u", ip ? ip : "?", port);
     struct fd_entry *e = fd_entry(p, fd);
     uint32_t addr = 0;
     int err = 0;
@@ -560,7 +570,7 @@ static long send_blocking(struct proc *p, struct fd_entry *e, const char *buf, s
 long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
 {
     struct call c = call_begin(p, "send", fd);
-    snprintf(c.args, sizeof c.args, "%zu", len);
+    call_args(&c, "%zu", len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
     int err = 0, stack_flags = flags & (STACK_MSG_MORE | STACK_MSG_DONTWAIT);
@@ -584,7 +594,7 @@ long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
 long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
 {
     struct call c = call_begin(p, "recv", fd);
-    snprintf(c.args, sizeof c.args, "%zu", len);
+    call_args(&c, "%zu", len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
     int err = 0, stack_flags = flags & (STACK_MSG_PEEK | STACK_MSG_DONTWAIT);
@@ -640,7 +650,7 @@ int proc_shutdown(struct proc *p, int fd, int how)
 {
     static const char *const names[] = { "SHUT_RD", "SHUT_WR", "SHUT_RDWR" };
     struct call c = call_begin(p, "shutdown", fd);
-    snprintf(c.args, sizeof c.args, "%s", how >= 0 && how <= 2 ? names[how] : "?");
+    call_args(&c, "%s", how >= 0 && how <= 2 ? names[how] : "?");
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
@@ -683,9 +693,9 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
     struct call c = call_begin(p, "setsockopt", fd);
     const char *name = sockopt_name(opt->name);
     if (opt->name == STACK_SO_LINGER)
-        snprintf(c.args, sizeof c.args, "%s {%d, %d}", name, opt->value, opt->linger_s);
+        call_args(&c, "%s {%d, %d}", name, opt->value, opt->linger_s);
     else
-        snprintf(c.args, sizeof c.args, "%s %d", name, opt->value);
+        call_args(&c, "%s %d", name, opt->value);
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
@@ -705,7 +715,7 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
 int proc_set_nonblocking(struct proc *p, int fd, bool on)
 {
     struct call c = call_begin(p, "fcntl", fd);
-    snprintf(c.args, sizeof c.args, "F_SETFL, %s", on ? "O_NONBLOCK" : "0");
+    call_args(&c, "F_SETFL, %s", on ? "O_NONBLOCK" : "0");
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return (int)call_bad_fd(&c);
     e->app_nonblocking = on;
@@ -767,7 +777,7 @@ static int query_addr(struct proc *p, const char *name, int fd, addr_query query
     int ret = query(e->sock, ip, port, &err);
     if (ret == 0) {
         char ipbuf[16];
-        snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(*ip, ipbuf), *port);
+        call_args(&c, "%s:%u", ip4_str(*ip, ipbuf), *port);
     }
     return (int)call_end(&c, ret, err, -1);
 }
@@ -798,7 +808,7 @@ int proc_getsockopt(struct proc *p, int fd, struct stack_opt *opt)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     int ret = p->host->stack->getsockopt(e->sock, opt, &err);
-    if (ret == 0) snprintf(c.args, sizeof c.args, "%s = %d", sockopt_name(opt->name), opt->value);
+    if (ret == 0) call_args(&c, "%s = %d", sockopt_name(opt->name), opt->value);
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -812,7 +822,7 @@ int proc_get_so_error(struct proc *p, int fd, int *so_error)
     int pending = p->host->stack->so_error(e->sock, &err);
     if (pending < 0) return (int)call_end(&c, -1, err, -1);
     *so_error = pending;
-    snprintf(c.args, sizeof c.args, "SO_ERROR = %s", *so_error ? errno_name(*so_error) : "0");
+    call_args(&c, "SO_ERROR = %s", *so_error ? errno_name(*so_error) : "0");
     return (int)call_end(&c, 0, 0, -1);
 }
 
@@ -867,6 +877,7 @@ static int poll_now(struct proc *p, struct proc_pollfd *fds, size_t count)
 /* poll's arguments as the timeline shows them: one fd's events, or how many fds; the timeout. */
 static void poll_args(struct call *c, const struct proc_pollfd *fds, size_t count, uint64_t timeout_us)
 {
+    if (!trace_active(c->p->host->net.trace)) return;   /* as call_args */
     size_t size = sizeof c->args;
     int n = count == 1 ? snprintf(c->args, size, "%s, ", poll_events_str(fds[0].events))
                        : snprintf(c->args, size, "%zu fds, ", count);
