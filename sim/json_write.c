@@ -120,8 +120,21 @@ void json_writer_close(struct json_writer *w)
  * when complete, so a key or value that is not valid UTF-8 leaves nothing behind. */
 static char *member_at(struct json_writer *w, const char *key, size_t value_room)
 {
-    char *o = room(w->out, 6 * strlen(key) + 4 + value_room);
+    /* the keys are the schema's short names: copied as they are when plain and short, else
+     * (a reason used as a key, say) measured and escaped like any string */
+    enum { SHORT_KEY = 24 };
+    char *o = room(w->out, 6 * SHORT_KEY + 4 + value_room);
     if (w->has_member[w->depth - 1]) *o++ = ',';
+    size_t n = 0;
+    o[0] = '"';
+    for (unsigned char c; n < SHORT_KEY && plain[c = (unsigned char)key[n]]; n++) o[n + 1] = (char)c;
+    if (!key[n]) {
+        o[n + 1] = '"';
+        o[n + 2] = ':';
+        return o + n + 3;
+    }
+    size_t at = (size_t)(o - w->out->data);   /* room may move the buffer */
+    o = room(w->out, 6 * strlen(key) + 4 + value_room) + (at - w->out->len);
     o = literal_at(o, key);
     if (o) *o++ = ':';
     return o;

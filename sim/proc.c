@@ -8,6 +8,7 @@
 #include "reasons.h"
 
 #include "packet.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -204,17 +205,23 @@ static void call_args(struct call *c, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A byte count as the arguments (send, recv: once per call of a bulk transfer). */
+static void call_args_size(struct call *c, size_t len)
+{
+    if (!trace_active(c->p->host->net.trace)) return;
+    struct strbuf b = strbuf_fixed(c->args, sizeof c->args);
+    strbuf_u64(&b, len);
+}
+
 /* "10.0.0.1:49153>10.0.0.2:7", a listener "0.0.0.0:7>*", as the state events write it. */
 static void format_conn(const struct call *c, char out[48])
 {
-    char a[16], b[16];
-    out[0] = '\0';
+    struct strbuf b = strbuf_fixed(out, 48);   /* not snprintf: once per traced call */
     if (!c->has_key) return;
-    if (c->key.remote_port == 0)
-        snprintf(out, 48, "%s:%u>*", ip4_str(c->key.local_ip, a), c->key.local_port);
-    else
-        snprintf(out, 48, "%s:%u>%s:%u", ip4_str(c->key.local_ip, a), c->key.local_port,
-                 ip4_str(c->key.remote_ip, b), c->key.remote_port);
+    strbuf_addr(&b, c->key.local_ip, c->key.local_port);
+    strbuf_char(&b, '>');
+    if (c->key.remote_port == 0) strbuf_char(&b, '*');
+    else strbuf_addr(&b, c->key.remote_ip, c->key.remote_port);
 }
 
 /* Emits the call event; sets errno as the call did and returns ret. */
@@ -570,7 +577,7 @@ static long send_blocking(struct proc *p, struct fd_entry *e, const char *buf, s
 long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
 {
     struct call c = call_begin(p, "send", fd);
-    call_args(&c, "%zu", len);
+    call_args_size(&c, len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
     int err = 0, stack_flags = flags & (STACK_MSG_MORE | STACK_MSG_DONTWAIT);
@@ -594,7 +601,7 @@ long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
 long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
 {
     struct call c = call_begin(p, "recv", fd);
-    call_args(&c, "%zu", len);
+    call_args_size(&c, len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
     int err = 0, stack_flags = flags & (STACK_MSG_PEEK | STACK_MSG_DONTWAIT);

@@ -77,6 +77,11 @@ struct reasons {
     size_t listener_close_count;
     struct host_reboot reboots[8];
     size_t reboot_count;
+    /* the conn text last parsed and its key: a call event is seen twice, and a bulk transfer's
+     * calls are all on one connection */
+    char last_conn[48];
+    struct conn_key last_key;
+    bool last_parsed;
 };
 
 struct reasons *reasons_new(void)
@@ -612,7 +617,13 @@ static void on_call(struct reasons *r, struct trace *t, struct trace_call *c, ui
                     bool after)
 {
     struct conn_key key;
-    if (!c->conn[0] || !reasons_parse_conn(c->conn, &key)) return;
+    if (!c->conn[0]) return;
+    if (strcmp(c->conn, r->last_conn) != 0) {
+        r->last_parsed = reasons_parse_conn(c->conn, &r->last_key);
+        memcpy(r->last_conn, c->conn, sizeof r->last_conn);
+    }
+    if (!r->last_parsed) return;
+    key = r->last_key;
     struct endpoint *e = key.remote_port ? endpoint_of(r, key) : find(r, key);
     if (!e) {
         c->state = STACK_CLOSED;

@@ -37,12 +37,18 @@ static void grow(struct strbuf *sb, size_t need)
     sb->cap = cap;
 }
 
-char *strbuf_reserve(struct strbuf *sb, size_t n)
+char *strbuf_reserve_slow(struct strbuf *sb, size_t n)
 {
-    if (sb->len + n < sb->cap) return sb->data + sb->len;
     if (sb->fixed) return NULL;
     grow(sb, sb->len + n + 1);
     return sb->data + sb->len;
+}
+
+void strbuf_flush(struct strbuf *sb, FILE *f, size_t at)
+{
+    if (sb->len < at || !sb->len) return;
+    fwrite(sb->data, 1, sb->len, f);
+    strbuf_clear(sb);
 }
 
 void strbuf_put_slow(struct strbuf *sb, const char *s, size_t n)
@@ -130,4 +136,28 @@ void strbuf_ip4(struct strbuf *sb, uint32_t ip)
 {
     char buf[16];
     strbuf_str(sb, ip4_str(ip, buf));
+}
+
+void strbuf_addr(struct strbuf *sb, uint32_t ip, uint16_t port)
+{
+    strbuf_ip4(sb, ip);
+    strbuf_char(sb, ':');
+    strbuf_u64(sb, port);
+}
+
+void strbuf_addr_cached(struct strbuf *sb, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port)
+{
+    uint64_t key = (uint64_t)1 << 48 | (uint64_t)ip << 16 | port;
+    for (unsigned i = 0; i < STRBUF_ADDR_CACHE; i++)
+        if (c->key[i] == key) {
+            strbuf_put(sb, c->text[i], c->len[i]);
+            return;
+        }
+    unsigned i = c->next;
+    c->next = (i + 1) % STRBUF_ADDR_CACHE;
+    struct strbuf t = strbuf_fixed(c->text[i], sizeof c->text[i]);
+    strbuf_addr(&t, ip, port);
+    c->key[i] = key;
+    c->len[i] = (unsigned char)t.len;   /* at most 21: "255.255.255.255:65535" */
+    strbuf_put(sb, c->text[i], c->len[i]);
 }

@@ -19,7 +19,8 @@
 struct jsonl_sink {
     struct trace_sink base;
     struct outfile out;
-    struct strbuf line;             /* reused for every line: no allocation per event */
+    struct strbuf line;             /* lines not written yet; reused: no allocation per event */
+    struct strbuf_addr_cache addrs;
 };
 
 /* The members of one event, in the order of the trace contract, told to a visitor: the sink
@@ -34,13 +35,12 @@ struct fields {
     void (*close)(void *ctx);
 };
 
-static void addr(const struct fields *f, void *ctx, const char *key, uint32_t ip, uint16_t port)
+static void addr(const struct fields *f, void *ctx, struct strbuf_addr_cache *addrs,
+                 const char *key, uint32_t ip, uint16_t port)
 {
     char text[24];
     struct strbuf b = strbuf_fixed(text, sizeof text);
-    strbuf_ip4(&b, ip);
-    strbuf_char(&b, ':');
-    strbuf_u64(&b, port);
+    strbuf_addr_cached(&b, addrs, ip, port);
     f->string(ctx, key, text);
 }
 
@@ -50,13 +50,14 @@ static void string_or_null(const struct fields *f, void *ctx, const char *key, c
     else f->null(ctx, key);
 }
 
-static void segment_fields(const struct fields *f, void *ctx, const struct trace_segment *s)
+static void segment_fields(const struct fields *f, void *ctx, const struct trace_segment *s,
+                           struct strbuf_addr_cache *addrs)
 {
     char flags[8];
     f->string(ctx, "from", s->from);
     f->string(ctx, "to", s->to);
-    addr(f, ctx, "src", s->src_ip, s->src_port);
-    addr(f, ctx, "dst", s->dst_ip, s->dst_port);
+    addr(f, ctx, addrs, "src", s->src_ip, s->src_port);
+    addr(f, ctx, addrs, "dst", s->dst_ip, s->dst_port);
     f->string(ctx, "flags", packet_flags_str(s->flags, flags));
     f->integer(ctx, "seq", s->seq);
     f->integer(ctx, "ack", s->ack);
@@ -113,7 +114,9 @@ static void strings(const struct fields *f, void *ctx, const char *const *kv)
     for (; *kv; kv += 2) f->string(ctx, kv[0], kv[1]);
 }
 
-static void event_fields(const struct fields *f, void *ctx, const struct trace_event *ev)
+/* addrs: a cache of address texts (the sink's, kept from event to event) */
+static void event_fields(const struct fields *f, void *ctx, const struct trace_event *ev,
+                         struct strbuf_addr_cache *addrs)
 {
     static const char *const type_names[TRACE_TYPE_COUNT] = {
         [TRACE_SEGMENT] = "segment", [TRACE_STATE] = "state", [TRACE_CALL] = "call",
@@ -127,7 +130,7 @@ static void event_fields(const struct fields *f, void *ctx, const struct trace_e
     f->string(ctx, "type", ev->type < TRACE_TYPE_COUNT ? type_names[ev->type] : NULL);
     switch (ev->type) {
     case TRACE_SEGMENT:
-        segment_fields(f, ctx, &ev->u.segment);
+        segment_fields(f, ctx, &ev->u.segment, addrs);
         break;
     case TRACE_STATE:
         strings(f, ctx, (const char *const[]){ "host", ev->u.state.host, "conn", ev->u.state.conn,
@@ -240,7 +243,8 @@ json_t *trace_event_json(const struct trace_event *ev)
     static const struct fields build = { build_string, build_integer, build_null, build_boolean,
                                          build_object, build_close };
     struct builder b = { .stack = { json_object() }, .depth = 1 };
-    event_fields(&build, &b, ev);
+    struct strbuf_addr_cache addrs = { 0 };
+    event_fields(&build, &b, ev, &addrs);
     return b.stack[0];
 }
 
@@ -309,17 +313,18 @@ static void jsonl_event(struct trace_sink *sink, const struct trace_event *ev)
                                         write_object, write_close };
     struct jsonl_sink *s = (struct jsonl_sink *)sink;
     struct json_writer w;
-    strbuf_clear(&s->line);
     json_writer_begin(&w, &s->line);
-    event_fields(&text, &w, ev);
+    event_fields(&text, &w, ev, &s->addrs);
     json_writer_close(&w);
     strbuf_char(&s->line, '\n');
-    fwrite(s->line.data, 1, s->line.len, s->out.f);
+    strbuf_flush(&s->line, s->out.f, SINK_FLUSH_BYTES);
 }
 
 static int jsonl_finish(struct trace_sink *sink, char *err, size_t err_size)
 {
-    return outfile_commit(&((struct jsonl_sink *)sink)->out, err, err_size);
+    struct jsonl_sink *s = (struct jsonl_sink *)sink;
+    if (s->out.f) strbuf_flush(&s->line, s->out.f, 0);
+    return outfile_commit(&s->out, err, err_size);
 }
 
 static void jsonl_free(struct trace_sink *sink)

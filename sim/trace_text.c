@@ -18,7 +18,8 @@
 struct text_sink {
     struct trace_sink base;
     struct outfile out;
-    struct strbuf line;             /* reused for every line: no allocation per event */
+    struct strbuf line;             /* lines not written yet; reused: no allocation per event */
+    struct strbuf_addr_cache addrs;
 };
 
 /* Written with strbuf rather than snprintf: this runs for every event of every run with a
@@ -50,14 +51,8 @@ static void put_who(struct strbuf *b, const char *host, const char *kind)
     strbuf_str(b, kind);
 }
 
-static void put_addr(struct strbuf *b, uint32_t ip, uint16_t port)
-{
-    strbuf_ip4(b, ip);
-    strbuf_char(b, ':');
-    strbuf_u64(b, port);
-}
-
-static void format_segment(struct strbuf *b, const struct trace_segment *s)
+static void format_segment(struct strbuf *b, const struct trace_segment *s,
+                           struct strbuf_addr_cache *addrs)
 {
     char flags[8];
     /* "  %-8s> %-8s %-4s seq %-6u ack %-6u win %-5u len %-5u %s:%u > %s:%u" */
@@ -76,9 +71,9 @@ static void format_segment(struct strbuf *b, const struct trace_segment *s)
     strbuf_put(b, " len ", 5);
     strbuf_u64_left(b, s->len, 5);
     strbuf_char(b, ' ');
-    put_addr(b, s->src_ip, s->src_port);
+    strbuf_addr_cached(b, addrs, s->src_ip, s->src_port);
     strbuf_put(b, " > ", 3);
-    put_addr(b, s->dst_ip, s->dst_port);
+    strbuf_addr_cached(b, addrs, s->dst_ip, s->dst_port);
     if (s->delivered) {
         strbuf_str(b, "  arrives ");
         put_time_trimmed(b, s->arrive_us);
@@ -189,12 +184,14 @@ static void put_parts(struct strbuf *b, const char *const *parts)
     for (; *parts; parts++) strbuf_str(b, *parts);
 }
 
-static void format_event(struct strbuf *b, const struct trace_event *ev)
+/* addrs: a cache of address texts (the sink's, kept from line to line) */
+static void format_event(struct strbuf *b, const struct trace_event *ev,
+                         struct strbuf_addr_cache *addrs)
 {
     put_time(b, ev->t_us);
     switch (ev->type) {
     case TRACE_SEGMENT:
-        format_segment(b, &ev->u.segment);
+        format_segment(b, &ev->u.segment, addrs);
         return;
     case TRACE_STATE: {   /* "  %-8s state  %s  %s -> %s  (%s)" */
         const struct trace_state *s = &ev->u.state;
@@ -274,7 +271,8 @@ static void format_event(struct strbuf *b, const struct trace_event *ev)
 size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
 {
     struct strbuf b = strbuf_fixed(buf, size);
-    format_event(&b, ev);
+    struct strbuf_addr_cache addrs = { 0 };
+    format_event(&b, ev, &addrs);
     return b.len;
 }
 
@@ -298,15 +296,16 @@ static void text_begin(struct trace_sink *sink, const struct trace_header *h)
 static void text_event(struct trace_sink *sink, const struct trace_event *ev)
 {
     struct text_sink *s = (struct text_sink *)sink;
-    strbuf_clear(&s->line);
-    format_event(&s->line, ev);
+    format_event(&s->line, ev, &s->addrs);
     strbuf_char(&s->line, '\n');
-    fwrite(s->line.data, 1, s->line.len, s->out.f);
+    strbuf_flush(&s->line, s->out.f, SINK_FLUSH_BYTES);
 }
 
 static int text_finish(struct trace_sink *sink, char *err, size_t err_size)
 {
-    return outfile_commit(&((struct text_sink *)sink)->out, err, err_size);
+    struct text_sink *s = (struct text_sink *)sink;
+    if (s->out.f) strbuf_flush(&s->line, s->out.f, 0);
+    return outfile_commit(&s->out, err, err_size);
 }
 
 static void text_free(struct trace_sink *sink)
