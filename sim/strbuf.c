@@ -4,6 +4,8 @@
 #include "packet.h"
 #include "sched.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,22 @@ char *strbuf_reserve_slow(struct strbuf *sb, size_t n)
     if (sb->fixed) return NULL;
     grow(sb, sb->len + n + 1);
     return sb->data + sb->len;
+}
+
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    size_t avail = sb->len < sb->cap ? sb->cap - sb->len : 0;
+    int n = vsnprintf(avail ? sb->data + sb->len : NULL, avail, fmt, ap);
+    if (n > 0 && !sb->fixed && (size_t)n >= avail) {   /* did not fit: grow and write again */
+        grow(sb, sb->len + (size_t)n + 1);
+        vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, again);
+    }
+    if (n > 0) sb->len += (size_t)n;
+    va_end(again);
+    va_end(ap);
 }
 
 void strbuf_flush(struct strbuf *sb, FILE *f, size_t at)

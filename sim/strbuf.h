@@ -69,6 +69,8 @@ static inline void strbuf_char(struct strbuf *sb, char c)
 }
 
 static inline void strbuf_str(struct strbuf *sb, const char *s) { strbuf_put(sb, s, strlen(s)); }
+/* printf into the strbuf, for lines too rare to be worth writing out by hand. */
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* s left-aligned in width columns (printf "%-*s"). */
 void strbuf_str_left(struct strbuf *sb, const char *s, size_t width);
 /* What a sink collects before it writes (strbuf_flush). */

@@ -120,62 +120,30 @@ static void format_call(struct strbuf *b, const struct trace_call *c, uint64_t t
     }
 }
 
-/* ", lost %llu (%s" — the caller closes the parenthesis */
-static void put_lost(struct strbuf *b, uint64_t bytes, const char *reason)
-{
-    strbuf_str(b, ", lost ");
-    strbuf_u64(b, bytes);
-    strbuf_put(b, " (", 2);
-    strbuf_str(b, reason);
-}
-
+/* The accounting and pool lines come once per connection or pool: printf is fine there. */
 static void format_accounting(struct strbuf *b, const struct trace_accounting *a)
 {
-    /* "  %-8s bytes  %s>%s %s: sent %llu, delivered %llu" */
-    put_who(b, a->from, "bytes  ");
-    strbuf_str(b, a->from);
-    strbuf_char(b, '>');
-    strbuf_str(b, a->to);
-    strbuf_char(b, ' ');
-    strbuf_str(b, a->conn);
-    strbuf_str(b, ": sent ");
-    strbuf_u64(b, a->sent);
-    strbuf_str(b, ", delivered ");
-    strbuf_u64(b, a->delivered);
-    if (a->lost_unread) {
-        put_lost(b, a->lost_unread, a->unread_reason);
-        strbuf_char(b, ')');
-    }
-    if (a->lost_unarrived) {
-        put_lost(b, a->lost_unarrived, a->unarrived_reason);
-        if (a->never_on_wire) {
-            strbuf_put(b, "; ", 2);
-            strbuf_u64(b, a->never_on_wire);
-            strbuf_str(b, " never left the sender");
-        }
-        strbuf_char(b, ')');
-    }
-    if (a->mismatch_at >= 0) {
-        strbuf_str(b, "; CONTENT WRONG from byte ");
-        strbuf_i64(b, a->mismatch_at);
-    } else {
-        strbuf_str(b, "; content ");
-        strbuf_str(b, a->ok ? "ok" : "WRONG");
-    }
+    strbuf_printf(b, "  %-8s bytes  %s>%s %s: sent %llu, delivered %llu", a->from, a->from, a->to,
+                  a->conn, (unsigned long long)a->sent, (unsigned long long)a->delivered);
+    if (a->lost_unread)
+        strbuf_printf(b, ", lost %llu (%s)", (unsigned long long)a->lost_unread, a->unread_reason);
+    if (a->lost_unarrived && a->never_on_wire)
+        strbuf_printf(b, ", lost %llu (%s; %llu never left the sender)",
+                      (unsigned long long)a->lost_unarrived, a->unarrived_reason,
+                      (unsigned long long)a->never_on_wire);
+    else if (a->lost_unarrived)
+        strbuf_printf(b, ", lost %llu (%s)", (unsigned long long)a->lost_unarrived,
+                      a->unarrived_reason);
+    if (a->mismatch_at >= 0)
+        strbuf_printf(b, "; CONTENT WRONG from byte %lld", (long long)a->mismatch_at);
+    else
+        strbuf_printf(b, "; content %s", a->ok ? "ok" : "WRONG");
 }
 
 static void format_pool(struct strbuf *b, const struct trace_pool *p)
 {
-    /* "  %-8s pool   lwIP pool %s ran out: %u in use of %u, %u allocation%s refused" */
-    put_who(b, p->host, "pool   lwIP pool ");
-    strbuf_str(b, p->pool);
-    strbuf_str(b, " ran out: ");
-    strbuf_u64(b, p->used);
-    strbuf_str(b, " in use of ");
-    strbuf_u64(b, p->avail);
-    strbuf_put(b, ", ", 2);
-    strbuf_u64(b, p->refused);
-    strbuf_str(b, p->refused == 1 ? " allocation refused" : " allocations refused");
+    strbuf_printf(b, "  %-8s pool   lwIP pool %s ran out: %u in use of %u, %u allocation%s refused",
+                  p->host, p->pool, p->used, p->avail, p->refused, p->refused == 1 ? "" : "s");
 }
 
 /* The parts of a line after the host column, joined: "a" "b" ... up to a NULL. */

@@ -116,6 +116,14 @@ static void test_fixed_strbuf_cuts_off_as_snprintf(void **state)
     want[sizeof buf - 1] = '\0';   /* what snprintf into buf would have kept */
     assert_string_equal(buf, want);
     assert_int_equal(b.len, (size_t)n);
+    strbuf_printf(&b, "%s", "more");   /* past the end: only counted */
+    assert_string_equal(buf, want);
+    assert_int_equal(b.len, (size_t)n + 4);
+    struct strbuf grown = { 0 };
+    for (int i = 0; i < 100; i++) strbuf_printf(&grown, "%-5d|", i);
+    assert_int_equal(grown.len, 600);
+    assert_memory_equal(grown.data + 594, "99   |", 7);   /* the NUL included */
+    strbuf_release(&grown);
     char ip[16];
     b = strbuf_fixed(ip, sizeof ip);
     strbuf_ip4(&b, 0xC0A80A01u);
