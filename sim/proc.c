@@ -636,7 +636,7 @@ static bool shutdown_closes(const struct fd_entry *e, int how)
  * it first detaches the pcb's callbacks (tcp_arg, tcp_err: NULL), then finds it cannot wait
  * and returns ERR_WOULDBLOCK, leaving conn->pcb.tcp set. When lwIP later frees that pcb (an RST
  * in tcp_input, a timeout in tcp_slowtmr) nobody tells the netconn, and the socket's close
- * frees it a second time (the TCP_PCB pool count drops below zero). shutdown never lingers on
+ * frees it again (the TCP_PCB pool count drops below zero). shutdown never lingers on
  * Linux (SO_LINGER is about close), so the OS turns SO_LINGER off for lwIP's shutdown and on
  * again after it. Returns whether it did. */
 static bool shutdown_linger_off(struct proc *p, const struct fd_entry *e, int how)
