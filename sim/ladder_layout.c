@@ -3,6 +3,7 @@
 #include "ladder_layout.h"
 
 #include "packet.h"
+#include "strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,15 +33,14 @@ static int grow(void **items, size_t count, size_t *cap, size_t size)
 
 /* ---- which events belong to a connection ---- */
 
+/* Written with strbuf, not snprintf: the ladder and the connection filter ask this of every
+ * event for every connection (issue 11: a fifth of the catalog's instructions). */
 static void segment_conn(const struct trace_segment *s, bool reverse, char out[48])
 {
-    char a[16], b[16];
-    if (reverse)
-        snprintf(out, 48, "%s:%u>%s:%u", ip4_str(s->dst_ip, a), s->dst_port,
-                 ip4_str(s->src_ip, b), s->src_port);
-    else
-        snprintf(out, 48, "%s:%u>%s:%u", ip4_str(s->src_ip, a), s->src_port,
-                 ip4_str(s->dst_ip, b), s->dst_port);
+    struct strbuf b = strbuf_fixed(out, 48);
+    strbuf_addr(&b, reverse ? s->dst_ip : s->src_ip, reverse ? s->dst_port : s->src_port);
+    strbuf_char(&b, '>');
+    strbuf_addr(&b, reverse ? s->src_ip : s->dst_ip, reverse ? s->src_port : s->dst_port);
 }
 
 /* "a>b" equals conn, or conn read backwards. */
@@ -51,8 +51,17 @@ static bool same_conn(const char *c, const char *conn)
     const char *gt = strchr(c, '>');
     if (!gt) return false;
     char backwards[100];
-    snprintf(backwards, sizeof backwards, "%s>%.*s", gt + 1, (int)(gt - c), c);
+    struct strbuf b = strbuf_fixed(backwards, sizeof backwards);
+    strbuf_str(&b, gt + 1);
+    strbuf_char(&b, '>');
+    strbuf_put(&b, c, (size_t)(gt - c));
     return strcmp(backwards, conn) == 0;
+}
+
+static void copy_conn(char out[48], const char *conn)
+{
+    struct strbuf b = strbuf_fixed(out, 48);
+    strbuf_str(&b, conn);
 }
 
 void ladder_event_conn(const struct trace_event *ev, char out[48])
@@ -60,11 +69,11 @@ void ladder_event_conn(const struct trace_event *ev, char out[48])
     out[0] = '\0';
     switch (ev->type) {
     case TRACE_SEGMENT: segment_conn(&ev->u.segment, false, out); return;
-    case TRACE_STATE: snprintf(out, 48, "%s", ev->u.state.conn); return;
-    case TRACE_CALL: snprintf(out, 48, "%s", ev->u.call.conn); return;
-    case TRACE_TIMER: snprintf(out, 48, "%s", ev->u.timer.conn); return;
-    case TRACE_HELD: snprintf(out, 48, "%s", ev->u.held.conn); return;
-    case TRACE_ACCOUNTING: snprintf(out, 48, "%s", ev->u.accounting.conn); return;
+    case TRACE_STATE: copy_conn(out, ev->u.state.conn); return;
+    case TRACE_CALL: copy_conn(out, ev->u.call.conn); return;
+    case TRACE_TIMER: copy_conn(out, ev->u.timer.conn); return;
+    case TRACE_HELD: copy_conn(out, ev->u.held.conn); return;
+    case TRACE_ACCOUNTING: copy_conn(out, ev->u.accounting.conn); return;
     case TRACE_SIGNAL:
     case TRACE_PROCESS:
     case TRACE_HOST:

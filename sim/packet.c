@@ -66,7 +66,15 @@ const char *packet_flags_str(uint8_t flags, char buf[8])
 
 const char *ip4_str(uint32_t ip, char buf[16])
 {
-    snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    /* by hand: snprintf here was a tenth of a fully traced run (issue 11) */
+    char *p = buf;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        unsigned octet = (ip >> shift) & 255u;
+        if (octet >= 100) *p++ = (char)('0' + octet / 100);
+        if (octet >= 10) *p++ = (char)('0' + octet / 10 % 10);
+        *p++ = (char)('0' + octet % 10);
+        *p++ = shift ? '.' : '\0';
+    }
     return buf;
 }
 

@@ -8,8 +8,10 @@
 #include "reasons.h"
 
 #include "packet.h"
+#include "strbuf.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,12 +177,9 @@ static void call_conn_of(struct call *c, int sock)
 
 static struct call call_begin(struct proc *p, const char *name, int fd)
 {
-    char what[64];
     require_own_coroutine(p, name);
     check_fatal_signal(p);   /* a SIGPIPE raised by the previous call ends the process here */
-    if (fd >= 0) snprintf(what, sizeof what, "%s(fd %d)", name, fd);
-    else snprintf(what, sizeof what, "%s()", name);
-    sched_set_activity(what);
+    sched_set_activity_call(name, fd);
     struct call c = { .p = p, .name = name, .fd = fd, .start_us = sched_now_us() };
     struct fd_entry *e = fd >= FIRST_FD && fd < p->fd_capacity && p->fds[fd].sock >= 0
                              ? &p->fds[fd] : NULL;
@@ -194,17 +193,35 @@ static struct call call_begin(struct proc *p, const char *name, int fd)
     return c;
 }
 
+/* The call's arguments as the text timeline shows them; formatted only when a trace listens
+ * (trace_active): with recording off and no sink, this snprintf per call was wasted. */
+static void call_args(struct call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void call_args(struct call *c, const char *fmt, ...)
+{
+    if (!trace_active(c->p->host->net.trace)) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->args, sizeof c->args, fmt, ap);
+    va_end(ap);
+}
+
+/* A byte count as the arguments (send, recv: once per call of a bulk transfer). */
+static void call_args_size(struct call *c, size_t len)
+{
+    if (!trace_active(c->p->host->net.trace)) return;
+    struct strbuf b = strbuf_fixed(c->args, sizeof c->args);
+    strbuf_u64(&b, len);
+}
+
 /* "10.0.0.1:49153>10.0.0.2:7", a listener "0.0.0.0:7>*", as the state events write it. */
 static void format_conn(const struct call *c, char out[48])
 {
-    char a[16], b[16];
-    out[0] = '\0';
+    struct strbuf b = strbuf_fixed(out, 48);   /* not snprintf: once per traced call */
     if (!c->has_key) return;
-    if (c->key.remote_port == 0)
-        snprintf(out, 48, "%s:%u>*", ip4_str(c->key.local_ip, a), c->key.local_port);
-    else
-        snprintf(out, 48, "%s:%u>%s:%u", ip4_str(c->key.local_ip, a), c->key.local_port,
-                 ip4_str(c->key.remote_ip, b), c->key.remote_port);
+    strbuf_addr(&b, c->key.local_ip, c->key.local_port);
+    strbuf_char(&b, '>');
+    if (c->key.remote_port == 0) strbuf_char(&b, '*');
+    else strbuf_addr(&b, c->key.remote_ip, c->key.remote_port);
 }
 
 /* Emits the call event; sets errno as the call did and returns ret. */
@@ -386,7 +403,7 @@ int proc_socket(struct proc *p)
 int proc_bind(struct proc *p, int fd, const char *ip, uint16_t port)
 {
     struct call c = call_begin(p, "bind", fd);
-    snprintf(c.args, sizeof c.args, "%s:%u", ip ? ip : "0.0.0.0", port);
+    call_args(&c, "%s:%u", ip ? ip : "0.0.0.0", port);
     struct fd_entry *e = fd_entry(p, fd);
     uint32_t addr = 0;
     int err = 0;
@@ -409,7 +426,7 @@ int proc_bind(struct proc *p, int fd, const char *ip, uint16_t port)
 int proc_listen(struct proc *p, int fd, int backlog)
 {
     struct call c = call_begin(p, "listen", fd);
-    snprintf(c.args, sizeof c.args, "%d", backlog);
+    call_args(&c, "%d", backlog);
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
@@ -440,7 +457,7 @@ int proc_accept(struct proc *p, int fd)
     }
     if (ns < 0) return (int)call_end(&c, -1, err, -1);
     char ipbuf[16];
-    snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(peer_ip, ipbuf), peer_port);
+    call_args(&c, "%s:%u", ip4_str(peer_ip, ipbuf), peer_port);
     int nfd = fd_alloc(p, make_nonblocking(p, ns));
     p->fds[nfd].connected = true;
     fd_key(p, &p->fds[nfd]);
@@ -455,7 +472,7 @@ int proc_accept(struct proc *p, int fd)
 int proc_connect(struct proc *p, int fd, const char *ip, uint16_t port)
 {
     struct call c = call_begin(p, "connect", fd);
-    snprintf(c.args, sizeof c.args, "%s:%u", ip ? ip : "?", port);
+    call_args(&c, "%s:%u", ip ? ip : "?", port);
     struct fd_entry *e = fd_entry(p, fd);
     uint32_t addr = 0;
     int err = 0;
@@ -560,7 +577,7 @@ static long send_blocking(struct proc *p, struct fd_entry *e, const char *buf, s
 long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
 {
     struct call c = call_begin(p, "send", fd);
-    snprintf(c.args, sizeof c.args, "%zu", len);
+    call_args_size(&c, len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
     int err = 0, stack_flags = flags & (STACK_MSG_MORE | STACK_MSG_DONTWAIT);
@@ -584,7 +601,7 @@ long proc_send(struct proc *p, int fd, const void *buf, size_t len, int flags)
 long proc_recv(struct proc *p, int fd, void *buf, size_t len, int flags)
 {
     struct call c = call_begin(p, "recv", fd);
-    snprintf(c.args, sizeof c.args, "%zu", len);
+    call_args_size(&c, len);
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return call_bad_fd(&c);
     int err = 0, stack_flags = flags & (STACK_MSG_PEEK | STACK_MSG_DONTWAIT);
@@ -619,7 +636,7 @@ static bool shutdown_closes(const struct fd_entry *e, int how)
  * it first detaches the pcb's callbacks (tcp_arg, tcp_err: NULL), then finds it cannot wait
  * and returns ERR_WOULDBLOCK, leaving conn->pcb.tcp set. When lwIP later frees that pcb (an RST
  * in tcp_input, a timeout in tcp_slowtmr) nobody tells the netconn, and the socket's close
- * frees it a second time (the TCP_PCB pool count drops below zero). shutdown never lingers on
+ * frees it again (the TCP_PCB pool count drops below zero). shutdown never lingers on
  * Linux (SO_LINGER is about close), so the OS turns SO_LINGER off for lwIP's shutdown and on
  * again after it. Returns whether it did. */
 static bool shutdown_linger_off(struct proc *p, const struct fd_entry *e, int how)
@@ -640,7 +657,7 @@ int proc_shutdown(struct proc *p, int fd, int how)
 {
     static const char *const names[] = { "SHUT_RD", "SHUT_WR", "SHUT_RDWR" };
     struct call c = call_begin(p, "shutdown", fd);
-    snprintf(c.args, sizeof c.args, "%s", how >= 0 && how <= 2 ? names[how] : "?");
+    call_args(&c, "%s", how >= 0 && how <= 2 ? names[how] : "?");
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
@@ -683,9 +700,9 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
     struct call c = call_begin(p, "setsockopt", fd);
     const char *name = sockopt_name(opt->name);
     if (opt->name == STACK_SO_LINGER)
-        snprintf(c.args, sizeof c.args, "%s {%d, %d}", name, opt->value, opt->linger_s);
+        call_args(&c, "%s {%d, %d}", name, opt->value, opt->linger_s);
     else
-        snprintf(c.args, sizeof c.args, "%s %d", name, opt->value);
+        call_args(&c, "%s %d", name, opt->value);
     struct fd_entry *e = fd_entry(p, fd);
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
@@ -705,7 +722,7 @@ int proc_setsockopt(struct proc *p, int fd, const struct stack_opt *opt)
 int proc_set_nonblocking(struct proc *p, int fd, bool on)
 {
     struct call c = call_begin(p, "fcntl", fd);
-    snprintf(c.args, sizeof c.args, "F_SETFL, %s", on ? "O_NONBLOCK" : "0");
+    call_args(&c, "F_SETFL, %s", on ? "O_NONBLOCK" : "0");
     struct fd_entry *e = fd_entry(p, fd);
     if (!e) return (int)call_bad_fd(&c);
     e->app_nonblocking = on;
@@ -767,7 +784,7 @@ static int query_addr(struct proc *p, const char *name, int fd, addr_query query
     int ret = query(e->sock, ip, port, &err);
     if (ret == 0) {
         char ipbuf[16];
-        snprintf(c.args, sizeof c.args, "%s:%u", ip4_str(*ip, ipbuf), *port);
+        call_args(&c, "%s:%u", ip4_str(*ip, ipbuf), *port);
     }
     return (int)call_end(&c, ret, err, -1);
 }
@@ -798,7 +815,7 @@ int proc_getsockopt(struct proc *p, int fd, struct stack_opt *opt)
     int err = 0;
     if (!e) return (int)call_bad_fd(&c);
     int ret = p->host->stack->getsockopt(e->sock, opt, &err);
-    if (ret == 0) snprintf(c.args, sizeof c.args, "%s = %d", sockopt_name(opt->name), opt->value);
+    if (ret == 0) call_args(&c, "%s = %d", sockopt_name(opt->name), opt->value);
     return (int)call_end(&c, ret, err, -1);
 }
 
@@ -812,7 +829,7 @@ int proc_get_so_error(struct proc *p, int fd, int *so_error)
     int pending = p->host->stack->so_error(e->sock, &err);
     if (pending < 0) return (int)call_end(&c, -1, err, -1);
     *so_error = pending;
-    snprintf(c.args, sizeof c.args, "SO_ERROR = %s", *so_error ? errno_name(*so_error) : "0");
+    call_args(&c, "SO_ERROR = %s", *so_error ? errno_name(*so_error) : "0");
     return (int)call_end(&c, 0, 0, -1);
 }
 
@@ -867,6 +884,7 @@ static int poll_now(struct proc *p, struct proc_pollfd *fds, size_t count)
 /* poll's arguments as the timeline shows them: one fd's events, or how many fds; the timeout. */
 static void poll_args(struct call *c, const struct proc_pollfd *fds, size_t count, uint64_t timeout_us)
 {
+    if (!trace_active(c->p->host->net.trace)) return;   /* as call_args */
     size_t size = sizeof c->args;
     int n = count == 1 ? snprintf(c->args, size, "%s, ", poll_events_str(fds[0].events))
                        : snprintf(c->args, size, "%zu fds, ", count);

@@ -86,6 +86,10 @@ struct coro {
     struct timer deadline;      /* armed while waiting with a deadline, or before start */
     enum wait_result result;
     char activity[ACTIVITY_BYTES];
+    /* sched_set_activity_call: the call and its fd, formatted only when a deadlock report
+     * asks (a call per socket call would otherwise pay a snprintf nobody reads) */
+    const char *activity_call;
+    int activity_fd;
 };
 
 static struct {
@@ -602,7 +606,29 @@ struct coro *sched_spawn(const char *name, enum coro_kind kind, void *owner, uin
 void sched_set_activity(const char *what)
 {
     if (!S.current) return;
-    snprintf(S.current->activity, sizeof S.current->activity, "%s", what ? what : "");
+    S.current->activity_call = NULL;
+    if (!what) S.current->activity[0] = '\0';
+    else snprintf(S.current->activity, sizeof S.current->activity, "%s", what);
+}
+
+void sched_set_activity_call(const char *call, int fd)
+{
+    if (!S.current) return;
+    S.current->activity_call = call;
+    S.current->activity_fd = fd;
+}
+
+/* What c is doing, as the deadlock report says it ("recv(fd 3)"). */
+static const char *activity_text(struct coro *c)
+{
+    if (c->activity_call) {
+        if (c->activity_fd >= 0)
+            snprintf(c->activity, sizeof c->activity, "%s(fd %d)", c->activity_call, c->activity_fd);
+        else
+            snprintf(c->activity, sizeof c->activity, "%s()", c->activity_call);
+        c->activity_call = NULL;
+    }
+    return c->activity[0] ? c->activity : "(unknown call)";
 }
 
 static struct coro *current_or_panic(const char *op)
@@ -702,7 +728,7 @@ size_t sched_describe_blocked(char *buf, size_t size)
         n++;
         if (used < size) {
             int w = snprintf(buf + used, size - used, "  %s blocked in %s\n", c->name,
-                             c->activity[0] ? c->activity : "(unknown call)");
+                             activity_text(c));
             if (w > 0) used += (size_t)w;
         }
     }

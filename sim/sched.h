@@ -72,6 +72,9 @@ bool coro_is_done(const struct coro *c);
 /* What the current coroutine is doing, for the deadlock report ("recv(fd 3)"). The string is
  * copied. NULL clears it. */
 void sched_set_activity(const char *what);
+/* The same for a socket call: "<call>(fd <fd>)", or "<call>()" when fd < 0, formatted only if a
+ * report asks. call must live as long as the run (a string literal). */
+void sched_set_activity_call(const char *call, int fd);
 
 /* Block the current coroutine on q until woken or until the absolute deadline_us
  * (SCHED_FOREVER: no deadline). Must be called from a coroutine. */

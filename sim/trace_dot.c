@@ -53,8 +53,12 @@ struct dot_sink {
     struct outfile out;
     char *scenario;
     uint64_t seed;
-    struct endpoint *endpoints;
+    struct endpoint *endpoints;     /* in order of first appearance (the colours follow it) */
     size_t endpoint_count, endpoint_cap;
+    /* endpoints by hash of (host, conn): open addressing, index + 1 (0: empty), a power of two
+     * at least twice endpoint_count */
+    size_t *slots;
+    size_t slot_count;
     struct transition *moves;
     size_t move_count, move_cap;
     /* What went wrong while collecting (out of memory, say), reported by finish: a sink only
@@ -168,16 +172,53 @@ static bool grow(void **array, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
+/* FNV-1a over host, a separator and conn. */
+static uint64_t endpoint_hash(const char *host, const char *conn)
+{
+    uint64_t h = 14695981039346656037u;
+    for (const char *p = host; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211u;
+    h = (h ^ 0xffu) * 1099511628211u;
+    for (const char *p = conn; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211u;
+    return h;
+}
+
+/* The slot of (host, conn): the one holding it, or the empty one where it would go. */
+static size_t *endpoint_slot(const struct dot_sink *s, const char *host, const char *conn)
+{
+    size_t mask = s->slot_count - 1, i = (size_t)endpoint_hash(host, conn) & mask;
+    for (;; i = (i + 1) & mask) {
+        size_t *slot = &s->slots[i];
+        if (!*slot) return slot;
+        const struct endpoint *e = &s->endpoints[*slot - 1];
+        if (strcmp(e->conn, conn) == 0 && strcmp(e->host, host) == 0) return slot;
+    }
+}
+
+/* Room for one more endpoint in the index (rebuilt twice as large when half full). */
+static bool index_room(struct dot_sink *s)
+{
+    if (2 * (s->endpoint_count + 1) <= s->slot_count) return true;
+    size_t count = s->slot_count ? 2 * s->slot_count : 64;
+    size_t *slots = calloc(count, sizeof *slots);
+    if (!slots) return false;
+    free(s->slots);
+    s->slots = slots;
+    s->slot_count = count;
+    for (size_t k = 0; k < s->endpoint_count; k++)
+        *endpoint_slot(s, s->endpoints[k].host, s->endpoints[k].conn) = k + 1;
+    return true;
+}
+
 /* The index of the (host, conn) endpoint, added on first appearance so colours follow the
- * trace order. Linear: a run has few endpoints, and a hash would only add ways to lose order. */
+ * trace order. Found through a hash index: a catalog scenario with thousands of connections made
+ * the linear search of every state change most of this sink's cost (issue 11). */
 static bool endpoint_index(struct dot_sink *s, const struct trace_state *st, size_t *index)
 {
-    for (size_t k = 0; k < s->endpoint_count; k++) {
-        size_t i = s->endpoint_count - 1 - k;   /* newest first: a new connection talks most */
-        if (strcmp(s->endpoints[i].host, st->host) == 0 && strcmp(s->endpoints[i].conn, st->conn) == 0) {
-            *index = i;
-            return true;
-        }
+    if (!index_room(s)) return false;
+    size_t *slot = endpoint_slot(s, st->host, st->conn);
+    if (*slot) {
+        *index = *slot - 1;
+        return true;
     }
     if (!grow((void **)&s->endpoints, &s->endpoint_cap, s->endpoint_count + 1, sizeof *s->endpoints))
         return false;
@@ -186,6 +227,7 @@ static bool endpoint_index(struct dot_sink *s, const struct trace_state *st, siz
     if (!e->host) return false;
     snprintf(e->conn, sizeof e->conn, "%s", st->conn);
     *index = s->endpoint_count++;
+    *slot = *index + 1;
     return true;
 }
 
@@ -526,6 +568,7 @@ static void dot_free(struct trace_sink *sink)
     for (size_t i = 0; i < s->endpoint_count; i++) free(s->endpoints[i].host);
     for (size_t i = 0; i < s->move_count; i++) free(s->moves[i].cause);
     free(s->endpoints);
+    free(s->slots);
     free(s->moves);
     free(s->scenario);
     free(s);

@@ -1,9 +1,12 @@
 /* trace_jsonl — the timeline.jsonl sink: one JSON object per line, the schema of the trace
- * contract (docs/trace-format.md). Built with jansson, keys in insertion order
- * (JSON_PRESERVE_ORDER) so the bytes are the same on every run. Written to <path>.tmp and
- * renamed by finish. */
+ * contract (docs/trace-format.md), keys in a fixed order so the bytes are the same on every
+ * run. Events are written straight to text by json_write (no object per event: that was most of
+ * a fully traced run's cost, issue 11), the same bytes jansson's json_dumps made of them;
+ * trace_event_json builds the jansson object from the same description of the members. The
+ * header, once per run, is built with jansson. Written to <path>.tmp and renamed by finish. */
 #include "trace.h"
 
+#include "json_write.h"
 #include "outfile.h"
 #include "packet.h"
 
@@ -16,83 +19,104 @@
 struct jsonl_sink {
     struct trace_sink base;
     struct outfile out;
+    struct strbuf line;             /* lines not written yet; reused: no allocation per event */
+    struct strbuf_addr_cache addrs;
 };
 
-static void write_line(struct jsonl_sink *s, json_t *obj)
+/* The members of one event, in the order of the trace contract, told to a visitor: the sink
+ * writes them as text (json_write), trace_event_json builds a jansson object of them. One
+ * description of the schema for both, so the file and `expect event` matching cannot drift. */
+struct fields {
+    void (*string)(void *ctx, const char *key, const char *value);   /* NULL: left out */
+    void (*integer)(void *ctx, const char *key, long long value);
+    void (*null)(void *ctx, const char *key);
+    void (*boolean)(void *ctx, const char *key, bool value);
+    void (*object)(void *ctx, const char *key);                      /* nested, until close */
+    void (*close)(void *ctx);
+};
+
+static void addr(const struct fields *f, void *ctx, struct strbuf_addr_cache *addrs,
+                 const char *key, uint32_t ip, uint16_t port)
 {
-    char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-    if (line) {
-        fprintf(s->out.f, "%s\n", line);
-        free(line);
-    }
-    json_decref(obj);
+    char text[24];
+    struct strbuf b = strbuf_fixed(text, sizeof text);
+    strbuf_addr_cached(&b, addrs, ip, port);
+    f->string(ctx, key, text);
 }
 
-static json_t *addr(uint32_t ip, uint16_t port)
+static void string_or_null(const struct fields *f, void *ctx, const char *key, const char *s)
 {
-    char buf[16], text[24];
-    snprintf(text, sizeof text, "%s:%u", ip4_str(ip, buf), port);
-    return json_string(text);
+    if (s) f->string(ctx, key, s);
+    else f->null(ctx, key);
 }
 
-static json_t *string_or_null(const char *s) { return s ? json_string(s) : json_null(); }
-
-static void set(json_t *obj, const char *key, json_t *value) { json_object_set_new(obj, key, value); }
-
-static void add_segment(json_t *o, const struct trace_segment *s)
+static void segment_fields(const struct fields *f, void *ctx, const struct trace_segment *s,
+                           struct strbuf_addr_cache *addrs)
 {
     char flags[8];
-    set(o, "from", json_string(s->from));
-    set(o, "to", json_string(s->to));
-    set(o, "src", addr(s->src_ip, s->src_port));
-    set(o, "dst", addr(s->dst_ip, s->dst_port));
-    set(o, "flags", json_string(packet_flags_str(s->flags, flags)));
-    set(o, "seq", json_integer(s->seq));
-    set(o, "ack", json_integer(s->ack));
-    set(o, "len", json_integer(s->len));
-    set(o, "win", json_integer(s->win));
-    set(o, "fate", json_string(s->fate));
-    set(o, "arrive_us", s->delivered ? json_integer((json_int_t)s->arrive_us) : json_null());
-    if (s->injected) set(o, "injected", json_true());
-    set(o, "reason", s->reason[0] ? json_string(s->reason) : json_null());
+    f->string(ctx, "from", s->from);
+    f->string(ctx, "to", s->to);
+    addr(f, ctx, addrs, "src", s->src_ip, s->src_port);
+    addr(f, ctx, addrs, "dst", s->dst_ip, s->dst_port);
+    f->string(ctx, "flags", packet_flags_str(s->flags, flags));
+    f->integer(ctx, "seq", s->seq);
+    f->integer(ctx, "ack", s->ack);
+    f->integer(ctx, "len", s->len);
+    f->integer(ctx, "win", s->win);
+    f->string(ctx, "fate", s->fate);
+    if (s->delivered) f->integer(ctx, "arrive_us", (long long)s->arrive_us);
+    else f->null(ctx, "arrive_us");
+    if (s->injected) f->boolean(ctx, "injected", true);
+    string_or_null(f, ctx, "reason", s->reason[0] ? s->reason : NULL);
 }
 
-static void add_call(json_t *o, const struct trace_call *c)
+static void call_fields(const struct fields *f, void *ctx, const struct trace_call *c)
 {
-    set(o, "host", json_string(c->host));
-    set(o, "proc", json_string(c->proc));
-    set(o, "call", json_string(c->call));
-    set(o, "fd", c->fd >= 0 ? json_integer(c->fd) : json_null());
-    set(o, "start_us", json_integer((json_int_t)c->start_us));
-    set(o, "ret", json_integer(c->ret));
-    set(o, "errno", string_or_null(errno_name(c->err)));
-    set(o, "bytes", c->bytes >= 0 ? json_integer(c->bytes) : json_null());
-    set(o, "conn", c->conn[0] ? json_string(c->conn) : json_null());
-    set(o, "state", c->conn[0] ? json_string(tcp_state_name(c->state)) : json_null());
+    f->string(ctx, "host", c->host);
+    f->string(ctx, "proc", c->proc);
+    f->string(ctx, "call", c->call);
+    if (c->fd >= 0) f->integer(ctx, "fd", c->fd);
+    else f->null(ctx, "fd");
+    f->integer(ctx, "start_us", (long long)c->start_us);
+    f->integer(ctx, "ret", c->ret);
+    string_or_null(f, ctx, "errno", errno_name(c->err));
+    if (c->bytes >= 0) f->integer(ctx, "bytes", c->bytes);
+    else f->null(ctx, "bytes");
+    string_or_null(f, ctx, "conn", c->conn[0] ? c->conn : NULL);
+    string_or_null(f, ctx, "state", c->conn[0] ? tcp_state_name(c->state) : NULL);
 }
 
-static void add_accounting(json_t *o, const struct trace_accounting *a)
+static void accounting_fields(const struct fields *f, void *ctx, const struct trace_accounting *a)
 {
-    json_t *lost = json_object();
-    if (a->lost_unread) set(lost, a->unread_reason, json_integer((json_int_t)a->lost_unread));
-    if (a->lost_unarrived) {
-        /* one key per reason: the same reason twice is one amount, so the object adds up */
-        json_t *same = json_object_get(lost, a->unarrived_reason);
-        json_int_t earlier = same ? json_integer_value(same) : 0;
-        set(lost, a->unarrived_reason, json_integer(earlier + (json_int_t)a->lost_unarrived));
-    }
-    set(o, "from", json_string(a->from));
-    set(o, "to", json_string(a->to));
-    set(o, "conn", json_string(a->conn));
-    set(o, "sent", json_integer((json_int_t)a->sent));
-    set(o, "delivered", json_integer((json_int_t)a->delivered));
-    set(o, "lost", lost);
-    set(o, "never_on_wire", json_integer((json_int_t)a->never_on_wire));
-    set(o, "content_ok", json_boolean(a->mismatch_at < 0));
-    set(o, "ok", json_boolean(a->ok));
+    /* one key per reason: the same reason twice is one amount, so the object adds up */
+    bool same = a->lost_unread && a->lost_unarrived && a->unread_reason && a->unarrived_reason &&
+                strcmp(a->unread_reason, a->unarrived_reason) == 0;
+    f->string(ctx, "from", a->from);
+    f->string(ctx, "to", a->to);
+    f->string(ctx, "conn", a->conn);
+    f->integer(ctx, "sent", (long long)a->sent);
+    f->integer(ctx, "delivered", (long long)a->delivered);
+    f->object(ctx, "lost");
+    if (a->lost_unread && a->unread_reason)
+        f->integer(ctx, a->unread_reason,
+                   (long long)(a->lost_unread + (same ? a->lost_unarrived : 0)));
+    if (a->lost_unarrived && !same && a->unarrived_reason)
+        f->integer(ctx, a->unarrived_reason, (long long)a->lost_unarrived);
+    f->close(ctx);
+    f->integer(ctx, "never_on_wire", (long long)a->never_on_wire);
+    f->boolean(ctx, "content_ok", a->mismatch_at < 0);
+    f->boolean(ctx, "ok", a->ok);
 }
 
-static json_t *event_object(const struct trace_event *ev)
+/* host, then the names of further string members and their values, up to a NULL key */
+static void strings(const struct fields *f, void *ctx, const char *const *kv)
+{
+    for (; *kv; kv += 2) f->string(ctx, kv[0], kv[1]);
+}
+
+/* addrs: a cache of address texts (the sink's, kept from event to event) */
+static void event_fields(const struct fields *f, void *ctx, const struct trace_event *ev,
+                         struct strbuf_addr_cache *addrs)
 {
     static const char *const type_names[TRACE_TYPE_COUNT] = {
         [TRACE_SEGMENT] = "segment", [TRACE_STATE] = "state", [TRACE_CALL] = "call",
@@ -102,86 +126,152 @@ static json_t *event_object(const struct trace_event *ev)
         [TRACE_DEFECT] = "lwip-defect",
         [TRACE_TIMER] = "timer", [TRACE_HELD] = "held",
     };
-    json_t *o = json_object();
-    set(o, "t_us", json_integer((json_int_t)ev->t_us));
-    set(o, "type", json_string(type_names[ev->type]));
+    f->integer(ctx, "t_us", (long long)ev->t_us);
+    f->string(ctx, "type", ev->type < TRACE_TYPE_COUNT ? type_names[ev->type] : NULL);
     switch (ev->type) {
     case TRACE_SEGMENT:
-        add_segment(o, &ev->u.segment);
+        segment_fields(f, ctx, &ev->u.segment, addrs);
         break;
     case TRACE_STATE:
-        set(o, "host", json_string(ev->u.state.host));
-        set(o, "conn", json_string(ev->u.state.conn));
-        set(o, "from", json_string(tcp_state_name(ev->u.state.from)));
-        set(o, "to", json_string(tcp_state_name(ev->u.state.to)));
-        set(o, "cause", json_string(ev->u.state.cause));
+        strings(f, ctx, (const char *const[]){ "host", ev->u.state.host, "conn", ev->u.state.conn,
+                "from", tcp_state_name(ev->u.state.from), "to", tcp_state_name(ev->u.state.to),
+                "cause", ev->u.state.cause, NULL });
         break;
     case TRACE_CALL:
-        add_call(o, &ev->u.call);
+        call_fields(f, ctx, &ev->u.call);
         break;
     case TRACE_PROCESS:
-        set(o, "host", json_string(ev->u.process.host));
-        set(o, "proc", json_string(ev->u.process.proc));
-        set(o, "event", json_string(ev->u.process.event));
-        set(o, "status", json_integer(ev->u.process.status));
+        strings(f, ctx, (const char *const[]){ "host", ev->u.process.host,
+                "proc", ev->u.process.proc, "event", ev->u.process.event, NULL });
+        f->integer(ctx, "status", ev->u.process.status);
         break;
     case TRACE_HOST:
-        set(o, "host", json_string(ev->u.host.host));
-        set(o, "event", json_string(ev->u.host.event));
+        strings(f, ctx, (const char *const[]){ "host", ev->u.host.host,
+                "event", ev->u.host.event, NULL });
         break;
     case TRACE_LINK:
-        set(o, "event", json_string(ev->u.link.event));
-        set(o, "detail", json_string(ev->u.link.detail));
+        strings(f, ctx, (const char *const[]){ "event", ev->u.link.event,
+                "detail", ev->u.link.detail, NULL });
         break;
     case TRACE_SIGNAL:
-        set(o, "host", json_string(ev->u.signal.host));
-        set(o, "proc", json_string(ev->u.signal.proc));
-        set(o, "signal", json_string(ev->u.signal.signal));
-        set(o, "action", json_string(ev->u.signal.action));
+        strings(f, ctx, (const char *const[]){ "host", ev->u.signal.host,
+                "proc", ev->u.signal.proc, "signal", ev->u.signal.signal,
+                "action", ev->u.signal.action, NULL });
         break;
     case TRACE_EXPECT:
-        set(o, "line", json_integer(ev->u.expect.line));
-        set(o, "ok", json_boolean(ev->u.expect.ok));
-        set(o, "text", json_string(ev->u.expect.text));
+        f->integer(ctx, "line", ev->u.expect.line);
+        f->boolean(ctx, "ok", ev->u.expect.ok);
+        f->string(ctx, "text", ev->u.expect.text);
         break;
     case TRACE_ACCOUNTING:
-        add_accounting(o, &ev->u.accounting);
+        accounting_fields(f, ctx, &ev->u.accounting);
         break;
     case TRACE_POOL:
-        set(o, "host", json_string(ev->u.pool.host));
-        set(o, "pool", json_string(ev->u.pool.pool));
-        set(o, "used", json_integer(ev->u.pool.used));
-        set(o, "avail", json_integer(ev->u.pool.avail));
-        set(o, "refused", json_integer(ev->u.pool.refused));
+        strings(f, ctx, (const char *const[]){ "host", ev->u.pool.host,
+                "pool", ev->u.pool.pool, NULL });
+        f->integer(ctx, "used", ev->u.pool.used);
+        f->integer(ctx, "avail", ev->u.pool.avail);
+        f->integer(ctx, "refused", ev->u.pool.refused);
         break;
     case TRACE_DEFECT:
-        set(o, "host", json_string(ev->u.defect.host));
-        set(o, "proc", string_or_null(ev->u.defect.proc));
-        set(o, "function", json_string(ev->u.defect.function));
-        set(o, "detail", json_string(ev->u.defect.detail));
+        f->string(ctx, "host", ev->u.defect.host);
+        string_or_null(f, ctx, "proc", ev->u.defect.proc);
+        strings(f, ctx, (const char *const[]){ "function", ev->u.defect.function,
+                "detail", ev->u.defect.detail, NULL });
         break;
     case TRACE_TIMER:
-        set(o, "host", json_string(ev->u.timer.host));
-        set(o, "conn", json_string(ev->u.timer.conn));
-        set(o, "timer", json_string(ev->u.timer.timer));
-        set(o, "count", json_integer(ev->u.timer.count));
-        set(o, "waited_us", json_integer((json_int_t)ev->u.timer.waited_us));
-        set(o, "detail", json_string(ev->u.timer.detail));
+        strings(f, ctx, (const char *const[]){ "host", ev->u.timer.host,
+                "conn", ev->u.timer.conn, "timer", ev->u.timer.timer, NULL });
+        f->integer(ctx, "count", ev->u.timer.count);
+        f->integer(ctx, "waited_us", (long long)ev->u.timer.waited_us);
+        f->string(ctx, "detail", ev->u.timer.detail);
         break;
     case TRACE_HELD:
-        set(o, "host", json_string(ev->u.held.host));
-        set(o, "conn", json_string(ev->u.held.conn));
-        set(o, "bytes", json_integer((json_int_t)ev->u.held.bytes));
-        set(o, "why", json_string(ev->u.held.why));
-        set(o, "detail", json_string(ev->u.held.detail));
+        strings(f, ctx, (const char *const[]){ "host", ev->u.held.host,
+                "conn", ev->u.held.conn, NULL });
+        f->integer(ctx, "bytes", (long long)ev->u.held.bytes);
+        strings(f, ctx, (const char *const[]){ "why", ev->u.held.why,
+                "detail", ev->u.held.detail, NULL });
         break;
     case TRACE_TYPE_COUNT:
         break;
     }
-    return o;
 }
 
-json_t *trace_event_json(const struct trace_event *ev) { return event_object(ev); }
+/* ---- the visitor that builds a jansson object (trace_event_json) ---- */
+
+struct builder {
+    json_t *stack[2];               /* the event, and the nested object being filled */
+    int depth;
+};
+
+static void build_set(void *ctx, const char *key, json_t *value)
+{
+    struct builder *b = ctx;
+    json_object_set_new(b->stack[b->depth - 1], key, value);   /* NULL value: left out */
+}
+
+static void build_string(void *ctx, const char *key, const char *value)
+{
+    build_set(ctx, key, value ? json_string(value) : NULL);
+}
+
+static void build_integer(void *ctx, const char *key, long long value)
+{
+    build_set(ctx, key, json_integer(value));
+}
+
+static void build_null(void *ctx, const char *key) { build_set(ctx, key, json_null()); }
+
+static void build_boolean(void *ctx, const char *key, bool value)
+{
+    build_set(ctx, key, json_boolean(value));
+}
+
+static void build_object(void *ctx, const char *key)
+{
+    struct builder *b = ctx;
+    json_t *o = json_object();
+    json_object_set_new(b->stack[b->depth - 1], key, o);
+    b->stack[b->depth++] = o;
+}
+
+static void build_close(void *ctx) { ((struct builder *)ctx)->depth--; }
+
+json_t *trace_event_json(const struct trace_event *ev)
+{
+    static const struct fields build = { build_string, build_integer, build_null, build_boolean,
+                                         build_object, build_close };
+    struct builder b = { .stack = { json_object() }, .depth = 1 };
+    struct strbuf_addr_cache addrs = { 0 };
+    event_fields(&build, &b, ev, &addrs);
+    return b.stack[0];
+}
+
+/* ---- the visitor that writes the text (the sink) ---- */
+
+static void write_string(void *ctx, const char *key, const char *value)
+{
+    json_write_string(ctx, key, value);
+}
+
+static void write_integer(void *ctx, const char *key, long long value)
+{
+    json_write_integer(ctx, key, value);
+}
+
+static void write_null(void *ctx, const char *key) { json_write_null(ctx, key); }
+
+static void write_boolean(void *ctx, const char *key, bool value)
+{
+    json_write_bool(ctx, key, value);
+}
+
+static void write_object(void *ctx, const char *key) { json_write_object(ctx, key); }
+
+static void write_close(void *ctx) { json_writer_close(ctx); }
+
+static void set(json_t *obj, const char *key, json_t *value) { json_object_set_new(obj, key, value); }
 
 static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
 {
@@ -208,22 +298,39 @@ static void jsonl_begin(struct trace_sink *sink, const struct trace_header *h)
         json_array_append_new(hosts, host);
     }
     set(o, "hosts", hosts);
-    write_line((struct jsonl_sink *)sink, o);
+    /* once per run: jansson builds it */
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    if (line) {
+        fprintf(((struct jsonl_sink *)sink)->out.f, "%s\n", line);
+        free(line);
+    }
+    json_decref(o);
 }
 
 static void jsonl_event(struct trace_sink *sink, const struct trace_event *ev)
 {
-    write_line((struct jsonl_sink *)sink, event_object(ev));
+    static const struct fields text = { write_string, write_integer, write_null, write_boolean,
+                                        write_object, write_close };
+    struct jsonl_sink *s = (struct jsonl_sink *)sink;
+    struct json_writer w;
+    json_writer_begin(&w, &s->line);
+    event_fields(&text, &w, ev, &s->addrs);
+    json_writer_close(&w);
+    strbuf_char(&s->line, '\n');
+    strbuf_flush(&s->line, s->out.f, SINK_FLUSH_BYTES);
 }
 
 static int jsonl_finish(struct trace_sink *sink, char *err, size_t err_size)
 {
-    return outfile_commit(&((struct jsonl_sink *)sink)->out, err, err_size);
+    struct jsonl_sink *s = (struct jsonl_sink *)sink;
+    if (s->out.f) strbuf_flush(&s->line, s->out.f, 0);
+    return outfile_commit(&s->out, err, err_size);
 }
 
 static void jsonl_free(struct trace_sink *sink)
 {
     outfile_discard(&((struct jsonl_sink *)sink)->out);
+    strbuf_release(&((struct jsonl_sink *)sink)->line);
     free(sink);
 }
 

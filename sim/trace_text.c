@@ -8,9 +8,9 @@
 
 #include "outfile.h"
 #include "packet.h"
+#include "strbuf.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,136 +18,230 @@
 struct text_sink {
     struct trace_sink base;
     struct outfile out;
+    struct strbuf line;             /* lines not written yet; reused: no allocation per event */
+    struct strbuf_addr_cache addrs;
 };
 
-static size_t appendf(char *buf, size_t size, size_t used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static size_t appendf(char *buf, size_t size, size_t used, const char *fmt, ...)
+/* Written with strbuf rather than snprintf: this runs for every event of every run with a
+ * timeline, and printf's format parsing was most of its cost (issue 11). The comments give the
+ * printf format each piece reproduces. */
+
+/* "%6llu.%06llu": seconds right-aligned in 6 columns, then microseconds */
+static void put_time(struct strbuf *b, uint64_t t_us)
 {
-    if (used >= size) return used;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + used, size - used, fmt, ap);
-    va_end(ap);
-    return n < 0 ? used : used + (size_t)n;
+    strbuf_u64_right(b, t_us / 1000000, 6, ' ');
+    strbuf_char(b, '.');
+    strbuf_u64_right(b, t_us % 1000000, 6, '0');
 }
 
-static size_t format_time(char *buf, size_t size, uint64_t t_us)
+/* the time without put_time's leading blanks */
+static void put_time_trimmed(struct strbuf *b, uint64_t t_us)
 {
-    return appendf(buf, size, 0, "%6llu.%06llu", (unsigned long long)(t_us / 1000000),
-                   (unsigned long long)(t_us % 1000000));
+    strbuf_u64(b, t_us / 1000000);
+    strbuf_char(b, '.');
+    strbuf_u64_right(b, t_us % 1000000, 6, '0');
 }
 
-static size_t format_segment(char *buf, size_t size, size_t n, const struct trace_segment *s)
+/* "  %-8s <kind>": the host column and the kind of event */
+static void put_who(struct strbuf *b, const char *host, const char *kind)
 {
-    char flags[8], src[16], dst[16];
-    packet_flags_str(s->flags, flags);
-    n = appendf(buf, size, n, "  %-8s> %-8s %-4s seq %-6u ack %-6u win %-5u len %-5u %s:%u > %s:%u",
-                s->from, s->to, flags, s->seq, s->ack, s->win, s->len, ip4_str(s->src_ip, src),
-                s->src_port, ip4_str(s->dst_ip, dst), s->dst_port);
+    strbuf_put(b, "  ", 2);
+    strbuf_str_left(b, host, 8);
+    strbuf_char(b, ' ');
+    strbuf_str(b, kind);
+}
+
+static void format_segment(struct strbuf *b, const struct trace_segment *s,
+                           struct strbuf_addr_cache *addrs)
+{
+    char flags[8];
+    /* "  %-8s> %-8s %-4s seq %-6u ack %-6u win %-5u len %-5u %s:%u > %s:%u" */
+    strbuf_put(b, "  ", 2);
+    strbuf_str_left(b, s->from, 8);
+    strbuf_put(b, "> ", 2);
+    strbuf_str_left(b, s->to, 8);
+    strbuf_char(b, ' ');
+    strbuf_str_left(b, packet_flags_str(s->flags, flags), 4);
+    strbuf_put(b, " seq ", 5);
+    strbuf_u64_left(b, s->seq, 6);
+    strbuf_put(b, " ack ", 5);
+    strbuf_u64_left(b, s->ack, 6);
+    strbuf_put(b, " win ", 5);
+    strbuf_u64_left(b, s->win, 5);
+    strbuf_put(b, " len ", 5);
+    strbuf_u64_left(b, s->len, 5);
+    strbuf_char(b, ' ');
+    strbuf_addr_cached(b, addrs, s->src_ip, s->src_port);
+    strbuf_put(b, " > ", 3);
+    strbuf_addr_cached(b, addrs, s->dst_ip, s->dst_port);
     if (s->delivered) {
-        char at[24];
-        format_time(at, sizeof at, s->arrive_us);
-        const char *trimmed = at;
-        while (*trimmed == ' ') trimmed++;
-        n = appendf(buf, size, n, "  arrives %s", trimmed);
+        strbuf_str(b, "  arrives ");
+        put_time_trimmed(b, s->arrive_us);
     } else {
-        n = appendf(buf, size, n, "  %s", s->fate);
+        strbuf_put(b, "  ", 2);
+        strbuf_str(b, s->fate);
     }
-    if (s->injected) n = appendf(buf, size, n, "  [injected]");
-    if (s->reason[0]) n = appendf(buf, size, n, "  why: %s", s->reason);
-    return n;
+    if (s->injected) strbuf_str(b, "  [injected]");
+    if (s->reason[0]) {
+        strbuf_str(b, "  why: ");
+        strbuf_str(b, s->reason);
+    }
 }
 
-static size_t format_call(char *buf, size_t size, size_t n, const struct trace_call *c,
-                          uint64_t t_us)
+static void format_call(struct strbuf *b, const struct trace_call *c, uint64_t t_us)
 {
-    n = appendf(buf, size, n, "  %-8s call   %s: %s(", c->host, c->proc, c->call);
-    if (c->fd >= 0) n = appendf(buf, size, n, "%d%s", c->fd, c->args[0] ? ", " : "");
-    n = appendf(buf, size, n, "%s) = %ld", c->args, c->ret);
-    if (c->err) n = appendf(buf, size, n, " %s", errno_name(c->err));
+    /* "  %-8s call   %s: %s(" [fd[, ]] "%s) = %ld" [" %s"] */
+    put_who(b, c->host, "call   ");
+    strbuf_str(b, c->proc);
+    strbuf_put(b, ": ", 2);
+    strbuf_str(b, c->call);
+    strbuf_char(b, '(');
+    if (c->fd >= 0) {
+        strbuf_i64(b, c->fd);
+        if (c->args[0]) strbuf_put(b, ", ", 2);
+    }
+    strbuf_str(b, c->args);
+    strbuf_put(b, ") = ", 4);
+    strbuf_i64(b, c->ret);
+    if (c->err) {
+        strbuf_char(b, ' ');
+        strbuf_str(b, errno_name(c->err));
+    }
     if (c->start_us != t_us) {
-        char since[24];
-        format_time(since, sizeof since, c->start_us);
-        const char *trimmed = since;
-        while (*trimmed == ' ') trimmed++;
-        n = appendf(buf, size, n, "  (blocked since %s)", trimmed);
+        strbuf_str(b, "  (blocked since ");
+        put_time_trimmed(b, c->start_us);
+        strbuf_char(b, ')');
     }
-    if (c->conn[0]) n = appendf(buf, size, n, "  on %s %s", c->conn, tcp_state_name(c->state));
-    return n;
+    if (c->conn[0]) {
+        strbuf_str(b, "  on ");
+        strbuf_str(b, c->conn);
+        strbuf_char(b, ' ');
+        strbuf_str(b, tcp_state_name(c->state));
+    }
 }
 
-static size_t format_accounting(char *buf, size_t size, size_t n, const struct trace_accounting *a)
+/* The accounting and pool lines come once per connection or pool: printf is fine there. */
+static void format_accounting(struct strbuf *b, const struct trace_accounting *a)
 {
-    n = appendf(buf, size, n, "  %-8s bytes  %s>%s %s: sent %llu, delivered %llu", a->from, a->from,
-                a->to, a->conn, (unsigned long long)a->sent, (unsigned long long)a->delivered);
+    strbuf_printf(b, "  %-8s bytes  %s>%s %s: sent %llu, delivered %llu", a->from, a->from, a->to,
+                  a->conn, (unsigned long long)a->sent, (unsigned long long)a->delivered);
     if (a->lost_unread)
-        n = appendf(buf, size, n, ", lost %llu (%s)", (unsigned long long)a->lost_unread,
-                    a->unread_reason);
+        strbuf_printf(b, ", lost %llu (%s)", (unsigned long long)a->lost_unread, a->unread_reason);
     if (a->lost_unarrived && a->never_on_wire)
-        n = appendf(buf, size, n, ", lost %llu (%s; %llu never left the sender)",
-                    (unsigned long long)a->lost_unarrived, a->unarrived_reason,
-                    (unsigned long long)a->never_on_wire);
+        strbuf_printf(b, ", lost %llu (%s; %llu never left the sender)",
+                      (unsigned long long)a->lost_unarrived, a->unarrived_reason,
+                      (unsigned long long)a->never_on_wire);
     else if (a->lost_unarrived)
-        n = appendf(buf, size, n, ", lost %llu (%s)", (unsigned long long)a->lost_unarrived,
-                    a->unarrived_reason);
+        strbuf_printf(b, ", lost %llu (%s)", (unsigned long long)a->lost_unarrived,
+                      a->unarrived_reason);
     if (a->mismatch_at >= 0)
-        return appendf(buf, size, n, "; CONTENT WRONG from byte %lld", (long long)a->mismatch_at);
-    return appendf(buf, size, n, "; content %s", a->ok ? "ok" : "WRONG");
+        strbuf_printf(b, "; CONTENT WRONG from byte %lld", (long long)a->mismatch_at);
+    else
+        strbuf_printf(b, "; content %s", a->ok ? "ok" : "WRONG");
+}
+
+static void format_pool(struct strbuf *b, const struct trace_pool *p)
+{
+    strbuf_printf(b, "  %-8s pool   lwIP pool %s ran out: %u in use of %u, %u allocation%s refused",
+                  p->host, p->pool, p->used, p->avail, p->refused, p->refused == 1 ? "" : "s");
+}
+
+/* The parts of a line after the host column, joined: "a" "b" ... up to a NULL. */
+static void put_parts(struct strbuf *b, const char *const *parts)
+{
+    for (; *parts; parts++) strbuf_str(b, *parts);
+}
+
+/* addrs: a cache of address texts (the sink's, kept from line to line) */
+static void format_event(struct strbuf *b, const struct trace_event *ev,
+                         struct strbuf_addr_cache *addrs)
+{
+    put_time(b, ev->t_us);
+    switch (ev->type) {
+    case TRACE_SEGMENT:
+        format_segment(b, &ev->u.segment, addrs);
+        return;
+    case TRACE_STATE: {   /* "  %-8s state  %s  %s -> %s  (%s)" */
+        const struct trace_state *s = &ev->u.state;
+        put_who(b, s->host, "state  ");
+        put_parts(b, (const char *const[]){ s->conn, "  ", tcp_state_name(s->from), " -> ",
+                                            tcp_state_name(s->to), "  (", s->cause, ")", NULL });
+        return;
+    }
+    case TRACE_CALL:
+        format_call(b, &ev->u.call, ev->t_us);
+        return;
+    case TRACE_PROCESS: {   /* "  %-8s proc   %s: %s (status %d)" */
+        const struct trace_process *p = &ev->u.process;
+        put_who(b, p->host, "proc   ");
+        put_parts(b, (const char *const[]){ p->proc, ": ", p->event, " (status ", NULL });
+        strbuf_i64(b, p->status);
+        strbuf_char(b, ')');
+        return;
+    }
+    case TRACE_HOST:
+        put_who(b, ev->u.host.host, "host   ");
+        strbuf_str(b, ev->u.host.event);
+        return;
+    case TRACE_LINK:   /* "  %-8s %-6s %s" with "link" */
+        put_who(b, "link", "");
+        strbuf_str_left(b, ev->u.link.event, 6);
+        strbuf_char(b, ' ');
+        strbuf_str(b, ev->u.link.detail);
+        return;
+    case TRACE_SIGNAL: {   /* "  %-8s signal %s: %s -> %s" */
+        const struct trace_signal *g = &ev->u.signal;
+        put_who(b, g->host, "signal ");
+        put_parts(b, (const char *const[]){ g->proc, ": ", g->signal, " -> ", g->action, NULL });
+        return;
+    }
+    case TRACE_EXPECT:   /* "  %-8s %-6s line %d: %s" with "expect" */
+        put_who(b, "expect", "");
+        strbuf_str_left(b, ev->u.expect.ok ? "ok" : "FAILED", 6);
+        strbuf_str(b, " line ");
+        strbuf_i64(b, ev->u.expect.line);
+        strbuf_put(b, ": ", 2);
+        strbuf_str(b, ev->u.expect.text);
+        return;
+    case TRACE_ACCOUNTING:
+        format_accounting(b, &ev->u.accounting);
+        return;
+    case TRACE_POOL:
+        format_pool(b, &ev->u.pool);
+        return;
+    case TRACE_DEFECT: {   /* "  %-8s lwip-defect %s%s%s: %s" */
+        const struct trace_defect *d = &ev->u.defect;
+        put_who(b, d->host, "lwip-defect ");
+        put_parts(b, (const char *const[]){ d->proc ? d->proc : "", d->proc ? ": " : "",
+                                            d->function, ": ", d->detail, NULL });
+        return;
+    }
+    case TRACE_TIMER:   /* "  %-8s timer  %s  %s" */
+        put_who(b, ev->u.timer.host, "timer  ");
+        put_parts(b, (const char *const[]){ ev->u.timer.conn, "  ", ev->u.timer.detail, NULL });
+        return;
+    case TRACE_HELD:   /* "  %-8s held   %s  %llu bytes queued, not sent: %s" */
+        put_who(b, ev->u.held.host, "held   ");
+        strbuf_str(b, ev->u.held.conn);
+        strbuf_put(b, "  ", 2);
+        strbuf_u64(b, ev->u.held.bytes);
+        strbuf_str(b, " bytes queued, not sent: ");
+        strbuf_str(b, ev->u.held.detail);
+        return;
+    case TRACE_TYPE_COUNT:
+        break;
+    }
+    strbuf_str(b, "  (event type ");
+    strbuf_i64(b, (int)ev->type);
+    strbuf_char(b, ')');
 }
 
 size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
 {
-    size_t n = format_time(buf, size, ev->t_us);
-    switch (ev->type) {
-    case TRACE_SEGMENT:
-        return format_segment(buf, size, n, &ev->u.segment);
-    case TRACE_STATE: {
-        const struct trace_state *s = &ev->u.state;
-        return appendf(buf, size, n, "  %-8s state  %s  %s -> %s  (%s)", s->host, s->conn,
-                       tcp_state_name(s->from), tcp_state_name(s->to), s->cause);
-    }
-    case TRACE_CALL:
-        return format_call(buf, size, n, &ev->u.call, ev->t_us);
-    case TRACE_PROCESS: {
-        const struct trace_process *p = &ev->u.process;
-        return appendf(buf, size, n, "  %-8s proc   %s: %s (status %d)", p->host, p->proc,
-                       p->event, p->status);
-    }
-    case TRACE_HOST:
-        return appendf(buf, size, n, "  %-8s host   %s", ev->u.host.host, ev->u.host.event);
-    case TRACE_LINK:
-        return appendf(buf, size, n, "  %-8s %-6s %s", "link", ev->u.link.event,
-                       ev->u.link.detail);
-    case TRACE_SIGNAL: {
-        const struct trace_signal *g = &ev->u.signal;
-        return appendf(buf, size, n, "  %-8s signal %s: %s -> %s", g->host, g->proc, g->signal,
-                       g->action);
-    }
-    case TRACE_EXPECT:
-        return appendf(buf, size, n, "  %-8s %-6s line %d: %s", "expect",
-                       ev->u.expect.ok ? "ok" : "FAILED", ev->u.expect.line, ev->u.expect.text);
-    case TRACE_ACCOUNTING:
-        return format_accounting(buf, size, n, &ev->u.accounting);
-    case TRACE_POOL:
-        return appendf(buf, size, n, "  %-8s pool   lwIP pool %s ran out: %u in use of %u, %u "
-                       "allocation%s refused", ev->u.pool.host, ev->u.pool.pool, ev->u.pool.used,
-                       ev->u.pool.avail, ev->u.pool.refused, ev->u.pool.refused == 1 ? "" : "s");
-    case TRACE_DEFECT:
-        return appendf(buf, size, n, "  %-8s lwip-defect %s%s%s: %s", ev->u.defect.host,
-                       ev->u.defect.proc ? ev->u.defect.proc : "",
-                       ev->u.defect.proc ? ": " : "", ev->u.defect.function, ev->u.defect.detail);
-    case TRACE_TIMER:
-        return appendf(buf, size, n, "  %-8s timer  %s  %s", ev->u.timer.host, ev->u.timer.conn,
-                       ev->u.timer.detail);
-    case TRACE_HELD:
-        return appendf(buf, size, n, "  %-8s held   %s  %llu bytes queued, not sent: %s",
-                       ev->u.held.host, ev->u.held.conn, (unsigned long long)ev->u.held.bytes,
-                       ev->u.held.detail);
-    case TRACE_TYPE_COUNT:
-        break;
-    }
-    return appendf(buf, size, n, "  (event type %d)", (int)ev->type);
+    struct strbuf b = strbuf_fixed(buf, size);
+    struct strbuf_addr_cache addrs = { 0 };
+    format_event(&b, ev, &addrs);
+    return b.len;
 }
 
 static void text_begin(struct trace_sink *sink, const struct trace_header *h)
@@ -170,19 +264,22 @@ static void text_begin(struct trace_sink *sink, const struct trace_header *h)
 static void text_event(struct trace_sink *sink, const struct trace_event *ev)
 {
     struct text_sink *s = (struct text_sink *)sink;
-    char line[768];
-    trace_format_text(ev, line, sizeof line);
-    fprintf(s->out.f, "%s\n", line);
+    format_event(&s->line, ev, &s->addrs);
+    strbuf_char(&s->line, '\n');
+    strbuf_flush(&s->line, s->out.f, SINK_FLUSH_BYTES);
 }
 
 static int text_finish(struct trace_sink *sink, char *err, size_t err_size)
 {
-    return outfile_commit(&((struct text_sink *)sink)->out, err, err_size);
+    struct text_sink *s = (struct text_sink *)sink;
+    if (s->out.f) strbuf_flush(&s->line, s->out.f, 0);
+    return outfile_commit(&s->out, err, err_size);
 }
 
 static void text_free(struct trace_sink *sink)
 {
     outfile_discard(&((struct text_sink *)sink)->out);
+    strbuf_release(&((struct text_sink *)sink)->line);
     free(sink);
 }
 

@@ -169,6 +169,28 @@ static void test_deadlock_is_reported_with_each_blocked_process(void **state)
     assert_string_equal(report, "  client/app blocked in recv(fd 3)\n");
 }
 
+static void stuck_in_call(void *arg)
+{
+    struct waitq never = { 0 };
+    sched_set_activity("sleep");   /* replaced by the call below */
+    sched_set_activity_call(arg ? "accept" : "socket", arg ? 4 : -1);
+    sched_wait(&never, SCHED_FOREVER);
+}
+
+/* The socket calls' activity is formatted only when the report is written (issue 11): the
+ * same text as sched_set_activity with it written out. */
+static void test_deadlock_report_formats_socket_calls_on_demand(void **state)
+{
+    (void)state;
+    sched_spawn("server/app", CORO_PROCESS, NULL, 0, stuck_in_call, "fd");
+    sched_spawn("client/app", CORO_PROCESS, NULL, 0, stuck_in_call, NULL);
+    assert_int_equal(sched_run(SCHED_FOREVER), RUN_DEADLOCK);
+    char report[256];
+    assert_int_equal(sched_describe_blocked(report, sizeof report), 2);
+    assert_string_equal(report, "  server/app blocked in accept(fd 4)\n"
+                                "  client/app blocked in socket()\n");
+}
+
 static void test_daemons_alone_blocked_forever_are_idle_not_deadlock(void **state)
 {
     (void)state;
@@ -186,6 +208,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_yield_round_robins_ready_coroutines_without_time_passing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spawn_with_a_start_time_waits_for_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadlock_is_reported_with_each_blocked_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadlock_report_formats_socket_calls_on_demand, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemons_alone_blocked_forever_are_idle_not_deadlock, setup, teardown),
     };
     return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

@@ -96,7 +96,7 @@ if part callgrind; then
         ir = $1; gsub(",", "", ir); what = $0; sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "", what)
         part = "other"
         if (what ~ /build\/lwip\/src\//) part = "lwip"
-        else if (what ~ /sim\/trace|libjansson|libpcap/) part = "tracing"
+        else if (what ~ /sim\/trace|sim\/json_write|sim\/strbuf|libjansson|libpcap/) part = "tracing"
         else if (what ~ /(^|\/)sim\/|lwip-port\//) part = "simulator"
         total += ir; sum[part] += ir
       }
