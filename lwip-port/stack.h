@@ -171,6 +171,12 @@ struct lwip_stack {
     size_t (*socket_events)(int *out, size_t max);
     /* Allocations refused so far by every pool together (a pool report is due when it moved). */
     uint64_t (*pool_errors)(void);
+
+    /* ---- instance families (lwip-port/README.md) ----
+     * Since power-on, a pool reached its size or refused an allocation, or a mailbox filled
+     * up: the run may have depended on this family's sizes. */
+    bool (*bound_reached)(void);
+    unsigned pool_conns;        /* the connections the pools are sized for (TCPSIM_POOL_CONNS) */
 };
 
 #endif
