@@ -96,6 +96,15 @@ static int write_report(const struct scenario *sc, uint64_t seed, struct world *
     return report_html_write(dir, &run, err, err_size);
 }
 
+/* The wall-clock budget covers both attempts of a scenario: once it ran out, the run stops
+ * (as a budget stop, with no output) whatever family it was on. */
+static bool out_of_wall_time(void)
+{
+    enum budget_kind kind;
+    uint64_t limit;
+    return budget_exceeded(&kind, &limit) && kind == BUDGET_WALL_SECONDS;
+}
+
 /* One run of sc with its hosts on the instance family `pools`. A run on the small family that
  * reached one of its bounds is discarded before anything of it is final (the checks, the
  * files): *redo is set and the sinks remove their temporary files as the world is freed. */
@@ -118,7 +127,7 @@ static int run_on(const struct scenario *sc, const struct backend_options *o, co
         return -1;
     }
     s->result = world_run(w, o->horizon_us);
-    *redo = pools == WORLD_POOLS_SMALL && world_bound_reached(w);
+    *redo = pools == WORLD_POOLS_SMALL && world_bound_reached(w) && !out_of_wall_time();
     if (*redo) {
         scenario_runner_free(r);
         world_free(w);
