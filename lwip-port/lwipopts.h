@@ -23,11 +23,20 @@
 #if TCPSIM_CONNS < 64 || TCPSIM_CONNS > 32767
 #error "TCPSIM_CONNS must be within 64..32767 (lwIP counts pool elements in u16_t)"
 #endif
-#define TCPIP_MBOX_SIZE                 (2 * TCPSIM_CONNS) /* a burst of thousands of SYNs must
+/* TCPSIM_SMALL_FAMILY: the small instance family (lwip-port/README.md, "Instance families"):
+ * the same options with every pool sized for TCPSIM_POOL_CONNS = 64 connections, the heap
+ * (MEM_SIZE) left as it is. A run that stays below every bound behaves exactly as on the
+ * default family; the simulator checks that and runs again on the default family if not. */
+#ifdef TCPSIM_SMALL_FAMILY
+#define TCPSIM_POOL_CONNS               64
+#else
+#define TCPSIM_POOL_CONNS               TCPSIM_CONNS
+#endif
+#define TCPIP_MBOX_SIZE                 (2 * TCPSIM_POOL_CONNS) /* a burst of thousands of SYNs must
                                                not be dropped at the mailbox: the link already
                                                models loss */
 #define DEFAULT_TCP_RECVMBOX_SIZE       128
-#define DEFAULT_ACCEPTMBOX_SIZE         TCPSIM_CONNS
+#define DEFAULT_ACCEPTMBOX_SIZE         TCPSIM_POOL_CONNS
 #define TCPIP_THREAD_STACKSIZE          0   /* ignored: coroutine stacks are sized by sim/sched */
 
 /* ---- APIs ---- */
@@ -96,13 +105,13 @@
 /* ---- memory: pools big enough for thousands of connections, so that scenarios hit the limit
  * they are about (an fd limit) before an lwIP pool. ---- */
 #define MEM_SIZE                        (1024 * TCPSIM_CONNS)   /* 4 MiB by default */
-#define MEMP_NUM_TCP_PCB                TCPSIM_CONNS
+#define MEMP_NUM_TCP_PCB                TCPSIM_POOL_CONNS
 #define MEMP_NUM_TCP_PCB_LISTEN         16
-#define MEMP_NUM_TCP_SEG                (2 * TCPSIM_CONNS)
-#define MEMP_NUM_NETCONN                TCPSIM_CONNS  /* also the number of sockets (NUM_SOCKETS) */
+#define MEMP_NUM_TCP_SEG                (2 * TCPSIM_POOL_CONNS)
+#define MEMP_NUM_NETCONN                TCPSIM_POOL_CONNS  /* also the number of sockets (NUM_SOCKETS) */
 #define MEMP_NUM_TCPIP_MSG_API          1024
-#define MEMP_NUM_TCPIP_MSG_INPKT        (2 * TCPSIM_CONNS)
-#define PBUF_POOL_SIZE                  (2 * TCPSIM_CONNS)
+#define MEMP_NUM_TCPIP_MSG_INPKT        (2 * TCPSIM_POOL_CONNS)
+#define PBUF_POOL_SIZE                  (2 * TCPSIM_POOL_CONNS)
 #define MEMP_NUM_PBUF                   1024
 
 /* ---- the Internet checksum: lwIP's sum, eight bytes a step (lwip-port/chksum.c) ---- */

@@ -87,24 +87,35 @@ __attribute__((no_sanitize_address)) static void zero_raw(void *dst, size_t n)
     for (; i + sizeof(raw_word) <= n; i += sizeof(raw_word)) *(volatile raw_word *)(d + i) = 0;
     for (; i < n; i++) d[i] = 0;
 }
+/* The heap is zeroed like the rest: its redzones' bytes are written, never their shadow. */
+static void zero_heap(void *dst, size_t n) { zero_raw(dst, n); }
 #else
 static void copy_raw(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
 static void zero_raw(void *dst, size_t n) { memset(dst, 0, n); }
+/* lwIP's heap is megabytes of which a run touches a few pages (mem_init writes its first and
+ * last header): its pages go back to the kernel instead of being written. */
+static void zero_heap(void *dst, size_t n) { port_zero_pages(dst, n); }
 #endif
+
+/* instance.ld puts lwIP's heap (core/mem.o's .bss) at the start of the .bss. */
+extern char tcpsim_heap_start[], tcpsim_heap_end[];
 
 static void stack_reset(void)
 {
     size_t data_bytes = (size_t)(tcpsim_data_end - tcpsim_data_start);
     port_sys_free_all();
     if (!data_snapshot) {
+        /* First use since the program started: .bss is still all zero, nothing to write
+         * (its untouched pages cost nothing). */
         port_advise_huge(tcpsim_bss_start, (unsigned long)(tcpsim_bss_end - tcpsim_bss_start));
         data_snapshot = malloc(data_bytes ? data_bytes : 1);
         if (!data_snapshot) sched_panic("out of memory for the instance snapshot");
         copy_raw(data_snapshot, tcpsim_data_start, data_bytes);
-    } else {
-        copy_raw(tcpsim_data_start, data_snapshot, data_bytes);
+        return;
     }
-    zero_raw(tcpsim_bss_start, (size_t)(tcpsim_bss_end - tcpsim_bss_start));
+    copy_raw(tcpsim_data_start, data_snapshot, data_bytes);
+    zero_heap(tcpsim_heap_start, (size_t)(tcpsim_heap_end - tcpsim_heap_start));
+    zero_raw(tcpsim_heap_end, (size_t)(tcpsim_bss_end - tcpsim_heap_end));
 }
 
 /* The world is done with the instance: its objects go, its memory stays as it is (the next
@@ -488,6 +499,25 @@ static uint64_t door_pool_errors(void)
     return sum;
 }
 
+/* The pools lwipopts.h sizes with TCPSIM_POOL_CONNS: the only ones whose size differs between
+ * instance families (the others, SYS_TIMEOUT say, are as big in every family and may well be
+ * full by design). */
+static const memp_t family_sized_pools[] = { MEMP_TCP_PCB, MEMP_TCP_SEG, MEMP_NETCONN,
+                                             MEMP_TCPIP_MSG_INPKT, MEMP_PBUF_POOL };
+
+/* Whether this run may have depended on the instance family's sizes: a family-sized pool
+ * reached its size (its high-water mark) or refused an allocation, or a sys_arch mailbox
+ * filled up. Below every such bound an instance behaves exactly as one of the default family
+ * (lwip-port/README.md, "Instance families"). The heap is the same in every family. */
+static bool door_bound_reached(void)
+{
+    for (size_t i = 0; i < sizeof family_sized_pools / sizeof family_sized_pools[0]; i++) {
+        const struct stats_mem *m = lwip_stats.memp[family_sized_pools[i]];
+        if (m->max >= m->avail || m->err) return true;
+    }
+    return port_mbox_was_full();
+}
+
 const struct lwip_stack tcpsim_stack = {
     .name = "lwIP " LWIP_VERSION_STRING,
     .reset = stack_reset,
@@ -518,4 +548,6 @@ const struct lwip_stack tcpsim_stack = {
     .socket_events = observe_socket_events,
     .pool_errors = door_pool_errors,
     .origin = stack_origin,
+    .bound_reached = door_bound_reached,
+    .pool_conns = TCPSIM_POOL_CONNS,
 };

@@ -181,6 +181,12 @@ struct lwip_stack {
     uint64_t (*pool_errors)(void);
     /* What lwIP is doing now (see enum stack_origin); asked while a packet leaves. */
     enum stack_origin (*origin)(void);
+
+    /* ---- instance families (lwip-port/README.md) ----
+     * Since power-on, a pool reached its size or refused an allocation, or a mailbox filled
+     * up: the run may have depended on this family's sizes. */
+    bool (*bound_reached)(void);
+    unsigned pool_conns;        /* the connections the pools are sized for (TCPSIM_POOL_CONNS) */
 };
 
 #endif

@@ -192,9 +192,17 @@ void sys_mbox_free(sys_mbox_t *mbox)
 int sys_mbox_valid(sys_mbox_t *mbox) { return mbox && *mbox; }
 void sys_mbox_set_invalid(sys_mbox_t *mbox) { *mbox = NULL; }
 
+/* Some mailbox was full at some point since power-on: a post would have waited or been
+ * refused. Mailbox sizes differ between instance families (lwipopts.h), so a run on the small
+ * family that filled one is not proven equal to the default family's (stack.c bound_reached). */
+static bool mbox_was_full;
+
+bool port_mbox_was_full(void) { return mbox_was_full; }
+
 static void mbox_put(struct port_mbox *m, void *msg)
 {
     m->slots[(m->head + m->len++) % m->size] = msg;
+    if (m->len == m->size) mbox_was_full = true;
     sched_wake_one(&m->readers);
 }
 
@@ -215,7 +223,10 @@ void sys_mbox_post(sys_mbox_t *mbox, void *msg)
 
 err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
 {
-    if ((*mbox)->len == (*mbox)->size) return ERR_MEM;
+    if ((*mbox)->len == (*mbox)->size) {
+        mbox_was_full = true;
+        return ERR_MEM;
+    }
     mbox_put(*mbox, msg);
     return ERR_OK;
 }

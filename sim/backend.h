@@ -36,6 +36,9 @@ struct run_summary {
     enum budget_kind budget;        /* RUN_STOPPED: which budget, its limit, who was busiest */
     uint64_t budget_limit;
     char busiest[256];
+    /* lwIP: the run on the small instance family reached one of its bounds and was discarded
+     * (nothing of it is in the outputs); the run described here is the default family's. */
+    bool pools_redone;
 };
 
 void run_summary_free(struct run_summary *s);
@@ -53,6 +56,8 @@ struct backend_options {
     bool check;                     /* check/all: compare (Linux: with the stored signature) */
     const char *signatures;         /* Linux: the stored signatures' root (docs/linux) */
     bool keep_signature;            /* lwIP: fill run_summary.signature (the Markdown compares it) */
+    bool default_pools;             /* lwIP: run on the default instance family at once (else the
+                                     * small one first, run_dir.h) */
 };
 
 struct backend {

@@ -59,6 +59,8 @@ static void stack_power_on(struct host *h)
         .host = h, .name = h->name, .ip = h->ip, .netmask = 0xffffff00u,
         .output = env_output, .rand32 = env_rand32, .step = env_step, .fail = env_fail,
     };
+    if (h->powered) h->bound_reached |= h->stack->bound_reached();   /* reset forgets it */
+    h->powered = true;
     h->stack->reset();
     if (h->stack->start(&env) != 0) sched_panic("host %s: lwIP did not start", h->name);
     h->up = true;
@@ -74,6 +76,10 @@ static void report_exhausted_pools(struct host *h)
     uint64_t errors = h->stack->pool_errors();
     if (errors == h->pool_errors_seen) return;
     h->pool_errors_seen = errors;
+    if (h->stop_at_refusal && h->stack->bound_reached()) {
+        sched_request_stop();   /* the run is done again on the default family: no report */
+        return;
+    }
     struct stack_pool now[HOST_MAX_POOLS];
     size_t n = h->stack->pools(now, HOST_MAX_POOLS);
     for (size_t i = 0; i < n && i < h->pool_count; i++) {
@@ -141,6 +147,12 @@ uint32_t host_ip(const struct host *h) { return h->ip; }
 int host_index(const struct host *h) { return h->index; }
 bool host_is_up(const struct host *h) { return h->up; }
 const struct lwip_stack *host_stack(const struct host *h) { return h->stack; }
+void host_stop_at_refusal(struct host *h, bool on) { h->stop_at_refusal = on; }
+
+bool host_bound_reached(const struct host *h)
+{
+    return h->bound_reached || (h->powered && h->stack->bound_reached());
+}
 
 static void report_exhausted_pools(struct host *h);
 

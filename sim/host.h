@@ -52,6 +52,12 @@ uint32_t host_ip(const struct host *h);
 int host_index(const struct host *h);
 bool host_is_up(const struct host *h);
 const struct lwip_stack *host_stack(const struct host *h);
+/* Whether the host's instance reached a bound of its family's sizes since the host was made,
+ * across reboots (lwip_stack.bound_reached). */
+bool host_bound_reached(const struct host *h);
+/* on: a pool refusal that reached such a bound stops the run (sched_request_stop) instead of
+ * being reported: the world runs on the small family and will run again (world.h). */
+void host_stop_at_refusal(struct host *h, bool on);
 
 /* A packet for this host arrives from the link (dropped, with a link event, when it is down). */
 void host_input(struct host *h, const uint8_t *pkt, size_t len);
@@ -168,6 +174,9 @@ struct host {
     struct stack_pool pools_at_power_on[HOST_MAX_POOLS];   /* leak check baseline */
     uint32_t pool_refused[HOST_MAX_POOLS];                 /* refusals already reported */
     size_t pool_count;
+    bool powered;                   /* the instance was started by this host */
+    bool bound_reached;             /* lwip_stack.bound_reached before the last reset */
+    bool stop_at_refusal;           /* host_stop_at_refusal */
 };
 
 void host_add_waiter(struct host *h, struct proc *p);

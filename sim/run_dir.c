@@ -96,12 +96,27 @@ static int write_report(const struct scenario *sc, uint64_t seed, struct world *
     return report_html_write(dir, &run, err, err_size);
 }
 
-int run_dir(const struct scenario *sc, const struct backend_options *o, const char *dir,
-            struct run_summary *s, char *err, size_t err_size)
+/* The wall-clock budget covers both attempts of a scenario: once it ran out, the run stops
+ * (as a budget stop, with no output) whatever family it was on. */
+static bool out_of_wall_time(void)
+{
+    enum budget_kind kind;
+    uint64_t limit;
+    return budget_exceeded(&kind, &limit) && kind == BUDGET_WALL_SECONDS;
+}
+
+/* One run of sc with its hosts on the instance family `pools`. A run on the small family that
+ * reached one of its bounds is discarded before anything of it is final (the checks, the
+ * files): *redo is set and the sinks remove their temporary files as the world is freed. */
+static int run_on(const struct scenario *sc, const struct backend_options *o, const char *dir,
+                  enum world_pools pools, struct run_summary *s, bool *redo, char *err,
+                  size_t err_size)
 {
     *s = (struct run_summary){ 0 };
     struct world_config cfg = scenario_world_config(sc);
     if (o->seed_given) cfg.seed = o->seed;
+    cfg.pools = pools;
+    cfg.stop_at_bound = pools == WORLD_POOLS_SMALL;
     struct world *w = world_new(&cfg);
     struct poll_ctx poll = { dir, o };
     budget_start(&o->budget, poll_outputs, &poll);
@@ -112,6 +127,12 @@ int run_dir(const struct scenario *sc, const struct backend_options *o, const ch
         return -1;
     }
     s->result = world_run(w, o->horizon_us);
+    *redo = pools == WORLD_POOLS_SMALL && world_bound_reached(w) && !out_of_wall_time();
+    if (*redo) {
+        scenario_runner_free(r);
+        world_free(w);
+        return 0;
+    }
     count_events(w, s);
     if (s->result == RUN_STOPPED) {
         note_budget(w, s);
@@ -134,6 +155,21 @@ int run_dir(const struct scenario *sc, const struct backend_options *o, const ch
     scenario_runner_free(r);
     world_free(w);
     return rc != 0 ? -1 : 0;
+}
+
+/* The small family first: it powers on in a fraction of the time. Only a run that reached
+ * one of its bounds can differ from the default family's, and that one is done again there. */
+int run_dir(const struct scenario *sc, const struct backend_options *o, const char *dir,
+            struct run_summary *s, char *err, size_t err_size)
+{
+    bool redo = true;
+    if (!o->default_pools && run_on(sc, o, dir, WORLD_POOLS_SMALL, s, &redo, err, err_size) != 0)
+        return -1;
+    if (!redo) return 0;
+    bool again;
+    int rc = run_on(sc, o, dir, WORLD_POOLS_DEFAULT, s, &again, err, err_size);
+    s->pools_redone = !o->default_pools;
+    return rc;
 }
 
 static int run_lwip(const struct scenario *sc, const struct backend_options *o, const char *dir,
@@ -182,6 +218,7 @@ int run_dir_validate(const struct scenario *sc, uint64_t horizon_us, char *err, 
     if (check_times(sc, horizon_us, err, err_size) != 0) return -1;
     /* A dry set-up: the same checks the run would make, with no sink attached. */
     struct world_config cfg = scenario_world_config(sc);
+    cfg.pools = WORLD_POOLS_SMALL;   /* as many instances as the default family, cheaper */
     struct world *w = world_new(&cfg);
     struct scenario_runner *r = scenario_runner_new(sc, w, err, err_size);
     scenario_runner_free(r);

@@ -4,7 +4,10 @@
  * file (outputs.h; then states.svg and report.html, unless no_svg) and the budget counter, runs until idle, deadlock, the horizon or an exhausted budget,
  * checks the expectations and fills a summary (with the run's signature, signature.h). It is
  * the lwIP backend (backend.h: backend_lwip) of the command line (run, check, all), and swarm's. Writes only inside `dir`; the caller owns the folder (cli.c builds it as a
- * temporary folder and renames it when the run completed). */
+ * temporary folder and renames it when the run completed).
+ * The hosts run on the small lwIP instance family first (world.h WORLD_POOLS_SMALL); a run that
+ * reached one of its bounds is discarded unseen and done again on the default family
+ * (run_summary.pools_redone), so the outputs are always the default family's. */
 #ifndef TCPSIM_RUN_DIR_H
 #define TCPSIM_RUN_DIR_H
 

@@ -79,6 +79,10 @@ struct tcpsim *tcpsim_new(const struct tcpsim_config *cfg, char *err, size_t err
     wc.seed = cfg->seed;
     wc.link.delay_us = cfg->delay_us;
     wc.link.bandwidth_bps = cfg->bandwidth_bps;
+    /* Never small by default: a program's processes may do anything (print, count, write
+     * files), so unlike tcpsim(1) the library cannot run them a second time unseen when the
+     * small pools turn out too small; the caller opts in and asks tcpsim_pools_reached. */
+    wc.pools = cfg->small_pools ? WORLD_POOLS_SMALL : WORLD_POOLS_DEFAULT;
     sim->world = world_new(&wc);
     the_sim = sim;
     if (cfg->out_dir) {
@@ -89,6 +93,11 @@ struct tcpsim *tcpsim_new(const struct tcpsim_config *cfg, char *err, size_t err
         }
     }
     return sim;
+}
+
+bool tcpsim_pools_reached(const struct tcpsim *sim)
+{
+    return world_config_pools(sim->world) == WORLD_POOLS_SMALL && world_bound_reached(sim->world);
 }
 
 void tcpsim_free(struct tcpsim *sim)

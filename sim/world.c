@@ -277,8 +277,10 @@ struct host *world_add_host(struct world *w, const char *name, const char *ip)
                             .reasons = w->reasons, .ctx = w,
                             .transmit = world_transmit };
     int index = (int)w->host_count;
-    struct host *h = host_new(name, addr, index, stack_instances[index], prng_fork(&w->master),
-                              &net);
+    bool small = w->config.pools == WORLD_POOLS_SMALL;
+    const struct lwip_stack *stack = (small ? stack_small_instances : stack_instances)[index];
+    struct host *h = host_new(name, addr, index, stack, prng_fork(&w->master), &net);
+    host_stop_at_refusal(h, w->config.stop_at_bound);
     w->hosts[w->host_count] = h;
     w->host_names[w->host_count++] = host_name(h);
     return h;
@@ -447,6 +449,15 @@ size_t world_describe_blocked(const struct world *w, char *buf, size_t size)
                      (unsigned long long)(now / 1000000), (unsigned long long)(now % 1000000));
     size_t used = n > 0 && (size_t)n < size ? (size_t)n : 0;
     return sched_describe_blocked(buf + used, size - used);
+}
+
+enum world_pools world_config_pools(const struct world *w) { return w->config.pools; }
+
+bool world_bound_reached(const struct world *w)
+{
+    for (size_t i = 0; i < w->host_count; i++)
+        if (host_bound_reached(w->hosts[i])) return true;
+    return false;
 }
 
 void world_free(struct world *w)

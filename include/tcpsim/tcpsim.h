@@ -52,6 +52,10 @@ struct tcpsim_config {
                                  * capture.pcapng, states.dot, ladder.svg (long runs: its
                                  * pages ladder-N.svg too) and states.svg if Graphviz is
                                  * installed */
+    bool small_pools;           /* false (default): the hosts' lwIP pools hold 4095 connections
+                                 * each. true: pools for 63, much cheaper to start; the run is the
+                                 * same unless it reaches one of them: tcpsim_pools_reached says
+                                 * so (docs/library.md, "Pool sizes") */
 };
 
 struct tcpsim_config tcpsim_config_default(void);
@@ -107,6 +111,10 @@ size_t tcpsim_blocked(const struct tcpsim *sim, char *buf, size_t size);
  * reason) and lwIP's pools back to their power-on level, then the output files are written.
  * Returns 0, or -1 with the first problem in err. Call once. */
 int tcpsim_finish(struct tcpsim *sim, char *err, size_t err_size);
+/* With small_pools: whether some host reached a bound of the small pools so far (a pool full
+ * or refusing, a mailbox full); if so the run may differ from one with the default pools.
+ * Always false with the default pools. */
+bool tcpsim_pools_reached(const struct tcpsim *sim);
 
 /* ---- processes ---- */
 const char *tcpsim_proc_name(const struct tcpsim_proc *proc);

@@ -306,14 +306,28 @@ static int mode_scenario(const char *path)
         fprintf(stderr, "%s\n", err);
         return 2;
     }
+    /* as tcpsim runs it (run_dir.c): the small instance family, the default one when a bound
+     * of the small one was reached */
     struct world_config cfg = scenario_world_config(sc);
-    struct world *w = world_new(&cfg);   /* recording on: the expectations read the trace */
-    struct scenario_runner *r = scenario_runner_new(sc, w, err, sizeof err);
-    if (!r) {
-        fprintf(stderr, "%s\n", err);
-        return 2;
+    cfg.pools = WORLD_POOLS_SMALL;
+    cfg.stop_at_bound = true;
+    struct world *w;
+    struct scenario_runner *r;
+    enum run_result res;
+    for (;;) {
+        w = world_new(&cfg);   /* recording on: the expectations read the trace */
+        r = scenario_runner_new(sc, w, err, sizeof err);
+        if (!r) {
+            fprintf(stderr, "%s\n", err);
+            return 2;
+        }
+        res = world_run(w, 4ull * 3600 * 1000000);
+        if (cfg.pools == WORLD_POOLS_DEFAULT || !world_bound_reached(w)) break;
+        scenario_runner_free(r);
+        world_free(w);
+        cfg.pools = WORLD_POOLS_DEFAULT;
+        cfg.stop_at_bound = false;
     }
-    enum run_result res = world_run(w, 4ull * 3600 * 1000000);
     uint64_t virt = sched_now_us();
     size_t checked = 0, failed = scenario_runner_check(r, res, NULL, &checked);
     scenario_runner_free(r);
