@@ -253,6 +253,9 @@ static void run_call(struct child_state *cs, size_t index)
     }
     case STEP_SLEEP: {
         struct timespec ts = { (time_t)(st->time_us / 1000000), (long)(st->time_us % 1000000) * 1000 };
+        struct lnx_rec r = { .kind = LNX_REC_SLEEP, .step = (int32_t)index,
+                             .end_us = lnx_elapsed_us(cs->c->t0_ns) + st->time_us };
+        put_rec(cs, &r);
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) continue;
         return;
     }

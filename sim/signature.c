@@ -320,6 +320,8 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
         add(b, section, ev->u.host.event);
         return;
     case TRACE_LINK:
+        /* a frame held for a tie (linux/lnx_ties.h): whether the wake-up was late is timing */
+        if (strcmp(ev->u.link.event, "tie-held") == 0) return;
         snprintf(section, sizeof section, "link %s", ev->u.link.event);
         normalise(b, ev->u.link.detail, text, sizeof text);
         if (strcmp(ev->u.link.event, "rst-sent") == 0) orphan_reset(text, sizeof text);
