@@ -361,6 +361,7 @@ install: $(B)/tcpsim
 	install -m 644 scenarios/*.scn $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/
 	install -d $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/linux
 	install -m 644 scenarios/linux/*.sysctl $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/linux/
+	install -m 644 scenarios/linux/*.ties $(DESTDIR)$(PREFIX)/share/tcpsim/scenarios/linux/
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/tcpsim
 	rm -rf $(DESTDIR)$(PREFIX)/share/tcpsim

@@ -11,6 +11,7 @@
 #include "lnx_diag.h"
 #include "lnx_kernel.h"
 #include "lnx_ns.h"
+#include "lnx_ties.h"
 
 #include "link.h"
 #include "packet.h"
@@ -70,6 +71,8 @@ struct linst {
     uint64_t start_us;
     pid_t pid;
     bool started, ended, ready;
+    bool first;                     /* its wake-ups go first at a tie (lnx_ties) */
+    uint64_t wake_us;               /* the end of its sleep, until its next call (0: none) */
 };
 
 struct event_ctx {
@@ -104,6 +107,7 @@ struct lrun {
     bool realtime;
     uint64_t stamp_us, last_stamp_us;   /* the trace's clock: the next event's time, if set */
     size_t early_count;
+    struct lnx_ties ties;           /* scenarios/linux/<id>.ties: frames held at a tie */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -246,7 +250,31 @@ static void send_frame(struct lrun *r, int to, const uint8_t *pkt, size_t len)
                   strerror(errno));
 }
 
-static void link_deliver(void *ctx, int to, const uint8_t *pkt, size_t len) { send_frame(ctx, to, pkt, len); }
+/* A process of that host named in the scenario's .ties is about to wake (lnx_ties). */
+static bool tie_holding(void *ctx, int host)
+{
+    struct lrun *r = ctx;
+    uint64_t t = now_us(r);
+    for (size_t i = 0; i < r->inst_count; i++) {
+        const struct linst *in = &r->inst[i];
+        if (in->host == host && in->first && !in->ended && lnx_ties_holds(t, in->wake_us)) return true;
+    }
+    return false;
+}
+
+static void tie_deliver(void *ctx, int to, const uint8_t *pkt, size_t len) { send_frame(ctx, to, pkt, len); }
+
+static void link_deliver(void *ctx, int to, const uint8_t *pkt, size_t len)
+{
+    struct lrun *r = ctx;
+    lnx_ties_release(&r->ties, tie_holding, tie_deliver, r);
+    if (tie_holding(r, to) && lnx_ties_hold(&r->ties, to, pkt, len)) {
+        emit_link(r, "tie-held", NULL, 0, "a frame due at %s waits for the wake-up of a process "
+                  "%s names (a tie the simulation orders)", r->hosts[to].sh->name, r->ties.path);
+        return;
+    }
+    send_frame(r, to, pkt, len);
+}
 
 static void link_busy_until(struct lrun *r, uint64_t t)
 {
@@ -500,8 +528,13 @@ static void handle_record(struct lrun *r, const struct lnx_rec *rec)
         r->stamp_us = rec->end_us;
         trace_emit(r->trace, &ev);
         if (strcmp(rec->call, "connect") == 0) add_label(r, in, rec);
+        in->wake_us = 0;
+        lnx_ties_release(&r->ties, tie_holding, tie_deliver, r);
         return;
     }
+    case LNX_REC_SLEEP:
+        in->wake_us = rec->end_us;
+        return;
     case LNX_REC_READY:
         in->ready = true;
         return;
@@ -539,6 +572,7 @@ static void ended(struct lrun *r, struct linst *in, int status)
 {
     read_records(r);   /* its last calls come before its end */
     in->ended = true;
+    in->wake_us = 0;
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         if (r->hosts[in->host].up) {
@@ -876,6 +910,7 @@ static void run_loop(struct lrun *r, struct run_summary *s)
         advance(r);
         for (size_t h = 0; h < r->host_count; h++) relay_read(r, (int)h);
         read_records(r);
+        lnx_ties_release(&r->ties, tie_holding, tie_deliver, r);   /* a wake-up without a call */
         lnx_tracefs_read(r->tfs, on_kevent_cb, r);
         reap(r, false);
         if (interrupted || finished(r, &next_check)) break;
@@ -957,7 +992,8 @@ static void schedule(struct lrun *r)
         for (unsigned k = 0; k < copies; k++) {
             struct linst *in = &r->inst[r->inst_count++];
             *in = (struct linst){ .run = r, .sp = sp, .host = sp->host,
-                                  .start_us = sp->start_us + (uint64_t)k * sp->every_us };
+                                  .start_us = sp->start_us + (uint64_t)k * sp->every_us,
+                                  .first = i < 64 && r->ties.first[i] };
             if (copies > 1) snprintf(in->name, sizeof in->name, "%s%u", sp->name, k + 1);
             else snprintf(in->name, sizeof in->name, "%s", sp->name);
             sched_at(in->start_us, start_instance, in);
@@ -1072,6 +1108,11 @@ static void collect_notes(struct lrun *r)
         note(r, "scheduling: SCHED_FIFO: the relay priority 20 on CPU %d, the scenario's processes 10",
              relay_cpu);
     note_tcp_sysctls(r);
+    for (size_t i = 0; i < r->sc->proc_count && i < 64; i++)
+        if (r->ties.first[i])
+            note(r, "tie: %s/%s wakes first when a frame arrives at its wake-up (%s: the order of "
+                 "the simulation, lnx_ties.h)", r->hosts[r->sc->procs[i].host].sh->name,
+                 r->sc->procs[i].name, r->ties.path);
 }
 
 static void begin_trace(struct lrun *r)
@@ -1216,6 +1257,11 @@ static int linux_run(const struct scenario *sc, const struct backend_options *o,
     for (size_t h = 0; h < sc->host_count; h++)
         r->hosts[h] = (struct lhost){ .sh = &sc->hosts[h], .ns = { .fd = -1 }, .pkt_fd = -1, .diag_fd = -1 };
     sysctl_file(r);
+    if (lnx_ties_load(&r->ties, sc, err, err_size) != 0) {   /* bad input: before any output */
+        free(r);
+        if (lock >= 0) close(lock);
+        return 2;
+    }
     struct sigaction sa = { .sa_handler = on_interrupt }, ign = { .sa_handler = SIG_IGN };
     struct sigaction old_int, old_term, old_pipe;
     sigemptyset(&sa.sa_mask);
@@ -1275,6 +1321,7 @@ static int linux_run(const struct scenario *sc, const struct backend_options *o,
     sched_fini();
     trace_free(r->trace);
     for (size_t i = 0; i < r->note_count; i++) free(r->notes[i]);
+    lnx_ties_free(&r->ties);
     free(r);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

@@ -176,10 +176,16 @@ static void run_call(struct child_state *cs, size_t index)
         snprintf(args, sizeof args, "%ld", st->count);
         ret = listen(fd, (int)st->count);
         break;
-    case STEP_ACCEPT:
-        ret = accept(fd, NULL, NULL);
+    case STEP_ACCEPT: {
+        struct sockaddr_in peer;   /* the argument as lwIP's trace shows it: the peer's address */
+        socklen_t plen = sizeof peer;
+        ret = accept(fd, (struct sockaddr *)&peer, &plen);
+        if (ret >= 0)
+            snprintf(args, sizeof args, "%s:%u", ip4_str(ntohl(peer.sin_addr.s_addr), ip),
+                     ntohs(peer.sin_port));
         if (st->new_fd >= 0) cs->fds[st->new_fd] = (int)ret;
         break;
+    }
     case STEP_SEND:
         snprintf(args, sizeof args, "%ld", st->count);
         ret = do_send(cs, st, fd);
@@ -247,6 +253,9 @@ static void run_call(struct child_state *cs, size_t index)
     }
     case STEP_SLEEP: {
         struct timespec ts = { (time_t)(st->time_us / 1000000), (long)(st->time_us % 1000000) * 1000 };
+        struct lnx_rec r = { .kind = LNX_REC_SLEEP, .step = (int32_t)index,
+                             .end_us = lnx_elapsed_us(cs->c->t0_ns) + st->time_us };
+        put_rec(cs, &r);
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) continue;
         return;
     }

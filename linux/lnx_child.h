@@ -18,6 +18,7 @@ enum lnx_rec_kind {
     LNX_REC_CALL,       /* a call returned */
     LNX_REC_READY,      /* the set-up steps are done */
     LNX_REC_HANDLED,    /* a signal with disposition "handle" arrived (sig) */
+    LNX_REC_SLEEP,      /* a sleep began; end_us: when it ends (lnx_ties) */
     LNX_REC_KIND_COUNT
 };
 

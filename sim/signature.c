@@ -16,11 +16,21 @@ struct entry {
     uint8_t flags;
     uint32_t tcp_seq, ack, len;
     char fate[40];
+    char conn[40];                  /* a recv run: its connection's peer (as labelled), if known */
+};
+
+/* The peer of an fd a process accepted: "calls <host>/<proc>", fd, the peer as labelled. */
+struct accepted {
+    char section[256];
+    int fd;
+    char peer[40];
 };
 
 struct builder {
     struct entry *e;
     size_t len, cap;
+    struct accepted accepted[64];
+    size_t accepted_count;
     const struct sig_label *labels;
     size_t label_count;
     bool oom;
@@ -78,14 +88,12 @@ static void normalise(const struct builder *b, const char *text, char *out, size
 
 static void add_segment(struct builder *b, const struct trace_segment *s)
 {
-    char ip1[16], ip2[16], raw[96], conn[128], section[256], line[200], flags[8];
+    char ip1[16], ip2[16], raw[96], conn[128], section[256];
     snprintf(raw, sizeof raw, "%s:%u>%s:%u", ip4_str(s->src_ip, ip1), s->src_port,
              ip4_str(s->dst_ip, ip2), s->dst_port);
     normalise(b, raw, conn, sizeof conn);
     snprintf(section, sizeof section, "segments %s>%s %s", s->from, s->to, conn);
-    snprintf(line, sizeof line, "%-4s seq %u ack %u len %u %s", packet_flags_str(s->flags, flags),
-             s->seq, s->ack, s->len, s->fate);
-    add(b, section, line);
+    add(b, section, "");
     if (b->oom) return;
     struct entry *e = &b->e[b->len - 1];
     e->segment = true;
@@ -107,12 +115,37 @@ struct seg_printer {
     bool in_data, last_bare_rst;
     uint32_t first, end;
     char fates[80];
+    uint32_t cut;                   /* a stream cut by a kill (cut_length): its length, or 0 */
+    bool cut_sender;                /* this direction carries that stream (else the peer's) */
 };
+
+/* A position in a stream cut by a kill: "K+n" past its length (cut_length), else the number. */
+static const char *pos(char *buf, size_t size, uint32_t v, uint32_t cut)
+{
+    if (cut && v > cut) snprintf(buf, size, "K+%u", v - cut);
+    else snprintf(buf, size, "%u", v);
+    return buf;
+}
 
 static void flush_data(FILE *f, struct seg_printer *p)
 {
-    if (p->in_data) fprintf(f, "  data %u-%u%s\n", p->first, p->end, p->fates);
+    char a[16], b[16];
+    uint32_t cut = p->cut_sender ? p->cut : 0;
+    if (p->in_data)
+        fprintf(f, "  data %s-%s%s\n", pos(a, sizeof a, p->first, cut), pos(b, sizeof b, p->end, cut),
+                p->fates);
     p->in_data = false;
+}
+
+/* "F.   seq 1 ack 2 len 0 delivered"; seq (the sender's) or ack (the peer's) of a cut stream
+ * relative to its length. */
+static void segment_line(const struct entry *e, const struct seg_printer *p, char *out, size_t size)
+{
+    char flags[8], seq[16], ack[16];
+    pos(seq, sizeof seq, e->tcp_seq, p->cut_sender ? p->cut : 0);
+    pos(ack, sizeof ack, e->ack, p->cut_sender ? 0 : p->cut);
+    snprintf(out, size, "%-4s seq %s ack %s len %u %s", packet_flags_str(e->flags, flags), seq, ack,
+             e->len, e->fate);
 }
 
 static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e);
@@ -125,12 +158,9 @@ static void print_fin_with_data(FILE *f, struct seg_printer *p, const struct ent
     struct entry data = *e, fin = *e;
     data.flags = (uint8_t)(e->flags & ~(TCP_FIN | TCP_PSH));
     print_segment(f, p, &data);
-    char flags[8];
     fin.flags = (uint8_t)(e->flags & ~TCP_PSH);
     fin.tcp_seq = e->tcp_seq + e->len;
     fin.len = 0;
-    snprintf(fin.line, sizeof fin.line, "%-4s seq %u ack %u len 0 %s",
-             packet_flags_str(fin.flags, flags), fin.tcp_seq, fin.ack, fin.fate);
     print_segment(f, p, &fin);
 }
 
@@ -145,7 +175,8 @@ static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e)
     if (!control) {
         if (!p->in_data || e->tcp_seq > p->end) {
             flush_data(f, p);
-            *p = (struct seg_printer){ .in_data = true, .first = e->tcp_seq, .end = e->tcp_seq };
+            *p = (struct seg_printer){ .in_data = true, .first = e->tcp_seq, .end = e->tcp_seq,
+                                       .cut = p->cut, .cut_sender = p->cut_sender };
         }
         if (e->tcp_seq + e->len > p->end) p->end = e->tcp_seq + e->len;
         if (strncmp(e->fate, "dropped", 7) == 0 && !strstr(p->fates, e->fate) &&
@@ -156,8 +187,10 @@ static void print_segment(FILE *f, struct seg_printer *p, const struct entry *e)
     }
     flush_data(f, p);
     bool bare_rst = e->flags == TCP_RST;
+    char line[200];
+    segment_line(e, p, line, sizeof line);
     if (!(bare_rst && p->last_bare_rst))
-        fprintf(f, "  %s\n", bare_rst ? "R    (a socket that is gone answers)" : e->line);
+        fprintf(f, "  %s\n", bare_rst ? "R    (a socket that is gone answers)" : line);
     p->last_bare_rst = bare_rst;
 }
 
@@ -168,12 +201,36 @@ struct recv_run {
     long bytes;
 };
 
+static struct accepted *accepted_fd(struct builder *b, const char *section, int fd)
+{
+    for (size_t i = 0; i < b->accepted_count; i++)
+        if (b->accepted[i].fd == fd && strcmp(b->accepted[i].section, section) == 0)
+            return &b->accepted[i];
+    return NULL;
+}
+
+/* An accept's fd and its peer (its argument), for the recv runs on it (cut_recv). */
+static void note_accepted(struct builder *b, const char *section, const struct trace_call *c)
+{
+    struct accepted *a = accepted_fd(b, section, (int)c->ret);
+    if (!a && b->accepted_count < sizeof b->accepted / sizeof b->accepted[0])
+        a = &b->accepted[b->accepted_count++];
+    if (!a) return;
+    snprintf(a->section, sizeof a->section, "%s", section);
+    a->fd = (int)c->ret;
+    char peer[96];
+    normalise(b, c->args, peer, sizeof peer);
+    snprintf(a->peer, sizeof a->peer, "%.39s", peer);
+}
+
 static void flush_recv(struct builder *b, struct recv_run *r)
 {
     if (r->fd < 0) return;
     char line[200];
     snprintf(line, sizeof line, "recv fd %d: %ld bytes", r->fd, r->bytes);
     add(b, r->section, line);
+    const struct accepted *a = accepted_fd(b, r->section, r->fd);
+    if (!b->oom && a) snprintf(b->e[b->len - 1].conn, sizeof b->e[0].conn, "%s", a->peer);
     r->fd = -1;
 }
 
@@ -200,7 +257,9 @@ static void add_call(struct builder *b, const struct trace_call *c, struct recv_
         return;
     }
     /* accept's argument is the peer's address: its port is the peer's choice, not the call's */
-    normalise(b, strcmp(c->call, "accept") == 0 ? "" : c->args, args, sizeof args);
+    bool accept = strcmp(c->call, "accept") == 0;
+    if (accept && c->ret >= 0) note_accepted(b, section, c);
+    normalise(b, accept ? "" : c->args, args, sizeof args);
     const char *err = errno_name(c->err);
     snprintf(line, sizeof line, "%s fd %d%s%s = %ld%s%s", c->call, c->fd, args[0] ? " " : "", args,
              c->ret, err ? " " : "", err ? err : "");
@@ -261,6 +320,8 @@ static void add_event(struct builder *b, const struct trace_event *ev, struct re
         add(b, section, ev->u.host.event);
         return;
     case TRACE_LINK:
+        /* a frame held for a tie (linux/lnx_ties.h): whether the wake-up was late is timing */
+        if (strcmp(ev->u.link.event, "tie-held") == 0) return;
         snprintf(section, sizeof section, "link %s", ev->u.link.event);
         normalise(b, ev->u.link.detail, text, sizeof text);
         if (strcmp(ev->u.link.event, "rst-sent") == 0) orphan_reset(text, sizeof text);
@@ -314,6 +375,183 @@ static bool extra_no_socket(const struct builder *b, size_t i)
     return false;
 }
 
+/* ---- streams cut by a kill or by the reset of an exit ----
+ * A process ended by a signal from outside (a kill, a host's shutdown; not SIGPIPE, which its
+ * own connection raised) may die inside a blocked send(): how much of its stream the kernel
+ * had taken by then depends on how it packed the sends into buffer memory as ACKs came back.
+ * A process that exits without close() with data unread makes the OS reset its connection,
+ * discarding what was not sent yet: how much that was depends on the ACK clock (Nagle holds
+ * a small last segment while data is unacknowledged). docs/linux-backend.md, The signature.
+ * The length L of the data of each such connection the process opened (labelled
+ * "<proc>.<fd>"; after an exit only one its side reset, R.) is written K: positions past it
+ * "K+n" in both directions, a recv run of exactly L bytes "K bytes"; and the run of identical
+ * calls a killed process's calls end with is one line. Only labelled runs (Linux) have such
+ * connections. */
+#define MAX_CUTS 64
+
+struct cuts {
+    char ended[MAX_CUTS][80];       /* "<host>/<proc>": killed from outside, or exited unclosed */
+    bool by_exit[MAX_CUTS];         /* exited: only its connections it reset are cut */
+    size_t ended_count;
+    char label[MAX_CUTS][40];       /* the connections they opened, and their data's length */
+    uint32_t len[MAX_CUTS];
+    bool reset[MAX_CUTS];           /* its side sent R. */
+    bool need_reset[MAX_CUTS];
+    size_t count;
+};
+
+static bool killed_from_outside(const struct entry *e)
+{
+    size_t n = strlen(e->line), m = strlen(" terminate");
+    return strncmp(e->section, "process ", 8) == 0 && strncmp(e->line, "signal ", 7) == 0 &&
+           n > m && strcmp(e->line + n - m, " terminate") == 0 && !strstr(e->line, "SIGPIPE");
+}
+
+/* Whether "<host>/<proc>" called close() at all (its calls section has a close line). */
+static bool calls_close(const struct builder *b, const char *proc)
+{
+    for (size_t i = 0; i < b->len; i++)
+        if (strncmp(b->e[i].section, "calls ", 6) == 0 && strcmp(b->e[i].section + 6, proc) == 0 &&
+            strncmp(b->e[i].line, "close ", 6) == 0)
+            return true;
+    return false;
+}
+
+static bool exited_unclosed(const struct builder *b, const struct entry *e)
+{
+    return strncmp(e->section, "process ", 8) == 0 && strncmp(e->line, "exit ", 5) == 0 &&
+           !calls_close(b, e->section + 8);
+}
+
+/* A segments section's sending host and its two endpoints ("segments <from>><to> <a>><b>"). */
+static bool split_segments(const char *section, char *from, char *a, char *b, size_t size)
+{
+    const char *gt = strchr(section, '>'), *space = strchr(section + 9, ' ');
+    if (strncmp(section, "segments ", 9) != 0 || !gt || !space) return false;
+    const char *mid = strchr(space + 1, '>');
+    if (!mid) return false;
+    snprintf(from, size, "%.*s", (int)(gt - section - 9), section + 9);
+    snprintf(a, size, "%.*s", (int)(mid - space - 1), space + 1);
+    snprintf(b, size, "%s", mid + 1);
+    return true;
+}
+
+/* The ended process on `host` that opened connection `label`, or ended_count. */
+static size_t ended_index(const struct cuts *c, const char *host, const char *label)
+{
+    size_t h = strlen(host);
+    for (size_t k = 0; k < c->ended_count; k++) {
+        const char *proc = c->ended[k] + h + 1;
+        size_t p = strlen(proc);
+        if (strncmp(c->ended[k], host, h) == 0 && c->ended[k][h] == '/' &&
+            strncmp(label, proc, p) == 0 && label[p] == '.')
+            return k;
+    }
+    return c->ended_count;
+}
+
+static size_t cut_index(const struct cuts *c, const char *label)
+{
+    for (size_t k = 0; k < c->count; k++)
+        if (strcmp(c->label[k], label) == 0) return k;
+    return c->count;
+}
+
+static void add_cut(struct cuts *c, const struct entry *e)
+{
+    char from[80], a[80], b[80];
+    if (!e->segment || !split_segments(e->section, from, a, b, sizeof from)) return;
+    size_t p = ended_index(c, from, a), k = cut_index(c, a);
+    if (p == c->ended_count || k == MAX_CUTS) return;
+    if (k == c->count) {
+        snprintf(c->label[k], sizeof c->label[k], "%.39s", a);
+        c->len[k] = 0;
+        c->reset[k] = false;
+        c->need_reset[k] = c->by_exit[p];
+        c->count++;
+    }
+    if (e->flags == (TCP_RST | TCP_ACK)) c->reset[k] = true;
+    if (e->len > 0 && e->tcp_seq + e->len - 1 > c->len[k]) c->len[k] = e->tcp_seq + e->len - 1;
+}
+
+static void note_ended(struct cuts *c, const char *proc, bool by_exit)
+{
+    if (c->ended_count == MAX_CUTS) return;
+    snprintf(c->ended[c->ended_count], sizeof c->ended[0], "%s", proc);
+    c->by_exit[c->ended_count++] = by_exit;
+}
+
+static void find_cuts(const struct builder *b, struct cuts *c)
+{
+    *c = (struct cuts){ .ended_count = 0 };
+    for (size_t i = 0; i < b->len; i++) {
+        if (killed_from_outside(&b->e[i])) note_ended(c, b->e[i].section + 8, false);
+        else if (exited_unclosed(b, &b->e[i])) note_ended(c, b->e[i].section + 8, true);
+    }
+    for (size_t i = 0; i < b->len; i++) add_cut(c, &b->e[i]);
+    size_t kept = 0;   /* no data, or an exit's connection closed with a FIN: nothing was cut */
+    for (size_t k = 0; k < c->count; k++) {
+        if (c->len[k] == 0 || (c->need_reset[k] && !c->reset[k])) continue;
+        if (kept != k) memcpy(c->label[kept], c->label[k], sizeof c->label[k]);
+        c->len[kept++] = c->len[k];
+    }
+    c->count = kept;
+}
+
+/* A printer for a new section: a segments section of a cut stream counts from its length. */
+static struct seg_printer printer_for(const struct cuts *c, const char *section)
+{
+    struct seg_printer p = { .cut = 0 };
+    char from[80], a[80], b[80];
+    if (!split_segments(section, from, a, b, sizeof from)) return p;
+    size_t ka = cut_index(c, a), kb = cut_index(c, b);
+    if (ka < c->count) p = (struct seg_printer){ .cut = c->len[ka], .cut_sender = true };
+    else if (kb < c->count) p = (struct seg_printer){ .cut = c->len[kb] };
+    return p;
+}
+
+/* "recv fd 4: 80136 bytes" on the fd accepted from a cut stream's process, whose length is
+ * 80136: "recv fd 4: K bytes" (fewer bytes than were sent keep their number). */
+static void cut_recv(const struct cuts *c, const struct entry *e, char *out, size_t size)
+{
+    int fd, used = 0;
+    long bytes;
+    snprintf(out, size, "%s", e->line);
+    if (sscanf(e->line, "recv fd %d: %ld bytes%n", &fd, &bytes, &used) != 2 || e->line[used]) return;
+    size_t k = cut_index(c, e->conn);
+    if (k < c->count && (long)c->len[k] == bytes) snprintf(out, size, "recv fd %d: K bytes", fd);
+}
+
+/* The calls of a killed process end with a run of identical calls: where it starts (n: none). */
+static size_t final_run(const struct builder *b, const struct cuts *c, size_t i)
+{
+    const char *section = b->e[i].section;
+    bool killed = false;
+    for (size_t k = 0; k < c->ended_count && !killed; k++)
+        killed = !c->by_exit[k] && strncmp(section, "calls ", 6) == 0 &&
+                 strcmp(section + 6, c->ended[k]) == 0;
+    size_t end = i;
+    while (end < b->len && strcmp(b->e[end].section, section) == 0) end++;
+    size_t start = end - 1;
+    while (start > 0 && strcmp(b->e[start - 1].section, section) == 0 &&
+           strcmp(b->e[start - 1].line, b->e[end - 1].line) == 0)
+        start--;
+    return killed && end - start >= 2 ? start : b->len;
+}
+
+/* One line of a section that is not segments. */
+static void print_line(FILE *f, const struct builder *b, const struct cuts *c, size_t i, size_t run)
+{
+    const struct entry *e = &b->e[i];
+    bool repeated_link = i > 0 && strncmp(e->section, "link ", 5) == 0 &&
+                         strcmp(e->section, b->e[i - 1].section) == 0 &&
+                         strcmp(e->line, b->e[i - 1].line) == 0;
+    if (repeated_link || extra_no_socket(b, i) || (i > run && run < b->len)) return;
+    char line[200];
+    cut_recv(c, e, line, sizeof line);
+    fprintf(f, "  %s%s\n", line, i == run ? "  (repeated until the kill)" : "");
+}
+
 char *signature_make(const struct trace_event *ev, size_t n, const struct sig_label *labels,
                      size_t label_count, const char *const *header, size_t header_count)
 {
@@ -333,19 +571,27 @@ char *signature_make(const struct trace_event *ev, size_t n, const struct sig_la
     }
     for (size_t i = 0; i < header_count; i++) fprintf(f, "# %s\n", header[i]);
     if (b.len) qsort(b.e, b.len, sizeof *b.e, by_section);
+    struct cuts *cuts = malloc(sizeof *cuts);
+    if (!cuts) {
+        fclose(f);
+        free(text);
+        free(b.e);
+        return NULL;
+    }
+    find_cuts(&b, cuts);
     struct seg_printer segs = { 0 };
+    size_t run = b.len;
     for (size_t i = 0; i < b.len; i++) {
         if (i == 0 || strcmp(b.e[i].section, b.e[i - 1].section) != 0) {
             flush_data(f, &segs);
-            segs = (struct seg_printer){ 0 };
+            segs = printer_for(cuts, b.e[i].section);
+            run = final_run(&b, cuts, i);
             fprintf(f, "%s\n", b.e[i].section);
         }
-        bool repeated_link = i > 0 && strncmp(b.e[i].section, "link ", 5) == 0 &&
-                             strcmp(b.e[i].section, b.e[i - 1].section) == 0 &&
-                             strcmp(b.e[i].line, b.e[i - 1].line) == 0;
         if (b.e[i].segment) print_segment(f, &segs, &b.e[i]);
-        else if (!repeated_link && !extra_no_socket(&b, i)) fprintf(f, "  %s\n", b.e[i].line);
+        else print_line(f, &b, cuts, i, run);
     }
+    free(cuts);
     flush_data(f, &segs);
     fclose(f);
     free(b.e);

@@ -23,6 +23,11 @@
  *                                   sockets left at the end (a link section is a sorted set
  *                                   of distinct lines: they come from several connections),
  *                                   host events
+ * A stream cut short (a connection opened by a process killed by a signal other than SIGPIPE,
+ * or by one that exited without close() and whose OS close reset it): its data's length is K
+ * ("data 1-K+1", "F. seq K+1", the peer's "ack K+2", a recv run of exactly that many bytes on
+ * the fd accepted from it "K bytes"), and the identical calls a killed process's calls end
+ * with are one line "(repeated until the kill)": how far the stream got is timing.
  * Ports the kernel chose are replaced by labels (the process and fd that connected, e.g.
  * "client.s"), so they compare across runs. Times, windows and ports chosen at random are
  * left out. Header lines (starting with '#') are kept but never compared. */

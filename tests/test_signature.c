@@ -139,6 +139,82 @@ static void test_extra_no_socket_resets_are_left_out(void **state)
     free(x);
 }
 
+/* A process killed inside its send loop: how far its stream got is timing, so its length is
+ * K wherever it shows (both directions, the peer's recv) and the sends it made are one line;
+ * two runs that differ only in that length give one signature. */
+static char *ended_sender(bool killed, uint8_t last_flags, int sends, uint32_t length)
+{
+    struct trace_event ev[14] = {
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x02, 0),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, 0x18, 1),
+        segment("client", "server", CLIENT, 40000, SERVER, 7000, last_flags, length + 1),
+        segment("server", "client", SERVER, 7000, CLIENT, 40000, 0x11, 1),
+        call("client", "connect", 3, 0, 0),
+        call("server", "accept", 3, 4, 0),
+        call("server", "recv", 4, length, 0),
+        call("server", "recv", 4, 0, 0),
+        { .type = TRACE_SIGNAL },
+        { .type = TRACE_PROCESS },
+    };
+    ev[1].u.segment.len = length;
+    ev[3].u.segment.ack = length + 2;
+    ev[5].u.call.host = ev[6].u.call.host = ev[7].u.call.host = "server";
+    snprintf(ev[5].u.call.args, sizeof ev[5].u.call.args, "10.0.0.1:40000");   /* the peer */
+    ev[8].u.signal = (struct trace_signal){ "client", "client", "SIGKILL", "terminate" };
+    ev[9].u.process = (struct trace_process){ "client", "client", "killed", 137 };
+    if (!killed) {
+        ev[8] = (struct trace_event){ .type = TRACE_PROCESS };
+        ev[8].u.process = (struct trace_process){ "client", "client", "start", 0 };
+        ev[9].u.process = (struct trace_process){ "client", "client", "exit", 0 };
+    }
+    size_t n = 10;
+    for (int i = 0; i < sends && n < 14; i++) ev[n++] = call("client", "send", 3, 1000, 0);
+    return signature_make(ev, n, labels, 1, NULL, 0);
+}
+
+static void test_a_stream_cut_by_a_kill_is_written_k(void **state)
+{
+    (void)state;
+    char *x = ended_sender(true, 0x11, 2, 2136), *y = ended_sender(true, 0x11, 3, 3136);
+    assert_string_equal(x, "calls client/client\n"
+                           "  connect fd 3 = 0\n"
+                           "  send fd 3 = 1000  (repeated until the kill)\n"
+                           "calls server/server\n"
+                           "  accept fd 3 = 4\n"
+                           "  recv fd 4: K bytes\n"
+                           "  recv fd 4 = 0\n"
+                           "process client/client\n"
+                           "  signal SIGKILL terminate\n"
+                           "  killed 137\n"
+                           "segments client>server client.s>10.0.0.2:7000\n"
+                           "  S    seq 0 ack 0 len 0 delivered\n"
+                           "  data 1-K+1\n"
+                           "  F.   seq K+1 ack 0 len 0 delivered\n"
+                           "segments server>client 10.0.0.2:7000>client.s\n"
+                           "  F.   seq 1 ack K+2 len 0 delivered\n");
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+}
+
+/* A process that exits without close() with data unread: the OS's reset discards what was
+ * not sent yet, and how much that was is timing: K. Closed with a FIN, nothing was cut. */
+static void test_a_stream_an_exit_reset_is_written_k_and_one_it_finished_is_not(void **state)
+{
+    (void)state;
+    char *x = ended_sender(false, 0x14, 20, 9500), *y = ended_sender(false, 0x14, 20, 10000);
+    assert_non_null(strstr(x, "  data 1-K+1\n  R.   seq K+1 ack 0 len 0 delivered\n"));
+    assert_non_null(strstr(x, "  recv fd 4: K bytes\n"));
+    assert_non_null(strstr(x, "  send fd 3 = 1000\n  send fd 3 = 1000\n"));   /* not a kill */
+    assert_string_equal(x, y);
+    char *z = ended_sender(false, 0x11, 20, 10000);
+    assert_non_null(strstr(z, "  data 1-10001\n  F.   seq 10001 ack 0 len 0 delivered\n"));
+    assert_non_null(strstr(z, "  recv fd 4: 10000 bytes\n"));
+    free(x);
+    free(y);
+    free(z);
+}
+
 static void test_recv_runs_are_merged_and_errors_named(void **state)
 {
     (void)state;
@@ -182,6 +258,8 @@ int main(void)
         cmocka_unit_test(test_data_a_fin_carries_joins_the_range),
         cmocka_unit_test(test_an_orphans_two_reset_reasons_are_one),
         cmocka_unit_test(test_extra_no_socket_resets_are_left_out),
+        cmocka_unit_test(test_a_stream_cut_by_a_kill_is_written_k),
+        cmocka_unit_test(test_a_stream_an_exit_reset_is_written_k_and_one_it_finished_is_not),
         cmocka_unit_test(test_recv_runs_are_merged_and_errors_named),
         cmocka_unit_test(test_diff_and_call_comparison_name_what_changed),
     };

@@ -1,4 +1,6 @@
 # tcpsim linux signature  scenario client-exit-without-close  kernel 6.18.44-fc-v857
+# sysctl net.ipv4.tcp_wmem = 4096 4096 4096  CHANGED by scenarios/linux/client-exit-without-close.sysctl (kernel default 4096 16384 4194304; per-namespace)
+# sysctl net.ipv4.tcp_rmem = 4096 4096 4096  CHANGED by scenarios/linux/client-exit-without-close.sysctl (kernel default 4096 131072 33554432; per-namespace)
 calls client/client
   socket fd -1 = 3
   connect fd 3 10.0.0.2:8400 = 0
@@ -51,8 +53,8 @@ calls server/rstserver
   listen fd 3 4 = 0
   accept fd 3 = 4
   send fd 4 25 = 25
-  recv fd 4: 10000 bytes
-  recv fd 4 65536 = 0
+  recv fd 4: K bytes
+  recv fd 4 65536 = -1 ECONNRESET
   close fd 4 = 0
   close fd 3 = 0
 calls server/server
@@ -69,10 +71,9 @@ host client
 host server
   up
 link rst-received
-  client rstclient.s>10.0.0.2:8401
   server 10.0.0.2:8401>rstclient.s
 link rst-sent
-  client rstclient.s>10.0.0.2:8401 closed by its application: TCP_ABORT_ON_DATA or TCP_TIMEWAIT_SOCKET
+  client rstclient.s>10.0.0.2:8401 in TCP_CLOSE: TCP_ABORT_ON_CLOSE
 link socket-at-end
   client client.s>10.0.0.2:8400 TIME-WAIT
 process client/client
@@ -93,8 +94,8 @@ segments client>server client.s>10.0.0.2:8400
   F.   seq 10001 ack 1 len 0 delivered
 segments client>server rstclient.s>10.0.0.2:8401
   S    seq 0 ack 0 len 0 delivered
-  data 1-10001
-  F.   seq 10001 ack 1 len 0 delivered
+  data 1-K+1
+  R.   seq K+1 ack 26 len 0 delivered
   R    (a socket that is gone answers)
 segments server>client 10.0.0.2:8400>client.s
   S.   seq 0 ack 1 len 0 delivered
@@ -111,8 +112,7 @@ states client client.s>10.0.0.2:8400
 states client rstclient.s>10.0.0.2:8401
   CLOSED -> SYN_SENT
   SYN_SENT -> ESTABLISHED
-  ESTABLISHED -> FIN_WAIT_1
-  FIN_WAIT_1 -> CLOSED
+  ESTABLISHED -> CLOSED
 states server 0.0.0.0:8400>*
   CLOSED -> LISTEN
   LISTEN -> CLOSED
@@ -128,5 +128,4 @@ states server 10.0.0.2:8400>client.s
 states server 10.0.0.2:8401>rstclient.s
   LISTEN -> SYN_RCVD
   SYN_RCVD -> ESTABLISHED
-  ESTABLISHED -> CLOSE_WAIT
-  CLOSE_WAIT -> CLOSED
+  ESTABLISHED -> CLOSED
