@@ -4,6 +4,7 @@
 #include "ladder_layout.h"
 #include "markup.h"
 #include "outfile.h"
+#include "strbuf.h"
 #include "strset.h"
 
 #include <stdio.h>
@@ -128,8 +129,9 @@ static void canonical_conn(const char *conn, char out[48])
     const char *gt = strchr(conn, '>');
     if (!gt || strchr(conn, '*')) return;
     char backwards[48];
-    snprintf(backwards, sizeof backwards, "%s>%.*s", gt + 1, (int)(gt - conn), conn);
-    snprintf(out, 48, "%s", strcmp(conn, backwards) <= 0 ? conn : backwards);
+    ladder_reverse_conn(conn, backwards, sizeof backwards);
+    struct strbuf b = strbuf_fixed(out, 48);   /* no snprintf: this runs twice per event */
+    strbuf_str(&b, strcmp(conn, backwards) <= 0 ? conn : backwards);
 }
 
 static void event_conn(const struct trace_event *ev, char out[48])
