@@ -43,19 +43,25 @@ static void segment_conn(const struct trace_segment *s, bool reverse, char out[4
     strbuf_addr(&b, reverse ? s->src_ip : s->dst_ip, reverse ? s->src_port : s->dst_port);
 }
 
+void ladder_reverse_conn(const char *c, char *backwards, size_t size)
+{
+    backwards[0] = '\0';
+    const char *gt = strchr(c, '>');
+    if (!gt) return;
+    struct strbuf b = strbuf_fixed(backwards, size);
+    strbuf_str(&b, gt + 1);
+    strbuf_char(&b, '>');
+    strbuf_put(&b, c, (size_t)(gt - c));
+}
+
 /* "a>b" equals conn, or conn read backwards. */
 static bool same_conn(const char *c, const char *conn)
 {
     if (!c[0]) return false;
     if (strcmp(c, conn) == 0) return true;
-    const char *gt = strchr(c, '>');
-    if (!gt) return false;
     char backwards[100];
-    struct strbuf b = strbuf_fixed(backwards, sizeof backwards);
-    strbuf_str(&b, gt + 1);
-    strbuf_char(&b, '>');
-    strbuf_put(&b, c, (size_t)(gt - c));
-    return strcmp(backwards, conn) == 0;
+    ladder_reverse_conn(c, backwards, sizeof backwards);
+    return backwards[0] && strcmp(backwards, conn) == 0;
 }
 
 static void copy_conn(char out[48], const char *conn)
@@ -128,6 +134,13 @@ struct builder {
     uint64_t last_us;
     bool started;
     const char *conn;
+    char conn_rev[100];             /* conn read backwards, made once (see in_conn) */
+    struct seg_memo {               /* in_conn's answer for the last few segment addresses */
+        uint32_t src_ip, dst_ip;
+        uint16_t src_port, dst_port;
+        bool in;
+    } seg_memo[4];
+    size_t seg_memo_len, seg_memo_next;
     struct { const char *host, *proc; } procs[MAX_CONN_PROCS];   /* conn ladders: who calls */
     size_t proc_count;
     /* state bands: the connection a lane shows, and its open band */
@@ -297,7 +310,37 @@ static void add_arrow(struct builder *b, size_t event, const struct trace_event 
 
 /* ---- state bands ---- */
 
-static bool wanted(const struct builder *b, const struct trace_event *ev);
+/* ladder_event_in_conn for the builder's connection, compared with conn and conn_rev made
+ * once: reversing every event's connection name for every ladder cost a tenth of the ladders.
+ * Same answer as same_conn for names with one '>' (every name the trace writes). */
+static bool in_conn_by_name(const struct builder *b, const struct trace_event *ev)
+{
+    char c[48];
+    ladder_event_conn(ev, c);
+    return c[0] && (strcmp(c, b->conn) == 0 || (b->conn_rev[0] && strcmp(c, b->conn_rev) == 0));
+}
+
+/* Segments are most events and repeat a few address pairs: their answer is remembered, which
+ * saves writing out their addresses for every ladder (the answer depends on nothing else). */
+static bool in_conn(struct builder *b, const struct trace_event *ev)
+{
+    if (ev->type != TRACE_SEGMENT) return in_conn_by_name(b, ev);
+    const struct trace_segment *s = &ev->u.segment;
+    for (size_t k = 0; k < b->seg_memo_len; k++) {
+        const struct seg_memo *m = &b->seg_memo[k];
+        if (m->src_ip == s->src_ip && m->dst_ip == s->dst_ip && m->src_port == s->src_port &&
+            m->dst_port == s->dst_port)
+            return m->in;
+    }
+    bool in = in_conn_by_name(b, ev);
+    size_t slot = b->seg_memo_next;
+    b->seg_memo_next = (slot + 1) % (sizeof b->seg_memo / sizeof b->seg_memo[0]);
+    if (b->seg_memo_len <= slot) b->seg_memo_len = slot + 1;
+    b->seg_memo[slot] = (struct seg_memo){ s->src_ip, s->dst_ip, s->src_port, s->dst_port, in };
+    return in;
+}
+
+static bool wanted(struct builder *b, const struct trace_event *ev);
 
 static void close_band(struct builder *b, int lane, int y)
 {
@@ -343,7 +386,7 @@ static bool proc_calls_conn(const struct builder *b, const char *host, const cha
     return false;
 }
 
-static bool wanted(const struct builder *b, const struct trace_event *ev)
+static bool wanted(struct builder *b, const struct trace_event *ev)
 {
     if (!b->conn) return true;
     switch (ev->type) {
@@ -363,7 +406,7 @@ static bool wanted(const struct builder *b, const struct trace_event *ev)
     case TRACE_TYPE_COUNT:
         break;
     }
-    return ladder_event_in_conn(ev, b->conn);
+    return in_conn(b, ev);
 }
 
 static void add_call(struct builder *b, size_t i, const struct trace_event *ev, int lane)
@@ -469,7 +512,7 @@ static int set_lanes(struct builder *b, const char *const *hosts, size_t host_co
     }
     /* the two hosts of the connection, in the hosts' order, titled with their address */
     for (size_t i = 0; i < n && l->lane_count < 2; i++) {
-        if (ev[i].type != TRACE_SEGMENT || !ladder_event_in_conn(&ev[i], b->conn)) continue;
+        if (ev[i].type != TRACE_SEGMENT || !in_conn(b, &ev[i])) continue;
         const struct trace_segment *s = &ev[i].u.segment;
         for (size_t h = 0; h < host_count; h++) {
             bool is_src = strcmp(hosts[h], s->from) == 0, is_dst = strcmp(hosts[h], s->to) == 0;
@@ -501,7 +544,7 @@ static int set_lanes(struct builder *b, const char *const *hosts, size_t host_co
 static void collect_conn_procs(struct builder *b, const struct trace_event *ev, size_t n)
 {
     for (size_t i = 0; i < n && b->proc_count < MAX_CONN_PROCS; i++) {
-        if (ev[i].type != TRACE_CALL || !ladder_event_in_conn(&ev[i], b->conn)) continue;
+        if (ev[i].type != TRACE_CALL || !in_conn(b, &ev[i])) continue;
         if (proc_calls_conn(b, ev[i].u.call.host, ev[i].u.call.proc)) continue;
         b->procs[b->proc_count].host = ev[i].u.call.host;
         b->procs[b->proc_count++].proc = ev[i].u.call.proc;
@@ -515,6 +558,7 @@ int ladder_layout(const struct trace_event *ev, size_t n, const char *const *hos
     memset(out, 0, sizeof *out);
     struct builder b = { .l = out, .y = HEADER_HEIGHT, .conn = conn };
     if (conn) snprintf(out->conn, sizeof out->conn, "%s", conn);
+    if (conn) ladder_reverse_conn(conn, b.conn_rev, sizeof b.conn_rev);
     if (set_lanes(&b, hosts, host_count, ev, n, err, err_size) != 0) return -1;
     if (conn) collect_conn_procs(&b, ev, n);
     find_band_lanes(&b, ev, n);

@@ -105,6 +105,10 @@ size_t ladder_connections(const struct trace_event *ev, size_t n, char (*conns)[
  * listener's "a:p>*"), or "" for events of no connection (process, host, link, ...). */
 void ladder_event_conn(const struct trace_event *ev, char out[48]);
 
+/* "b>a" for "a>b", split at the first '>' and cut to size like snprintf; "" when conn has no
+ * '>'. */
+void ladder_reverse_conn(const char *conn, char *out, size_t size);
+
 /* Does this event belong to connection conn ("a>b", either direction)? Events without a
  * connection (process, host, link, ...) do not. */
 bool ladder_event_in_conn(const struct trace_event *ev, const char *conn);

@@ -88,10 +88,19 @@ done
 
 # ---- callgrind: where the instructions go ----
 if part callgrind; then
-  cg() {   # cg FIGURE CMD...: total instructions and the share of each part
+  VALGRIND=$(command -v valgrind)
+  # cg FIGURE CMD...: total instructions and the share of each part, of CMD's own process.
+  # Valgrind runs CMD itself (a wrapper such as `env` would be all it measures: valgrind does
+  # not follow exec by default); CG_PATH, when set, is CMD's PATH. Forked children (a failed
+  # attempt to start Graphviz) get files of their own, named by pid: only the parent's is read,
+  # and the parent keeps the pid of the background job since env and valgrind both exec.
+  cg() {
     fig=$1; shift
-    valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" "$@" >/dev/null 2>&1 || true
-    callgrind_annotate --inclusive=no --auto=no --threshold=100 "$TMP/cg.out" 2>/dev/null | awk -v fig="$fig" '
+    env PATH="${CG_PATH:-$PATH}" "$VALGRIND" --tool=callgrind --trace-children=no \
+      --callgrind-out-file="$TMP/cg.%p" "$@" >/dev/null 2>&1 &
+    _pid=$!
+    wait "$_pid" || true
+    callgrind_annotate --inclusive=no --auto=no --threshold=100 "$TMP/cg.$_pid" 2>/dev/null | awk -v fig="$fig" '
       /^ *[0-9,]+ .*:/ {
         ir = $1; gsub(",", "", ir); what = $0; sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "", what)
         part = "other"
@@ -105,11 +114,14 @@ if part callgrind; then
         n = split("lwip simulator tracing other", parts, " ")
         for (i = 1; i <= n; i++) printf "%s\tpct_%s\t%.1f\n", fig, parts[i], total ? 100 * sum[parts[i]] / total : 0
       }' >> "$RAW"
+    rm -f "$TMP"/cg.*
   }
   cg cg_bulk_off "$DRIVER" bulk 16777216
   cg cg_bulk_full "$DRIVER" bulk 16777216 "$TMP/bulk"
   cg cg_scale_1024 "$SCALE_DRIVER" scale 1024
-  cg cg_catalog env PATH="$NODOT" "$TCPSIM" all --out "$TMP/o"
+  CG_PATH=$NODOT   # no Graphviz: the catalog's own work, not dot's
+  cg cg_catalog "$TCPSIM" all --out "$TMP/o"
+  CG_PATH=
 fi
 
 # ---- summary: min / median / max of every figure and metric ----
