@@ -110,11 +110,37 @@ static void test_index_links_every_report_with_its_verdict(void **state)
     unlink(path);
 }
 
+/* Every event type has a name in the rows and the type menu: an lwip-defect event once showed
+ * as "(null)" (glibc's text for a NULL %s). */
+static void test_defect_rows_are_named(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tcpsim-report-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct scenario sc = hostile();
+    struct trace_event ev = { .type = TRACE_DEFECT, .t_us = 1 };
+    ev.u.defect = (struct trace_defect){ .host = "a", .function = "tcp_bind" };
+    snprintf(ev.u.defect.detail, sizeof ev.u.defect.detail, "refused");
+    struct report_run run = { .scenario = &sc, .seed = 1, .verdict = "ok", .events = &ev,
+                              .event_count = 1 };
+    char err[256], path[300];
+    assert_int_equal(report_html_write(dir, &run, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    char *html = read_all(path);
+    assert_null(strstr(html, "(null)"));
+    assert_int_equal(count(html, "data-type=\"lwip-defect\""), 1);
+    assert_int_equal(count(html, "<option>lwip-defect</option>"), 1);
+    free(html);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_escapes_text_and_has_one_row_per_event),
         cmocka_unit_test(test_index_links_every_report_with_its_verdict),
+        cmocka_unit_test(test_defect_rows_are_named),
     };
     return cmocka_run_group_tests_name("report_html", tests, NULL, NULL);
 }
