@@ -103,21 +103,33 @@ void strbuf_str_left(struct strbuf *sb, const char *s, size_t width)
     if (n < width) spaces(sb, width - n);
 }
 
-/* The digits of v, right-aligned in out[24]; returns where they start. */
-static char *digits(uint64_t v, char out[24])
+char *strbuf_digits(uint64_t v, char out[24])
 {
+    /* two digits per division: the integers of every event go through here */
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     char *p = out + 24;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
     return p;
 }
 
 void strbuf_u64(struct strbuf *sb, uint64_t v)
 {
     char buf[24];
-    char *p = digits(v, buf);
+    char *p = strbuf_digits(v, buf);
     strbuf_put(sb, p, (size_t)(buf + 24 - p));
 }
 
@@ -134,7 +146,7 @@ void strbuf_i64(struct strbuf *sb, int64_t v)
 void strbuf_u64_left(struct strbuf *sb, uint64_t v, size_t width)
 {
     char buf[24];
-    char *p = digits(v, buf);
+    char *p = strbuf_digits(v, buf);
     size_t n = (size_t)(buf + 24 - p);
     strbuf_put(sb, p, n);
     if (n < width) spaces(sb, width - n);
@@ -143,7 +155,7 @@ void strbuf_u64_left(struct strbuf *sb, uint64_t v, size_t width)
 void strbuf_u64_right(struct strbuf *sb, uint64_t v, size_t width, char fill)
 {
     char buf[24];
-    char *p = digits(v, buf);
+    char *p = strbuf_digits(v, buf);
     size_t n = (size_t)(buf + 24 - p);
     if (width > 20) width = 20;   /* the digits of a u64; wider is not used */
     for (; n < width; n++) *--p = fill;

@@ -78,6 +78,8 @@ void strbuf_str_left(struct strbuf *sb, const char *s, size_t width);
 /* Writes the text to f and empties sb once it holds at least `at` bytes (at 0: whatever it
  * holds): a sink collects lines and writes them in large pieces. */
 void strbuf_flush(struct strbuf *sb, FILE *f, size_t at);
+/* The decimal digits of v, right-aligned in out[24]; returns where they start. */
+char *strbuf_digits(uint64_t v, char out[24]);
 /* Decimal, as printf "%llu" / "%lld". */
 void strbuf_u64(struct strbuf *sb, uint64_t v);
 void strbuf_i64(struct strbuf *sb, int64_t v);
