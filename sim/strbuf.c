@@ -175,19 +175,24 @@ void strbuf_addr(struct strbuf *sb, uint32_t ip, uint16_t port)
     strbuf_u64(sb, port);
 }
 
-void strbuf_addr_cached(struct strbuf *sb, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port)
+char *strbuf_addr_cached_at(char *o, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port)
 {
     uint64_t key = (uint64_t)1 << 48 | (uint64_t)ip << 16 | port;
-    for (unsigned i = 0; i < STRBUF_ADDR_CACHE; i++)
-        if (c->key[i] == key) {
-            strbuf_put(sb, c->text[i], c->len[i]);
-            return;
-        }
-    unsigned i = c->next;
-    c->next = (i + 1) % STRBUF_ADDR_CACHE;
-    struct strbuf t = strbuf_fixed(c->text[i], sizeof c->text[i]);
-    strbuf_addr(&t, ip, port);
-    c->key[i] = key;
-    c->len[i] = (unsigned char)t.len;   /* at most 21: "255.255.255.255:65535" */
-    strbuf_put(sb, c->text[i], c->len[i]);
+    unsigned i = 0;
+    while (i < STRBUF_ADDR_CACHE && c->key[i] != key) i++;
+    if (i == STRBUF_ADDR_CACHE) {
+        i = c->next;
+        c->next = (i + 1) % STRBUF_ADDR_CACHE;
+        struct strbuf t = strbuf_fixed(c->text[i], sizeof c->text[i]);
+        strbuf_addr(&t, ip, port);
+        c->key[i] = key;
+        c->len[i] = (unsigned char)t.len;   /* at most 21: "255.255.255.255:65535" */
+    }
+    return strbuf_write_at(o, c->text[i], c->len[i]);
+}
+
+void strbuf_addr_cached(struct strbuf *sb, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port)
+{
+    char text[24];
+    strbuf_put(sb, text, (size_t)(strbuf_addr_cached_at(text, c, ip, port) - text));
 }

@@ -284,11 +284,7 @@ static void write_close(void *ctx) { json_writer_close(ctx); }
 /* room for the keys, integers and words of one line; strings add 6 bytes per byte + 2 */
 enum { LINE_FIXED_ROOM = 512 };
 
-static char *put(char *o, const char *bytes, size_t n)
-{
-    memcpy(o, bytes, n);
-    return o + n;
-}
+static char *put(char *o, const char *bytes, size_t n) { return strbuf_write_at(o, bytes, n); }
 
 /* key and string value; left out (o unchanged) when the value is not valid UTF-8, as
  * json_object_set_new leaves out what json_string refuses */
@@ -320,12 +316,9 @@ static char *put_integer_or_null(char *o, const char *key, size_t key_len, bool 
 static char *put_addr(char *o, const char *key, size_t key_len, struct strbuf_addr_cache *addrs,
                       uint32_t ip, uint16_t port)
 {
-    char text[24];
-    struct strbuf b = strbuf_fixed(text, sizeof text);
-    strbuf_addr_cached(&b, addrs, ip, port);
     o = put(o, key, key_len);
     *o++ = '"';
-    o = put(o, b.data, b.len);
+    o = strbuf_addr_cached_at(o, addrs, ip, port);
     *o++ = '"';
     return o;
 }
