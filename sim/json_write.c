@@ -165,23 +165,12 @@ void json_write_string(struct json_writer *w, const char *key, const char *value
     member_end(w, o ? literal_at(o, value) : NULL);
 }
 
-char *json_put_integer(char *o, long long value)
-{
-    char digits[24];
-    unsigned long long v = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
-    char *d = strbuf_digits(v, digits);
-    if (value < 0) *--d = '-';
-    size_t n = (size_t)(digits + sizeof digits - d);
-    memcpy(o, d, n);
-    return o + n;
-}
-
 char *json_put_string(char *o, const char *s) { return literal_at(o, s); }
 
 void json_write_integer(struct json_writer *w, const char *key, long long value)
 {
     char *o = member_at(w, key, 24);
-    member_end(w, o ? json_put_integer(o, value) : NULL);
+    member_end(w, o ? strbuf_i64_at(o, value) : NULL);
 }
 
 void json_write_null(struct json_writer *w, const char *key) { member_word(w, key, "null", 4); }

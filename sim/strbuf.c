@@ -103,14 +103,29 @@ void strbuf_str_left(struct strbuf *sb, const char *s, size_t width)
     if (n < width) spaces(sb, width - n);
 }
 
-char *strbuf_digits(uint64_t v, char out[24])
+/* the number of decimal digits of v: from its bit length, then one comparison */
+static unsigned digit_count(uint64_t v)
 {
-    /* two digits per division: the integers of every event go through here */
+    static const uint64_t pow10[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+    };
+    if (v < 10) return 1;
+    unsigned n = (64u - (unsigned)__builtin_clzll(v)) * 1233u >> 12;   /* 1233/4096 ~ log10 2 */
+    return n + (v >= pow10[n]);
+}
+
+char *strbuf_u64_at(char *o, uint64_t v)
+{
+    /* two digits per division, written where they belong: the integers of every event go
+     * through here */
     static const char pairs[201] =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
         "8081828384858687888990919293949596979899";
-    char *p = out + 24;
+    char *end = o + digit_count(v), *p = end;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
@@ -123,13 +138,38 @@ char *strbuf_digits(uint64_t v, char out[24])
     } else {
         *--p = (char)('0' + v);
     }
-    return p;
+    return end;
+}
+
+char *strbuf_i64_at(char *o, int64_t v)
+{
+    if (v >= 0) return strbuf_u64_at(o, (uint64_t)v);
+    *o++ = '-';
+    return strbuf_u64_at(o, (uint64_t)0 - (uint64_t)v);
+}
+
+char *strbuf_u64_padded_at(char *o, uint64_t v, size_t width, char fill)
+{
+    size_t n = digit_count(v);
+    if (n < width) {
+        memset(o, fill, width - n);
+        o += width - n;
+    }
+    return strbuf_u64_at(o, v);
+}
+
+/* The digits of v, right-aligned in out[24]; returns where they start. */
+static char *digits(uint64_t v, char out[24])
+{
+    char *start = out + 24 - digit_count(v);
+    strbuf_u64_at(start, v);
+    return start;
 }
 
 void strbuf_u64(struct strbuf *sb, uint64_t v)
 {
     char buf[24];
-    char *p = strbuf_digits(v, buf);
+    char *p = digits(v, buf);
     strbuf_put(sb, p, (size_t)(buf + 24 - p));
 }
 
@@ -146,7 +186,7 @@ void strbuf_i64(struct strbuf *sb, int64_t v)
 void strbuf_u64_left(struct strbuf *sb, uint64_t v, size_t width)
 {
     char buf[24];
-    char *p = strbuf_digits(v, buf);
+    char *p = digits(v, buf);
     size_t n = (size_t)(buf + 24 - p);
     strbuf_put(sb, p, n);
     if (n < width) spaces(sb, width - n);
@@ -155,7 +195,7 @@ void strbuf_u64_left(struct strbuf *sb, uint64_t v, size_t width)
 void strbuf_u64_right(struct strbuf *sb, uint64_t v, size_t width, char fill)
 {
     char buf[24];
-    char *p = strbuf_digits(v, buf);
+    char *p = digits(v, buf);
     size_t n = (size_t)(buf + 24 - p);
     if (width > 20) width = 20;   /* the digits of a u64; wider is not used */
     for (; n < width; n++) *--p = fill;

@@ -78,8 +78,6 @@ void strbuf_str_left(struct strbuf *sb, const char *s, size_t width);
 /* Writes the text to f and empties sb once it holds at least `at` bytes (at 0: whatever it
  * holds): a sink collects lines and writes them in large pieces. */
 void strbuf_flush(struct strbuf *sb, FILE *f, size_t at);
-/* The decimal digits of v, right-aligned in out[24]; returns where they start. */
-char *strbuf_digits(uint64_t v, char out[24]);
 /* Decimal, as printf "%llu" / "%lld". */
 void strbuf_u64(struct strbuf *sb, uint64_t v);
 void strbuf_i64(struct strbuf *sb, int64_t v);
@@ -112,6 +110,11 @@ static inline char *strbuf_write_at(char *o, const char *s, size_t n)
     memcpy(o, s, n);
     return o + n;
 }
+/* Decimal at o, as "%llu" / "%lld" (room: 20 bytes) */
+char *strbuf_u64_at(char *o, uint64_t v);
+char *strbuf_i64_at(char *o, int64_t v);
+/* right-aligned in width columns with fill, as "%*llu" / "%0*llu" (room: width or 20) */
+char *strbuf_u64_padded_at(char *o, uint64_t v, size_t width, char fill);
 /* strbuf_addr_cached at o (room: 21 bytes) */
 char *strbuf_addr_cached_at(char *o, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port);
 

@@ -302,7 +302,7 @@ static char *put_string_or_null(char *o, const char *key, size_t key_len, const 
 
 static char *put_integer(char *o, const char *key, size_t key_len, long long value)
 {
-    return json_put_integer(put(o, key, key_len), value);
+    return strbuf_i64_at(put(o, key, key_len), value);
 }
 
 static char *put_integer_or_null(char *o, const char *key, size_t key_len, bool has,

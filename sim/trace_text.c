@@ -27,12 +27,24 @@ struct text_sink {
  * timeline, and printf's format parsing was most of its cost (issue 11). The comments give the
  * printf format each piece reproduces. */
 
-/* "%6llu.%06llu": seconds right-aligned in 6 columns, then microseconds */
+enum { LINE_FIXED_ROOM = 320 };     /* everything but the strings: words, numbers, padding */
+
+static char *line_room(struct strbuf *b, size_t strings_len)
+{
+    char *o = strbuf_reserve(b, LINE_FIXED_ROOM + strings_len);
+    if (!o) sched_panic("trace_text: a fixed strbuf is too small");
+    return o;
+}
+
+/* "%6llu.%06llu": seconds right-aligned in 6 columns, then microseconds (every line: in
+ * place) */
 static void put_time(struct strbuf *b, uint64_t t_us)
 {
-    strbuf_u64_right(b, t_us / 1000000, 6, ' ');
-    strbuf_char(b, '.');
-    strbuf_u64_right(b, t_us % 1000000, 6, '0');
+    char *start = line_room(b, 0);
+    char *o = strbuf_u64_padded_at(start, t_us / 1000000, 6, ' ');
+    *o++ = '.';
+    o = strbuf_u64_padded_at(o, t_us % 1000000, 6, '0');
+    strbuf_commit(b, (size_t)(o - start));
 }
 
 /* "  %-8s <kind>": the host column and the kind of event */
@@ -48,15 +60,6 @@ static void put_who(struct strbuf *b, const char *host, const char *kind)
  * Segments and calls are nearly every line of a long run: each reserves room for its worst
  * case once and writes its pieces at a pointer (strbuf_write_at) instead of a strbuf call per
  * piece. The growable strbuf of the sink (and of trace_format_text) always has that room. */
-
-enum { LINE_FIXED_ROOM = 320 };     /* everything but the strings: words, numbers, padding */
-
-static char *line_room(struct strbuf *b, size_t strings_len)
-{
-    char *o = strbuf_reserve(b, LINE_FIXED_ROOM + strings_len);
-    if (!o) sched_panic("trace_text: a fixed strbuf is too small");
-    return o;
-}
 
 static char *pad(char *o, size_t n, size_t width)
 {
@@ -77,33 +80,16 @@ static char *str_left_at(char *o, const char *s, size_t width)
 /* "%-*llu" */
 static char *u64_left_at(char *o, uint64_t v, size_t width)
 {
-    char buf[24];
-    char *d = strbuf_digits(v, buf);
-    size_t n = (size_t)(buf + sizeof buf - d);
-    return pad(strbuf_write_at(o, d, n), n, width);
+    char *end = strbuf_u64_at(o, v);
+    return pad(end, (size_t)(end - o), width);
 }
 
-/* "%lld" */
-static char *i64_at(char *o, long long v)
-{
-    char buf[24];
-    uint64_t u = v < 0 ? 0ULL - (uint64_t)v : (uint64_t)v;
-    char *d = strbuf_digits(u, buf);
-    if (v < 0) *--d = '-';
-    return strbuf_write_at(o, d, (size_t)(buf + sizeof buf - d));
-}
-
-/* put_time_trimmed: "%llu.%06llu" */
+/* put_time without its leading blanks: "%llu.%06llu" */
 static char *time_trimmed_at(char *o, uint64_t t_us)
 {
-    char buf[24];
-    char *d = strbuf_digits(t_us / 1000000, buf);
-    o = strbuf_write_at(o, d, (size_t)(buf + sizeof buf - d));
+    o = strbuf_u64_at(o, t_us / 1000000);
     *o++ = '.';
-    d = strbuf_digits(t_us % 1000000, buf);
-    size_t n = (size_t)(buf + sizeof buf - d);
-    memset(o, '0', 6 - n);
-    return strbuf_write_at(o + (6 - n), d, n);
+    return strbuf_u64_padded_at(o, t_us % 1000000, 6, '0');
 }
 
 static void format_segment(struct strbuf *b, const struct trace_segment *s,
@@ -150,11 +136,11 @@ static void format_call(struct strbuf *b, const struct trace_call *c, uint64_t t
     o = str_at(o, c->call);
     *o++ = '(';
     if (c->fd >= 0) {
-        o = i64_at(o, c->fd);
+        o = strbuf_i64_at(o, c->fd);
         if (c->args[0]) o = strbuf_write_at(o, ", ", 2);
     }
     o = strbuf_write_at(str_at(o, c->args), ") = ", 4);
-    o = i64_at(o, c->ret);
+    o = strbuf_i64_at(o, c->ret);
     if (err) {
         *o++ = ' ';
         o = str_at(o, err);

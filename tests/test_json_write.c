@@ -132,6 +132,34 @@ static void test_fixed_strbuf_cuts_off_as_snprintf(void **state)
     assert_string_equal(ip, "192.168.10.1 ");
 }
 
+/* the in-place integers against printf, around every power of ten and at the limits */
+static void test_integers_as_printf_writes_them(void **state)
+{
+    (void)state;
+    char want[128], got[128];
+    uint64_t p = 1;
+    for (int i = 0; i < 20; i++, p *= 10) {
+        const uint64_t values[] = { p - 1, p, p + 1, p * 2 - 1, p * 9 + (p - 1) };
+        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+            uint64_t v = values[k];
+            snprintf(want, sizeof want, "%llu|%lld|%8llu|%06llu", (unsigned long long)v,
+                     -(long long)(v >> 1), (unsigned long long)v, (unsigned long long)v);
+            char *o = strbuf_u64_at(got, v);
+            *o++ = '|';
+            o = strbuf_i64_at(o, -(int64_t)(v >> 1));
+            *o++ = '|';
+            o = strbuf_u64_padded_at(o, v, 8, ' ');
+            *o++ = '|';
+            *strbuf_u64_padded_at(o, v, 6, '0') = '\0';
+            assert_string_equal(got, want);
+        }
+    }
+    *strbuf_u64_at(got, UINT64_MAX) = '\0';
+    assert_string_equal(got, "18446744073709551615");
+    *strbuf_i64_at(got, INT64_MIN) = '\0';
+    assert_string_equal(got, "-9223372036854775808");
+}
+
 /* trace_jsonl_line writes segments and calls directly: each must be what jansson dumps of
  * trace_event_json (the shared description of the members), awkward strings included. */
 static void expect_line_as_jansson(const struct trace_event *ev, const char *what)
@@ -183,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_values_and_nesting_as_jansson_writes_them),
         cmocka_unit_test(test_fixed_strbuf_cuts_off_as_snprintf),
         cmocka_unit_test(test_hot_lines_as_jansson_writes_them),
+        cmocka_unit_test(test_integers_as_printf_writes_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
