@@ -281,7 +281,8 @@ static void write_close(void *ctx) { json_writer_close(ctx); }
  * the first member, which is always t_us. */
 
 #define KEY(lit) lit, sizeof lit - 1
-/* room for the keys, integers and words of one line; strings add 6 bytes per byte + 2 */
+/* room for the keys, integers and words of one line; strings add 6 bytes per byte + 2 (an
+ * array member is counted by its size: no strlen) */
 enum { LINE_FIXED_ROOM = 512 };
 
 static char *put(char *o, const char *bytes, size_t n) { return strbuf_write_at(o, bytes, n); }
@@ -342,7 +343,7 @@ static void segment_line(struct strbuf *out, uint64_t t_us, const struct trace_s
     char flags[8];
     packet_flags_str(s->flags, flags);
     char *start = line_room(out, strlen(s->from) + strlen(s->to) + strlen(flags) +
-                                 strlen(s->fate) + strlen(s->reason));
+                                 sizeof s->fate + sizeof s->reason);
     char *o = put_integer(start, KEY("{\"t_us\":"), (long long)t_us);
     o = put(o, KEY(",\"type\":\"segment\""));
     o = put_string(o, KEY(",\"from\":"), s->from);
@@ -366,7 +367,7 @@ static void call_line(struct strbuf *out, uint64_t t_us, const struct trace_call
     const char *err = errno_name(c->err);
     const char *state = c->conn[0] ? tcp_state_name(c->state) : NULL;
     char *start = line_room(out, strlen(c->host) + strlen(c->proc) + strlen(c->call) +
-                                 (err ? strlen(err) : 0) + strlen(c->conn) +
+                                 (err ? strlen(err) : 0) + sizeof c->conn +
                                  (state ? strlen(state) : 0));
     char *o = put_integer(start, KEY("{\"t_us\":"), (long long)t_us);
     o = put(o, KEY(",\"type\":\"call\""));

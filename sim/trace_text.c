@@ -27,7 +27,8 @@ struct text_sink {
  * timeline, and printf's format parsing was most of its cost (issue 11). The comments give the
  * printf format each piece reproduces. */
 
-enum { LINE_FIXED_ROOM = 320 };     /* everything but the strings: words, numbers, padding */
+/* everything but the strings (an array member is counted by its size): words, numbers, padding */
+enum { LINE_FIXED_ROOM = 320 };
 
 static char *line_room(struct strbuf *b, size_t strings_len)
 {
@@ -98,7 +99,7 @@ static void format_segment(struct strbuf *b, const struct trace_segment *s,
     char flags[8];
     packet_flags_str(s->flags, flags);
     char *start = line_room(b, strlen(s->from) + strlen(s->to) + strlen(flags) +
-                               strlen(s->fate) + strlen(s->reason));
+                               sizeof s->fate + sizeof s->reason);
     /* "  %-8s> %-8s %-4s seq %-6u ack %-6u win %-5u len %-5u %s:%u > %s:%u" */
     char *o = strbuf_write_at(start, "  ", 2);
     o = str_left_at(o, s->from, 8);
@@ -126,7 +127,7 @@ static void format_call(struct strbuf *b, const struct trace_call *c, uint64_t t
     const char *err = c->err ? errno_name(c->err) : NULL;
     const char *state = c->conn[0] ? tcp_state_name(c->state) : NULL;
     char *start = line_room(b, strlen(c->host) + strlen(c->proc) + strlen(c->call) +
-                               strlen(c->args) + (err ? strlen(err) : 0) + strlen(c->conn) +
+                               sizeof c->args + (err ? strlen(err) : 0) + sizeof c->conn +
                                (state ? strlen(state) : 0));
     /* "  %-8s call   %s: %s(" [fd[, ]] "%s) = %ld" [" %s"] */
     char *o = strbuf_write_at(start, "  ", 2);
