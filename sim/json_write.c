@@ -165,16 +165,12 @@ void json_write_string(struct json_writer *w, const char *key, const char *value
     member_end(w, o ? literal_at(o, value) : NULL);
 }
 
+char *json_put_string(char *o, const char *s) { return literal_at(o, s); }
+
 void json_write_integer(struct json_writer *w, const char *key, long long value)
 {
-    char digits[24], *d = digits + sizeof digits;
-    unsigned long long v = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
-    do {
-        *--d = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (value < 0) *--d = '-';
-    member_word(w, key, d, (size_t)(digits + sizeof digits - d));
+    char *o = member_at(w, key, 24);
+    member_end(w, o ? strbuf_i64_at(o, value) : NULL);
 }
 
 void json_write_null(struct json_writer *w, const char *key) { member_word(w, key, "null", 4); }

@@ -40,4 +40,10 @@ void json_write_object(struct json_writer *w, const char *key);
  * s is not valid UTF-8. */
 bool json_write_literal(struct strbuf *out, const char *s);
 
+/* In place, for a sink's hottest lines (trace_jsonl's segment and call events), written without
+ * a writer: the caller reserved room at o for the worst case and gets back the end (integers:
+ * strbuf_i64_at). */
+/* s as a string literal (room: 6 * strlen(s) + 2), or NULL when s is not valid UTF-8 */
+char *json_put_string(char *o, const char *s);
+
 #endif

@@ -37,6 +37,7 @@ struct link {
     struct rule_slot **rules;   /* index = rule id */
     size_t rule_count, rule_cap;
     struct in_flight *flying;   /* so link_free can release what never arrived */
+    struct in_flight *spare;    /* arrived records, reused by launch: no malloc per packet */
 };
 
 struct in_flight {
@@ -44,8 +45,13 @@ struct in_flight {
     struct in_flight *prev, *next;
     int to;
     size_t len;
+    size_t cap;                 /* room in bytes */
     uint8_t bytes[];
 };
+
+/* The room of a packet record: any IPv4 packet of an Ethernet-sized MTU fits, so one record
+ * serves every packet of a run; a larger one gets a record of its own size. */
+enum { IN_FLIGHT_ROOM = 2048 };
 
 /* What the rules decided for one packet that is not dropped. */
 struct effects {
@@ -78,11 +84,13 @@ struct link *link_new(const struct link_config *config, struct prng prng, void *
  * scheduler (sched_fini) without running. */
 void link_free(struct link *link)
 {
-    while (link->flying) {
-        struct in_flight *f = link->flying;
-        link->flying = f->next;
-        free(f);
-    }
+    struct in_flight *lists[] = { link->flying, link->spare };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        while (lists[i]) {
+            struct in_flight *f = lists[i];
+            lists[i] = f->next;
+            free(f);
+        }
     for (size_t i = 0; i < link->rule_count; i++) free(link->rules[i]);
     free(link->rules);
     free(link);
@@ -317,14 +325,30 @@ static void in_flight_arrive(void *arg)
     if (f->prev) f->prev->next = f->next; else l->flying = f->next;
     if (f->next) f->next->prev = f->prev;
     l->deliver(l->ctx, f->to, f->bytes, f->len);
-    free(f);
+    f->next = l->spare;
+    l->spare = f;
+}
+
+/* A record with room for len bytes: the last one that arrived when it fits (O(1), and the
+ * same on every run), else a new one. */
+static struct in_flight *in_flight_record(struct link *l, size_t len)
+{
+    struct in_flight *f = l->spare;
+    if (f && f->cap >= len) {
+        l->spare = f->next;
+        return f;
+    }
+    size_t cap = len > IN_FLIGHT_ROOM ? len : IN_FLIGHT_ROOM;
+    f = malloc(sizeof *f + cap);
+    if (!f) sched_out_of_memory();
+    f->cap = cap;
+    return f;
 }
 
 /* A private copy of the bytes, delivered at arrive_us. */
 static void launch(struct link *l, int to, const uint8_t *pkt, size_t len, uint64_t arrive_us)
 {
-    struct in_flight *f = malloc(sizeof *f + len);
-    if (!f) sched_out_of_memory();
+    struct in_flight *f = in_flight_record(l, len);
     f->link = l;
     f->to = to;
     f->len = len;

@@ -64,7 +64,8 @@ struct timer {
     size_t heap_index;          /* SIZE_MAX when not in the heap */
     void (*fn)(void *arg);
     void *arg;
-    bool owned_by_heap;         /* sched_at timers are freed after firing */
+    bool owned_by_heap;         /* sched_at timers are kept for reuse after firing */
+    struct timer *spare_next;   /* in S.spare_timers */
 };
 
 struct coro {
@@ -108,6 +109,7 @@ static struct {
     void *step_ctx;
     struct sched_stats stats;
     bool stop_requested;            /* sched_stop: sched_run returns at its next turn */
+    struct timer *spare_timers;     /* fired sched_at timers: reused, no malloc per timer */
 } S;
 
 static volatile sig_atomic_t stop_requested;   /* outside S: sched_init must not race it */
@@ -418,6 +420,11 @@ void sched_fini(void)
     while (S.all_head) coro_free(S.all_head);
     for (size_t i = 0; i < S.heap_len; i++)
         if (S.heap[i]->owned_by_heap) free(S.heap[i]);
+    while (S.spare_timers) {
+        struct timer *t = S.spare_timers;
+        S.spare_timers = t->spare_next;
+        free(t);
+    }
     free(S.heap);
     memset(&S, 0, sizeof S);
 }
@@ -439,7 +446,9 @@ void sched_at(uint64_t t_us, void (*fn)(void *arg), void *arg)
 {
     if (t_us < S.now_us) sched_panic("timer scheduled in the past (%llu < now)",
                                      (unsigned long long)t_us);
-    struct timer *t = xcalloc(1, sizeof *t);
+    struct timer *t = S.spare_timers;
+    if (t) S.spare_timers = t->spare_next;
+    else t = xcalloc(1, sizeof *t);
     *t = (struct timer){ .t_us = t_us, .fn = fn, .arg = arg, .owned_by_heap = true };
     heap_push(t);
 }
@@ -712,7 +721,10 @@ enum run_result sched_run(uint64_t until_us)
         S.now_us = t->t_us;
         S.stats.timers_fired++;
         t->fn(t->arg);
-        if (t->owned_by_heap) free(t);
+        if (t->owned_by_heap) {
+            t->spare_next = S.spare_timers;
+            S.spare_timers = t;
+        }
         if (S.step_hook) S.step_hook(NULL, S.step_ctx);
     }
 }

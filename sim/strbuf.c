@@ -103,15 +103,67 @@ void strbuf_str_left(struct strbuf *sb, const char *s, size_t width)
     if (n < width) spaces(sb, width - n);
 }
 
+/* the number of decimal digits of v: from its bit length, then one comparison */
+static unsigned digit_count(uint64_t v)
+{
+    static const uint64_t pow10[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+    };
+    if (v < 10) return 1;
+    unsigned n = (64u - (unsigned)__builtin_clzll(v)) * 1233u >> 12;   /* 1233/4096 ~ log10 2 */
+    return n + (v >= pow10[n]);
+}
+
+char *strbuf_u64_at(char *o, uint64_t v)
+{
+    /* two digits per division, written where they belong: the integers of every event go
+     * through here */
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    char *end = o + digit_count(v), *p = end;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return end;
+}
+
+char *strbuf_i64_at(char *o, int64_t v)
+{
+    if (v >= 0) return strbuf_u64_at(o, (uint64_t)v);
+    *o++ = '-';
+    return strbuf_u64_at(o, (uint64_t)0 - (uint64_t)v);
+}
+
+char *strbuf_u64_padded_at(char *o, uint64_t v, size_t width, char fill)
+{
+    size_t n = digit_count(v);
+    if (n < width) {
+        memset(o, fill, width - n);
+        o += width - n;
+    }
+    return strbuf_u64_at(o, v);
+}
+
 /* The digits of v, right-aligned in out[24]; returns where they start. */
 static char *digits(uint64_t v, char out[24])
 {
-    char *p = out + 24;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return p;
+    char *start = out + 24 - digit_count(v);
+    strbuf_u64_at(start, v);
+    return start;
 }
 
 void strbuf_u64(struct strbuf *sb, uint64_t v)
@@ -163,19 +215,24 @@ void strbuf_addr(struct strbuf *sb, uint32_t ip, uint16_t port)
     strbuf_u64(sb, port);
 }
 
-void strbuf_addr_cached(struct strbuf *sb, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port)
+char *strbuf_addr_cached_at(char *o, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port)
 {
     uint64_t key = (uint64_t)1 << 48 | (uint64_t)ip << 16 | port;
-    for (unsigned i = 0; i < STRBUF_ADDR_CACHE; i++)
-        if (c->key[i] == key) {
-            strbuf_put(sb, c->text[i], c->len[i]);
-            return;
-        }
-    unsigned i = c->next;
-    c->next = (i + 1) % STRBUF_ADDR_CACHE;
-    struct strbuf t = strbuf_fixed(c->text[i], sizeof c->text[i]);
-    strbuf_addr(&t, ip, port);
-    c->key[i] = key;
-    c->len[i] = (unsigned char)t.len;   /* at most 21: "255.255.255.255:65535" */
-    strbuf_put(sb, c->text[i], c->len[i]);
+    unsigned i = 0;
+    while (i < STRBUF_ADDR_CACHE && c->key[i] != key) i++;
+    if (i == STRBUF_ADDR_CACHE) {
+        i = c->next;
+        c->next = (i + 1) % STRBUF_ADDR_CACHE;
+        struct strbuf t = strbuf_fixed(c->text[i], sizeof c->text[i]);
+        strbuf_addr(&t, ip, port);
+        c->key[i] = key;
+        c->len[i] = (unsigned char)t.len;   /* at most 21: "255.255.255.255:65535" */
+    }
+    return strbuf_write_at(o, c->text[i], c->len[i]);
+}
+
+void strbuf_addr_cached(struct strbuf *sb, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port)
+{
+    char text[24];
+    strbuf_put(sb, text, (size_t)(strbuf_addr_cached_at(text, c, ip, port) - text));
 }

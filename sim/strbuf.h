@@ -102,4 +102,20 @@ struct strbuf_addr_cache {
 /* strbuf_addr through the cache. */
 void strbuf_addr_cached(struct strbuf *sb, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port);
 
+/* Writing in place, for the hottest lines of the sinks: the caller reserved room at o
+ * (strbuf_reserve) for the worst case, writes piece after piece, each returning the end, and
+ * counts it all with strbuf_commit. */
+static inline char *strbuf_write_at(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+/* Decimal at o, as "%llu" / "%lld" (room: 20 bytes) */
+char *strbuf_u64_at(char *o, uint64_t v);
+char *strbuf_i64_at(char *o, int64_t v);
+/* right-aligned in width columns with fill, as "%*llu" / "%0*llu" (room: width or 20) */
+char *strbuf_u64_padded_at(char *o, uint64_t v, size_t width, char fill);
+/* strbuf_addr_cached at o (room: 21 bytes) */
+char *strbuf_addr_cached_at(char *o, struct strbuf_addr_cache *c, uint32_t ip, uint16_t port);
+
 #endif

@@ -231,6 +231,12 @@ const char *errno_name(int err);
 /* One event as the JSON object timeline.jsonl writes for it (jansson; the caller
  * json_decref's it). What generic `expect event` matching compares with. */
 struct json_t *trace_event_json(const struct trace_event *ev);
+/* One event as the line timeline.jsonl writes for it (newline included), appended to out, a
+ * growable strbuf; addrs: a cache of address texts kept from line to line ({0} at first). */
+struct strbuf;
+struct strbuf_addr_cache;
+void trace_jsonl_line(struct strbuf *out, const struct trace_event *ev,
+                      struct strbuf_addr_cache *addrs);
 /* One event as a timeline line (no newline); returns the length. */
 size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size);
 

@@ -8,6 +8,7 @@
 
 #include "outfile.h"
 #include "packet.h"
+#include "sched.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -26,20 +27,25 @@ struct text_sink {
  * timeline, and printf's format parsing was most of its cost (issue 11). The comments give the
  * printf format each piece reproduces. */
 
-/* "%6llu.%06llu": seconds right-aligned in 6 columns, then microseconds */
-static void put_time(struct strbuf *b, uint64_t t_us)
+/* everything but the strings (an array member is counted by its size): words, numbers, padding */
+enum { LINE_FIXED_ROOM = 320 };
+
+static char *line_room(struct strbuf *b, size_t strings_len)
 {
-    strbuf_u64_right(b, t_us / 1000000, 6, ' ');
-    strbuf_char(b, '.');
-    strbuf_u64_right(b, t_us % 1000000, 6, '0');
+    char *o = strbuf_reserve(b, LINE_FIXED_ROOM + strings_len);
+    if (!o) sched_panic("trace_text: a fixed strbuf is too small");
+    return o;
 }
 
-/* the time without put_time's leading blanks */
-static void put_time_trimmed(struct strbuf *b, uint64_t t_us)
+/* "%6llu.%06llu": seconds right-aligned in 6 columns, then microseconds (every line: in
+ * place) */
+static void put_time(struct strbuf *b, uint64_t t_us)
 {
-    strbuf_u64(b, t_us / 1000000);
-    strbuf_char(b, '.');
-    strbuf_u64_right(b, t_us % 1000000, 6, '0');
+    char *start = line_room(b, 0);
+    char *o = strbuf_u64_padded_at(start, t_us / 1000000, 6, ' ');
+    *o++ = '.';
+    o = strbuf_u64_padded_at(o, t_us % 1000000, 6, '0');
+    strbuf_commit(b, (size_t)(o - start));
 }
 
 /* "  %-8s <kind>": the host column and the kind of event */
@@ -51,73 +57,105 @@ static void put_who(struct strbuf *b, const char *host, const char *kind)
     strbuf_str(b, kind);
 }
 
+/* ---- the two hot event types, written in place ----
+ * Segments and calls are nearly every line of a long run: each reserves room for its worst
+ * case once and writes its pieces at a pointer (strbuf_write_at) instead of a strbuf call per
+ * piece. The growable strbuf of the sink (and of trace_format_text) always has that room. */
+
+static char *pad(char *o, size_t n, size_t width)
+{
+    if (n >= width) return o;
+    memset(o, ' ', width - n);
+    return o + (width - n);
+}
+
+static char *str_at(char *o, const char *s) { return strbuf_write_at(o, s, strlen(s)); }
+
+/* "%-*s" */
+static char *str_left_at(char *o, const char *s, size_t width)
+{
+    size_t n = strlen(s);
+    return pad(strbuf_write_at(o, s, n), n, width);
+}
+
+/* "%-*llu" */
+static char *u64_left_at(char *o, uint64_t v, size_t width)
+{
+    char *end = strbuf_u64_at(o, v);
+    return pad(end, (size_t)(end - o), width);
+}
+
+/* put_time without its leading blanks: "%llu.%06llu" */
+static char *time_trimmed_at(char *o, uint64_t t_us)
+{
+    o = strbuf_u64_at(o, t_us / 1000000);
+    *o++ = '.';
+    return strbuf_u64_padded_at(o, t_us % 1000000, 6, '0');
+}
+
 static void format_segment(struct strbuf *b, const struct trace_segment *s,
                            struct strbuf_addr_cache *addrs)
 {
     char flags[8];
+    packet_flags_str(s->flags, flags);
+    char *start = line_room(b, strlen(s->from) + strlen(s->to) + strlen(flags) +
+                               sizeof s->fate + sizeof s->reason);
     /* "  %-8s> %-8s %-4s seq %-6u ack %-6u win %-5u len %-5u %s:%u > %s:%u" */
-    strbuf_put(b, "  ", 2);
-    strbuf_str_left(b, s->from, 8);
-    strbuf_put(b, "> ", 2);
-    strbuf_str_left(b, s->to, 8);
-    strbuf_char(b, ' ');
-    strbuf_str_left(b, packet_flags_str(s->flags, flags), 4);
-    strbuf_put(b, " seq ", 5);
-    strbuf_u64_left(b, s->seq, 6);
-    strbuf_put(b, " ack ", 5);
-    strbuf_u64_left(b, s->ack, 6);
-    strbuf_put(b, " win ", 5);
-    strbuf_u64_left(b, s->win, 5);
-    strbuf_put(b, " len ", 5);
-    strbuf_u64_left(b, s->len, 5);
-    strbuf_char(b, ' ');
-    strbuf_addr_cached(b, addrs, s->src_ip, s->src_port);
-    strbuf_put(b, " > ", 3);
-    strbuf_addr_cached(b, addrs, s->dst_ip, s->dst_port);
-    if (s->delivered) {
-        strbuf_str(b, "  arrives ");
-        put_time_trimmed(b, s->arrive_us);
-    } else {
-        strbuf_put(b, "  ", 2);
-        strbuf_str(b, s->fate);
-    }
-    if (s->injected) strbuf_str(b, "  [injected]");
-    if (s->reason[0]) {
-        strbuf_str(b, "  why: ");
-        strbuf_str(b, s->reason);
-    }
+    char *o = strbuf_write_at(start, "  ", 2);
+    o = str_left_at(o, s->from, 8);
+    o = strbuf_write_at(o, "> ", 2);
+    o = str_left_at(o, s->to, 8);
+    *o++ = ' ';
+    o = str_left_at(o, flags, 4);
+    o = u64_left_at(strbuf_write_at(o, " seq ", 5), s->seq, 6);
+    o = u64_left_at(strbuf_write_at(o, " ack ", 5), s->ack, 6);
+    o = u64_left_at(strbuf_write_at(o, " win ", 5), s->win, 5);
+    o = u64_left_at(strbuf_write_at(o, " len ", 5), s->len, 5);
+    *o++ = ' ';
+    o = strbuf_addr_cached_at(o, addrs, s->src_ip, s->src_port);
+    o = strbuf_write_at(o, " > ", 3);
+    o = strbuf_addr_cached_at(o, addrs, s->dst_ip, s->dst_port);
+    if (s->delivered) o = time_trimmed_at(strbuf_write_at(o, "  arrives ", 10), s->arrive_us);
+    else o = str_at(strbuf_write_at(o, "  ", 2), s->fate);
+    if (s->injected) o = strbuf_write_at(o, "  [injected]", 12);
+    if (s->reason[0]) o = str_at(strbuf_write_at(o, "  why: ", 7), s->reason);
+    strbuf_commit(b, (size_t)(o - start));
 }
 
 static void format_call(struct strbuf *b, const struct trace_call *c, uint64_t t_us)
 {
+    const char *err = c->err ? errno_name(c->err) : NULL;
+    const char *state = c->conn[0] ? tcp_state_name(c->state) : NULL;
+    char *start = line_room(b, strlen(c->host) + strlen(c->proc) + strlen(c->call) +
+                               sizeof c->args + (err ? strlen(err) : 0) + sizeof c->conn +
+                               (state ? strlen(state) : 0));
     /* "  %-8s call   %s: %s(" [fd[, ]] "%s) = %ld" [" %s"] */
-    put_who(b, c->host, "call   ");
-    strbuf_str(b, c->proc);
-    strbuf_put(b, ": ", 2);
-    strbuf_str(b, c->call);
-    strbuf_char(b, '(');
+    char *o = strbuf_write_at(start, "  ", 2);
+    o = str_left_at(o, c->host, 8);
+    o = strbuf_write_at(o, " call   ", 8);
+    o = strbuf_write_at(str_at(o, c->proc), ": ", 2);
+    o = str_at(o, c->call);
+    *o++ = '(';
     if (c->fd >= 0) {
-        strbuf_i64(b, c->fd);
-        if (c->args[0]) strbuf_put(b, ", ", 2);
+        o = strbuf_i64_at(o, c->fd);
+        if (c->args[0]) o = strbuf_write_at(o, ", ", 2);
     }
-    strbuf_str(b, c->args);
-    strbuf_put(b, ") = ", 4);
-    strbuf_i64(b, c->ret);
-    if (c->err) {
-        strbuf_char(b, ' ');
-        strbuf_str(b, errno_name(c->err));
+    o = strbuf_write_at(str_at(o, c->args), ") = ", 4);
+    o = strbuf_i64_at(o, c->ret);
+    if (err) {
+        *o++ = ' ';
+        o = str_at(o, err);
     }
     if (c->start_us != t_us) {
-        strbuf_str(b, "  (blocked since ");
-        put_time_trimmed(b, c->start_us);
-        strbuf_char(b, ')');
+        o = time_trimmed_at(strbuf_write_at(o, "  (blocked since ", 17), c->start_us);
+        *o++ = ')';
     }
-    if (c->conn[0]) {
-        strbuf_str(b, "  on ");
-        strbuf_str(b, c->conn);
-        strbuf_char(b, ' ');
-        strbuf_str(b, tcp_state_name(c->state));
+    if (state) {
+        o = str_at(strbuf_write_at(o, "  on ", 5), c->conn);
+        *o++ = ' ';
+        o = str_at(o, state);
     }
+    strbuf_commit(b, (size_t)(o - start));
 }
 
 /* The accounting and pool lines come once per connection or pool: printf is fine there. */
@@ -238,9 +276,13 @@ static void format_event(struct strbuf *b, const struct trace_event *ev,
 
 size_t trace_format_text(const struct trace_event *ev, char *buf, size_t size)
 {
-    struct strbuf b = strbuf_fixed(buf, size);
+    /* formatted in a growable strbuf (the hot lines need their room), then cut off as
+     * snprintf would */
+    struct strbuf line = { 0 }, b = strbuf_fixed(buf, size);
     struct strbuf_addr_cache addrs = { 0 };
-    format_event(&b, ev, &addrs);
+    format_event(&line, ev, &addrs);
+    if (line.len) strbuf_put(&b, line.data, line.len);
+    strbuf_release(&line);
     return b.len;
 }
 

@@ -9,6 +9,7 @@
 
 #include "json_write.h"
 #include "strbuf.h"
+#include "trace.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -131,12 +132,86 @@ static void test_fixed_strbuf_cuts_off_as_snprintf(void **state)
     assert_string_equal(ip, "192.168.10.1 ");
 }
 
+/* the in-place integers against printf, around every power of ten and at the limits */
+static void test_integers_as_printf_writes_them(void **state)
+{
+    (void)state;
+    char want[128], got[128];
+    uint64_t p = 1;
+    for (int i = 0; i < 20; i++, p *= 10) {
+        const uint64_t values[] = { p - 1, p, p + 1, p * 2 - 1, p * 9 + (p - 1) };
+        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+            uint64_t v = values[k];
+            snprintf(want, sizeof want, "%llu|%lld|%8llu|%06llu", (unsigned long long)v,
+                     -(long long)(v >> 1), (unsigned long long)v, (unsigned long long)v);
+            char *o = strbuf_u64_at(got, v);
+            *o++ = '|';
+            o = strbuf_i64_at(o, -(int64_t)(v >> 1));
+            *o++ = '|';
+            o = strbuf_u64_padded_at(o, v, 8, ' ');
+            *o++ = '|';
+            *strbuf_u64_padded_at(o, v, 6, '0') = '\0';
+            assert_string_equal(got, want);
+        }
+    }
+    *strbuf_u64_at(got, UINT64_MAX) = '\0';
+    assert_string_equal(got, "18446744073709551615");
+    *strbuf_i64_at(got, INT64_MIN) = '\0';
+    assert_string_equal(got, "-9223372036854775808");
+}
+
+/* trace_jsonl_line writes segments and calls directly: each must be what jansson dumps of
+ * trace_event_json (the shared description of the members), awkward strings included. */
+static void expect_line_as_jansson(const struct trace_event *ev, const char *what)
+{
+    json_t *o = trace_event_json(ev);
+    char *want = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    struct strbuf b = { 0 };
+    struct strbuf_addr_cache addrs = { 0 };
+    trace_jsonl_line(&b, ev, &addrs);
+    assert_non_null(want);
+    assert_true(b.len > 0 && b.data[b.len - 1] == '\n');
+    b.data[--b.len] = '\0';
+    if (strcmp(want, b.data) != 0) fail_msg("%s: jansson %s, we %s", what, want, b.data);
+    free(want);
+    strbuf_release(&b);
+}
+
+static void test_hot_lines_as_jansson_writes_them(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof awkward / sizeof awkward[0]; i++) {
+        struct trace_event seg = { .type = TRACE_SEGMENT, .t_us = 18446744073709551615ULL };
+        struct trace_segment *s = &seg.u.segment;
+        *s = (struct trace_segment){ .from = awkward[i], .to = "server", .src_ip = 0xFFFFFFFFu,
+                                     .src_port = 65535, .dst_ip = 0x0A000002u, .dst_port = 7,
+                                     .flags = 0xFF, .seq = 4294967295u, .ack = 1, .len = 0,
+                                     .win = 65535, .delivered = i % 2, .arrive_us = i,
+                                     .injected = i % 3 == 0 };
+        snprintf(s->fate, sizeof s->fate, "dropped:%s", awkward[i]);
+        snprintf(s->reason, sizeof s->reason, "%s", i % 4 ? awkward[i] : "");
+        expect_line_as_jansson(&seg, "segment");
+
+        struct trace_event call = { .type = TRACE_CALL, .t_us = 12 };
+        struct trace_call *c = &call.u.call;
+        *c = (struct trace_call){ .host = "client", .proc = awkward[i], .call = "recv",
+                                  .fd = i % 2 ? -1 : 3, .start_us = 7,
+                                  .ret = i % 2 ? -1 : 2147483647L, .err = i % 2 ? 104 : 0,
+                                  .bytes = i % 3 ? -1 : 65536, .state = STACK_FIN_WAIT_1 };
+        snprintf(c->conn, sizeof c->conn, "%s", i % 4 ? awkward[i] : "");
+        expect_line_as_jansson(&call, "call");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings_as_jansson_writes_them),
         cmocka_unit_test(test_values_and_nesting_as_jansson_writes_them),
         cmocka_unit_test(test_fixed_strbuf_cuts_off_as_snprintf),
+        cmocka_unit_test(test_hot_lines_as_jansson_writes_them),
+        cmocka_unit_test(test_integers_as_printf_writes_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
