@@ -317,6 +317,11 @@ int tcpsim_sleep_us(uint64_t delay_us)
 
 /* ---- the trace ---- */
 
+void tcpsim_set_recording(struct tcpsim *sim, bool on)
+{
+    trace_set_recording(world_trace(sim->world), on);
+}
+
 const char *tcpsim_timeline(struct tcpsim *sim)
 {
     size_t n, len = 0;

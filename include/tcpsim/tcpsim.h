@@ -132,6 +132,10 @@ int tcpsim_sleep_us(uint64_t delay_us);
 const char *tcpsim_timeline(struct tcpsim *sim);
 /* How many timeline event lines contain `needle` (e.g. "R.", "ECONNRESET", "killed"). */
 size_t tcpsim_count(struct tcpsim *sim, const char *needle);
+/* Keep every event in memory (on, the default) or not (off: a long run stays small; the events
+ * still reach out_dir's files as they happen, but tcpsim_timeline and tcpsim_count see only
+ * those kept while it was on). */
+void tcpsim_set_recording(struct tcpsim *sim, bool on);
 
 #ifdef __cplusplus
 }
