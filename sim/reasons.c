@@ -74,6 +74,10 @@ struct reasons {
     struct endpoint *eps;
     size_t count, cap;
     struct connmap index;
+    /* the endpoints with no remote end (listeners), in first-seen order: what listening_on
+     * looks at, instead of every endpoint for every RST */
+    size_t *listeners;
+    size_t listener_count, listener_cap;
     struct listener_close listener_closes[MAX_LISTENER_CLOSES];
     size_t listener_close_count;
     struct host_reboot reboots[8];
@@ -97,6 +101,7 @@ void reasons_free(struct reasons *r)
 {
     if (!r) return;
     free(r->eps);
+    free(r->listeners);
     connmap_free(&r->index);
     free(r);
 }
@@ -112,6 +117,16 @@ static struct endpoint *find(const struct reasons *r, struct conn_key key)
     return i ? &r->eps[*i] : NULL;
 }
 
+static void note_listener(struct reasons *r, size_t index)
+{
+    if (r->listener_count == r->listener_cap) {
+        r->listener_cap = r->listener_cap ? 2 * r->listener_cap : 8;
+        r->listeners = realloc(r->listeners, r->listener_cap * sizeof *r->listeners);
+        if (!r->listeners) sched_out_of_memory();
+    }
+    r->listeners[r->listener_count++] = index;
+}
+
 static struct endpoint *endpoint_of(struct reasons *r, struct conn_key key)
 {
     struct endpoint *e = find(r, key);
@@ -121,6 +136,7 @@ static struct endpoint *endpoint_of(struct reasons *r, struct conn_key key)
         r->eps = realloc(r->eps, r->cap * sizeof *r->eps);
         if (!r->eps) sched_out_of_memory();
     }
+    if (key.remote_port == 0) note_listener(r, r->count);
     e = &r->eps[r->count];
     *e = (struct endpoint){ .key = key };
     connmap_put(&r->index, key, r->count++);
@@ -353,9 +369,9 @@ static const struct host_reboot *rebooted(const struct reasons *r, const char *h
 
 static bool listening_on(const struct reasons *r, const char *host, uint16_t port)
 {
-    for (size_t i = 0; i < r->count; i++) {
-        const struct endpoint *e = &r->eps[i];
-        if (e->key.remote_port == 0 && e->key.local_port == port && e->known && !e->gone &&
+    for (size_t i = 0; i < r->listener_count; i++) {
+        const struct endpoint *e = &r->eps[r->listeners[i]];
+        if (e->key.local_port == port && e->known && !e->gone &&
             e->host && strcmp(e->host, host) == 0)
             return true;
     }
