@@ -72,6 +72,8 @@ if part bulk; then
 repeat "$RUNS" bulk_off "$DRIVER" bulk "$BULK"
 repeat "$RUNS" bulk_full "$DRIVER" bulk "$BULK" "$TMP/bulk"
 rm -rf "$TMP/bulk"
+repeat "$RUNS" bulk_stream "$DRIVER" bulk "$BULK" "$TMP/bulk" stream
+rm -rf "$TMP/bulk"
 repeat "$RUNS" loopback "$DRIVER" loopback "$BULK"
 repeat "$RUNS" memcpy "$DRIVER" memcpy "$BULK"
 fi
@@ -153,6 +155,10 @@ printf '%-44s %s Gbit/s = %s x loopback\n' "bulk, full tracing" "$(mmm bulk_full
   "$(ratio "$(med bulk_full gbit_s)" "$lo")"
 printf '%-44s x%s\n' "full tracing cost vs recording off" \
   "$(ratio "$(med bulk_full wall_s)" "$(med bulk_off wall_s)")"
+printf '%-44s %s Gbit/s, x%s recording off, peak %s MiB\n' "bulk, the same files, events not kept" \
+  "$(mmm bulk_stream gbit_s)" "$(ratio "$(med bulk_stream wall_s)" "$(med bulk_off wall_s)")" \
+  "$(med bulk_stream peak_rss_kib | awk '{printf "%.0f", $1 / 1024}')"
+printf '%-44s %s MiB\n' "peak RSS with full tracing" "$(mmm bulk_full peak_rss_kib 0.0009765625 %.0f)"
 printf '%-44s %s Gbit/s\n' "Linux loopback TCP, same bytes" "$(mmm loopback gbit_s)"
 printf '%-44s %s Gbit/s\n' "memcpy, 64 KiB chunks" "$(mmm memcpy gbit_s)"
 prev=; prev_cpu=

@@ -2,9 +2,11 @@
  * several times and keeps min/median/max). Never part of the test suite: speed is measured,
  * never asserted. Each mode prints one line of "key=value" pairs on stdout:
  *
- *   bulk BYTES [DIR]   two hosts, one process sends BYTES to the other through lwIP; with DIR
- *                      every trace sink of the catalog writes into DIR (full tracing), without
- *                      it nothing is recorded (the C API's recording switch, when present)
+ *   bulk BYTES [DIR [stream]]
+ *                      two hosts, one process sends BYTES to the other through lwIP; with DIR
+ *                      every trace sink of the catalog writes into DIR (full tracing: the events
+ *                      are also kept in memory, as for a scenario's expectations; with `stream`
+ *                      they only go to the files), without it nothing is recorded
  *   loopback BYTES     the same bytes between two threads over Linux TCP on 127.0.0.1
  *   memcpy BYTES       memcpy bandwidth in 64 KiB chunks (the ceiling for moving bytes)
  *   scale N            N concurrent connections: connect, 100 B each way, close
@@ -137,12 +139,13 @@ static struct world *bench_world(void)
     return world_new(&cfg);
 }
 
-static int mode_bulk(unsigned long long bytes, const char *dir)
+static int mode_bulk(unsigned long long bytes, const char *dir, bool stream)
 {
     bulk_bytes = bytes;
     double t0 = now_s();
     struct world *w = bench_world();
     BENCH_RECORDING_OFF(w, dir);
+    if (stream) trace_set_recording(world_trace(w), false);
     if (dir) add_sinks(world_trace(w), dir);
     struct host *srv = world_add_host(w, "server", "10.0.0.2");
     struct host *cli = world_add_host(w, "client", "10.0.0.1");
@@ -368,7 +371,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "exec") == 0) return mode_exec(argv + 2);
     if (strcmp(argv[1], "scenario") == 0) return mode_scenario(argv[2]);
     unsigned long long v = strtoull(argv[2], NULL, 10);
-    if (strcmp(argv[1], "bulk") == 0) return mode_bulk(v, argc > 3 ? argv[3] : NULL);
+    if (strcmp(argv[1], "bulk") == 0)
+        return mode_bulk(v, argc > 3 ? argv[3] : NULL, argc > 4 && strcmp(argv[4], "stream") == 0);
     if (strcmp(argv[1], "loopback") == 0) return mode_loopback(v);
     if (strcmp(argv[1], "memcpy") == 0) return mode_memcpy(v);
     if (strcmp(argv[1], "scale") == 0) return mode_scale((int)v);
